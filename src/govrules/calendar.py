@@ -1,0 +1,458 @@
+"""Exact deadlines on the Chinese working-day calendar (State Council holiday schedule).
+
+A day is a *working day* when it is a Monday to Friday that is not a public holiday, or when it is a
+weekend day that the State Council made a working day (调休, a "make-up" working day).  The schedule
+of each year is published by the General Office of the State Council (国务院办公厅关于某年部分节假日
+安排的通知) and is not computable in advance, so every computation here refuses to guess: a walk
+that needs a day of a year whose schedule is unknown raises
+:class:`govrules.errors.CalendarDataMissing` instead of returning a date that might be wrong.
+
+Data
+----
+The schedules of the years covered by the installed ``chinese-calendar`` package are used (read from
+``chinese_calendar.constants.holidays`` and ``chinese_calendar.constants.workdays`` the first time a
+calendar is built; nothing is read at import time).  Further years, or corrections of a covered year,
+are supplied as :class:`YearSchedule` objects, usually loaded from a YAML file::
+
+    year: 2027
+    holidays:            # dates or inclusive ranges "2027-10-01..2027-10-07"
+      - 2027-01-01
+      - 2027-10-01..2027-10-07
+    workdays:            # weekend days made working days (调休)
+      - 2027-09-26
+
+Rules of the file format:
+
+* ``year`` (required): an integer.
+* ``holidays`` (required): a list whose entries are a date (``2027-01-01``) or an inclusive range
+  written as a string ``"2027-10-01..2027-10-07"``.  These are the rest days that would otherwise be
+  working days; the weekend days inside a holiday run may be listed too (they change nothing).
+* ``workdays`` (optional, default empty): a list of dates, each a Saturday or a Sunday, that are
+  working days.
+* Every date must lie in ``year``; no date may be both a holiday and a workday; no date may be listed
+  twice; no other key is allowed.  Any violation raises :class:`govrules.errors.CalendarError` with a
+  message that names the file and the offending entry.
+
+A supplied year replaces the package's data for that year entirely.
+
+Counting rule
+-------------
+民法典 第二百零一条: when a period is counted in days, the day on which it starts (the event) is not
+counted; counting starts on the next day.  Hence :meth:`WorkdayCalendar.add_working_days` returns the
+n-th working day strictly after the event, and :meth:`WorkdayCalendar.working_days_between` counts the
+working days in ``(start, end]``.  The two are inverse to each other.
+
+Do not use ``chinese_calendar.find_workday`` (it counts the first working day on or after a rest day
+as day 0, one day short) or ``chinese_calendar.get_workdays(include_weekends=False)`` (it drops the
+make-up working days).
+
+Calendar-day arithmetic (months, years, anniversaries) is provided by :func:`add_months`,
+:func:`add_years` and :func:`annual_date`, built on :mod:`dateutil.relativedelta`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from govrules.errors import CalendarDataMissing, CalendarError
+
+__all__ = [
+    "WorkdayCalendar",
+    "YearSchedule",
+    "add_months",
+    "add_years",
+    "annual_date",
+    "load_year_schedule",
+    "parse_year_schedule",
+]
+
+_ONE_DAY = timedelta(days=1)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_RANGE_SEPARATOR = ".."
+_SCHEDULE_KEYS = frozenset({"year", "holidays", "workdays"})
+_REQUIRED_KEYS = ("year", "holidays")
+
+
+def _as_date(value: object, what: str = "day") -> date:
+    """``value`` as a plain :class:`date` (a ``datetime`` is truncated to its date)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raise TypeError(f"{what} must be a datetime.date, not {type(value).__name__}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Year schedules
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearSchedule:
+    """The State Council holiday schedule of one year.
+
+    ``holidays`` are the rest days that would otherwise be working days (weekday holidays); weekend
+    days inside a holiday run may be listed too.  ``workdays`` are the weekend days made working days
+    (调休).  Construction validates the schedule and raises :class:`CalendarError` if a date is not in
+    ``year``, a workday is not a Saturday or Sunday, or a date is both a holiday and a workday.
+    """
+
+    year: int
+    holidays: frozenset[date]
+    workdays: frozenset[date]
+
+    def __post_init__(self) -> None:
+        if isinstance(self.year, bool) or not isinstance(self.year, int):
+            raise CalendarError(f"schedule year must be an integer, not {self.year!r}")
+        if not date.min.year <= self.year <= date.max.year:
+            raise CalendarError(f"schedule year {self.year} is out of range")
+        for name in ("holidays", "workdays"):
+            days: Iterable[object] = getattr(self, name)
+            checked: set[date] = set()
+            for day in days:
+                if not isinstance(day, date) or isinstance(day, datetime):
+                    raise CalendarError(f"schedule {self.year}: {name} entry {day!r} is not a date")
+                if day.year != self.year:
+                    raise CalendarError(
+                        f"schedule {self.year}: {name} entry {day.isoformat()} is not in {self.year}"
+                    )
+                checked.add(day)
+            object.__setattr__(self, name, frozenset(checked))
+        for day in sorted(self.workdays):
+            if day.weekday() < 5:
+                raise CalendarError(
+                    f"schedule {self.year}: workday {day.isoformat()} is a {day.strftime('%A')}, "
+                    "not a Saturday or Sunday"
+                )
+        both = sorted(self.holidays & self.workdays)
+        if both:
+            raise CalendarError(
+                f"schedule {self.year}: {both[0].isoformat()} is listed both as a holiday and as a workday"
+            )
+
+
+def load_year_schedule(path: str | Path) -> YearSchedule:
+    """Load and validate a year schedule from the YAML file at ``path`` (format: see module doc)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CalendarError(f"{source}: cannot read schedule file: {exc}") from exc
+    try:
+        data = YAML(typ="safe").load(text)
+    except (YAMLError, ValueError) as exc:  # ValueError: an impossible date such as 2027-02-30
+        raise CalendarError(f"{source}: invalid YAML: {exc}") from exc
+    if not isinstance(data, Mapping):
+        raise CalendarError(
+            f"{source}: a schedule file must be a mapping with keys year, holidays, workdays, "
+            f"not {type(data).__name__}"
+        )
+    return parse_year_schedule(data, source=source)
+
+
+def _show(entry: object) -> str:
+    """An entry as the user wrote it, for error messages."""
+    if isinstance(entry, date) and not isinstance(entry, datetime):
+        return entry.isoformat()
+    return repr(entry)
+
+
+def _parse_date(text: str, source: str, where: str, entry: object) -> date:
+    text = text.strip()
+    if not _ISO_DATE.fullmatch(text):
+        raise CalendarError(f"{source}: {where} {_show(entry)}: {text!r} is not a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise CalendarError(f"{source}: {where} {_show(entry)}: {exc}") from exc
+
+
+def _expand_entry(entry: object, source: str, where: str, allow_range: bool) -> list[date]:
+    """The dates denoted by one list entry (a date, an ISO string, or an ``a..b`` range string)."""
+    if isinstance(entry, datetime):
+        raise CalendarError(f"{source}: {where} {_show(entry)}: a date is expected, not a date and time")
+    if isinstance(entry, date):
+        return [entry]
+    if not isinstance(entry, str):
+        raise CalendarError(
+            f"{source}: {where} {_show(entry)}: a date"
+            + (" or a range 'YYYY-MM-DD..YYYY-MM-DD'" if allow_range else "")
+            + f" is expected, not {type(entry).__name__}"
+        )
+    if _RANGE_SEPARATOR not in entry:
+        return [_parse_date(entry, source, where, entry)]
+    if not allow_range:
+        raise CalendarError(f"{source}: {where} {_show(entry)}: ranges are not allowed here, list each day")
+    parts = entry.split(_RANGE_SEPARATOR)
+    if len(parts) != 2:
+        raise CalendarError(f"{source}: {where} {_show(entry)}: a range is written 'YYYY-MM-DD..YYYY-MM-DD'")
+    first = _parse_date(parts[0], source, where, entry)
+    last = _parse_date(parts[1], source, where, entry)
+    if last < first:
+        raise CalendarError(f"{source}: {where} {_show(entry)}: the range ends before it starts")
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _parse_list(
+    data: Mapping[str, Any], key: str, year: int, source: str, allow_range: bool
+) -> dict[date, str]:
+    """The dates of list ``key``, each mapped to the entry it came from."""
+    raw = data.get(key, [])
+    if not isinstance(raw, list):
+        raise CalendarError(f"{source}: '{key}' must be a list, not {type(raw).__name__}")
+    found: dict[date, str] = {}
+    for index, entry in enumerate(raw):
+        where = f"{key}[{index}]"
+        for day in _expand_entry(entry, source, where, allow_range):
+            if day.year != year:
+                raise CalendarError(
+                    f"{source}: {where} {_show(entry)}: {day.isoformat()} is not in year {year}"
+                )
+            if day in found:
+                raise CalendarError(
+                    f"{source}: {where} {_show(entry)}: {day.isoformat()} is already listed by {found[day]}"
+                )
+            found[day] = f"{where} {_show(entry)}"
+    return found
+
+
+def parse_year_schedule(data: Mapping[str, Any], source: str = "<schedule>") -> YearSchedule:
+    """Validate a schedule already loaded from YAML (or built in code) and return it.
+
+    ``source`` names the origin (usually the file path) in error messages.  Raises
+    :class:`CalendarError` on any deviation from the format described in the module docstring.
+    """
+    if not isinstance(data, Mapping):
+        raise CalendarError(f"{source}: a schedule must be a mapping, not {type(data).__name__}")
+    unknown = sorted(str(key) for key in data if key not in _SCHEDULE_KEYS)
+    if unknown:
+        raise CalendarError(
+            f"{source}: unknown key(s) {', '.join(unknown)}; allowed keys are year, holidays, workdays"
+        )
+    for key in _REQUIRED_KEYS:
+        if key not in data:
+            raise CalendarError(f"{source}: missing required key '{key}'")
+    year = data["year"]
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise CalendarError(f"{source}: 'year' must be an integer, not {year!r}")
+    if not date.min.year <= year <= date.max.year:
+        raise CalendarError(f"{source}: 'year' {year} is out of range")
+    holidays = _parse_list(data, "holidays", year, source, allow_range=True)
+    workdays = _parse_list(data, "workdays", year, source, allow_range=False)
+    for day, origin in sorted(workdays.items()):
+        if day.weekday() < 5:
+            raise CalendarError(
+                f"{source}: {origin}: {day.isoformat()} is a {day.strftime('%A')}; "
+                "a workday (调休) must be a Saturday or Sunday"
+            )
+        if day in holidays:
+            raise CalendarError(f"{source}: {origin}: {day.isoformat()} is also a holiday ({holidays[day]})")
+    return YearSchedule(year=year, holidays=frozenset(holidays), workdays=frozenset(workdays))
+
+
+# --------------------------------------------------------------------------------------------------
+# The calendar
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Tables:
+    holidays: frozenset[date]
+    workdays: frozenset[date]
+    years: frozenset[int]
+
+
+@functools.cache
+def _package_tables() -> _Tables:
+    """The chinese-calendar data as frozensets (built once, on first use)."""
+    from chinese_calendar import constants
+
+    holidays = frozenset(_as_date(d, "chinese_calendar holiday") for d in constants.holidays)
+    workdays = frozenset(_as_date(d, "chinese_calendar workday") for d in constants.workdays)
+    present = {d.year for d in holidays | workdays}
+    if not present:  # pragma: no cover - a broken installation
+        return _Tables(frozenset(), frozenset(), frozenset())
+    # chinese-calendar supports exactly the years from its first to its last table year; a year is
+    # covered only if the tables hold data for it (every published schedule has a New Year holiday).
+    years = frozenset(y for y in range(min(present), max(present) + 1) if y in present)
+    return _Tables(holidays, workdays, years)
+
+
+class WorkdayCalendar:
+    """Working days per the State Council schedule, plus years supplied by the user.
+
+    Instances are immutable: :meth:`with_year` returns a new calendar.  The schedule data of the
+    installed ``chinese-calendar`` package is always included; a year in ``extra_years`` replaces the
+    package data of that year (or adds a year the package does not know).
+    """
+
+    __slots__ = ("_extra", "_holidays", "_workdays", "_years")
+
+    def __init__(self, extra_years: Mapping[int, YearSchedule] | None = None) -> None:
+        base = _package_tables()
+        extra: dict[int, YearSchedule] = {}
+        for year, schedule in (extra_years or {}).items():
+            if not isinstance(schedule, YearSchedule):
+                raise TypeError(
+                    f"extra_years[{year!r}] must be a YearSchedule, not {type(schedule).__name__}"
+                )
+            if schedule.year != year:
+                raise CalendarError(f"extra_years[{year!r}] holds the schedule of {schedule.year}")
+            extra[year] = schedule
+        self._extra: Mapping[int, YearSchedule] = extra
+        if not extra:
+            self._holidays = base.holidays
+            self._workdays = base.workdays
+            self._years = base.years
+        else:
+            self._holidays = frozenset(
+                {d for d in base.holidays if d.year not in extra}.union(*(s.holidays for s in extra.values()))
+            )
+            self._workdays = frozenset(
+                {d for d in base.workdays if d.year not in extra}.union(*(s.workdays for s in extra.values()))
+            )
+            self._years = base.years | frozenset(extra)
+
+    @classmethod
+    def default(cls) -> WorkdayCalendar:
+        """The shared calendar built from the installed chinese-calendar data (created on first use)."""
+        return _default_calendar()
+
+    def with_year(self, schedule: YearSchedule) -> WorkdayCalendar:
+        """A new calendar that also holds ``schedule`` (replacing this calendar's data for its year)."""
+        if not isinstance(schedule, YearSchedule):
+            raise TypeError(f"schedule must be a YearSchedule, not {type(schedule).__name__}")
+        return WorkdayCalendar({**self._extra, schedule.year: schedule})
+
+    def covers(self, year: int) -> bool:
+        """Whether the holiday schedule of ``year`` is known."""
+        return year in self._years
+
+    @property
+    def covered_years(self) -> range | frozenset[int]:
+        """The years whose schedule is known: a ``range`` when they are contiguous, else a frozenset."""
+        if not self._years:
+            return range(0)
+        low, high = min(self._years), max(self._years)
+        if len(self._years) == high - low + 1:
+            return range(low, high + 1)
+        return self._years
+
+    def is_workday(self, day: date) -> bool:
+        """Whether ``day`` is a working day; raises :class:`CalendarDataMissing` if its year is unknown."""
+        day = _as_date(day)
+        if day.year not in self._years:
+            raise CalendarDataMissing(day.year)
+        if day in self._workdays:
+            return True
+        return day.weekday() < 5 and day not in self._holidays
+
+    def _days_after(self, event: date) -> Iterator[date]:
+        day = event
+        while True:
+            try:
+                day += _ONE_DAY
+            except OverflowError:
+                raise CalendarDataMissing(date.max.year + 1) from None
+            yield day
+
+    def add_working_days(self, event: date, n: int) -> date:
+        """The ``n``-th working day strictly after ``event``; the event day itself is not counted.
+
+        This is the rule of 民法典 第二百零一条.
+
+        ``n`` must be at least 1.  ``event`` itself may be any day, including a rest day or a day of a
+        year whose schedule is unknown; every day walked over after it must be in a covered year, else
+        :class:`CalendarDataMissing` is raised for the first uncovered year reached.
+        """
+        event = _as_date(event, "event")
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise TypeError(f"n must be an integer, not {type(n).__name__}")
+        if n < 1:
+            raise ValueError(f"n must be at least 1, not {n}")
+        remaining = n
+        for day in self._days_after(event):
+            if self.is_workday(day):
+                remaining -= 1
+                if remaining == 0:
+                    return day
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """The number of working days in ``(start, end]``, counted as :meth:`add_working_days` counts.
+
+        ``working_days_between(e, add_working_days(e, n)) == n``.  When ``end`` is before ``start`` the
+        result is the negative of ``working_days_between(end, start)``; it is 0 when they are equal.
+        Raises :class:`CalendarDataMissing` if a day in the interval is in an uncovered year.
+        """
+        start = _as_date(start, "start")
+        end = _as_date(end, "end")
+        if end < start:
+            return -self.working_days_between(end, start)
+        count = 0
+        day = start
+        while day < end:
+            day += _ONE_DAY
+            if self.is_workday(day):
+                count += 1
+        return count
+
+    def __repr__(self) -> str:
+        years = self.covered_years
+        if isinstance(years, range):
+            shown = f"{years.start}..{years.stop - 1}" if years else "none"
+        else:
+            shown = ", ".join(str(y) for y in sorted(years))
+        return f"WorkdayCalendar(covered_years={shown})"
+
+
+@functools.cache
+def _default_calendar() -> WorkdayCalendar:
+    return WorkdayCalendar()
+
+
+# --------------------------------------------------------------------------------------------------
+# Calendar-day arithmetic
+# --------------------------------------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus ``months`` calendar months, clamped to the month's end (2025-01-31 + 1 = 2025-02-28)."""
+    result: date = _as_date(day) + relativedelta(months=months)
+    return result
+
+
+def add_years(day: date, years: int) -> date:
+    """``day`` plus ``years`` calendar years; February 29 becomes February 28 in a common year."""
+    result: date = _as_date(day) + relativedelta(years=years)
+    return result
+
+
+def annual_date(year: int, month: int, day: int) -> date:
+    """The date of the yearly recurring day ``month``/``day`` in ``year``.
+
+    February 29 falls on February 28 in a common year.  A day that no year has (such as April 31 or
+    February 30) raises :class:`ValueError`.
+    """
+    if not 1 <= month <= 12:
+        raise ValueError(f"month must be in 1..12, not {month}")
+    longest = _month_length(2000, month)  # 2000 is a leap year
+    if not 1 <= day <= longest:
+        raise ValueError(f"day must be in 1..{longest} for month {month}, not {day}")
+    return date(year, month, min(day, _month_length(year, month)))
+
+
+def _month_length(year: int, month: int) -> int:
+    last: date = date(year, month, 1) + relativedelta(day=31)
+    return last.day

@@ -1,0 +1,628 @@
+"""evaluate(pack, project, as_of) → Verdict: pure, three-valued, every conclusion cited.
+
+Order of work: build the fact environment once from the validated project (core fields, derived
+values, the pack's facts, parameters, event dates); evaluate the exception rules; evaluate every other
+rule with its exceptions (Kleene logic: a rule that needs an unknown fact is unknown unless the known
+facts already decide it); then combine rules per kind into scope, route, grounds, changes, obligations
+and consequences. Nothing here reads files or the clock (``as_of`` is passed in).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from govrules import __version__
+from govrules.calendar import WorkdayCalendar
+from govrules.compiler import NOT_YET, CompiledPack, CompiledRule, Symbol
+from govrules.errors import CalendarDataMissing, ProjectError
+from govrules.explain import cite
+from govrules.models.pack import (
+    ChangeRule,
+    ConsequenceRule,
+    ExemptionRule,
+    FactType,
+    ForEach,
+    GroundRule,
+    ObligationRule,
+    RouteRule,
+    ScopeRule,
+)
+from govrules.models.project import FISCAL_SOURCES, EVENT_NAMES, Project
+from govrules.models.verdict import (
+    ChangeOut,
+    CitationOut,
+    Consequence,
+    Ground,
+    MissingFact,
+    Obligation,
+    Route,
+    Scope,
+    TraceStep,
+    Verdict,
+)
+from govrules.money import MoneyFormatError, parse_money, parse_ratio
+
+Tri = bool | None
+
+
+def _and(a: Tri, b: Tri) -> Tri:
+    if a is False or b is False:
+        return False
+    return None if a is None or b is None else True
+
+
+def _any(values: Iterable[Tri]) -> Tri:
+    seen_unknown = False
+    for v in values:
+        if v is True:
+            return True
+        if v is None:
+            seen_unknown = True
+    return None if seen_unknown else False
+
+
+@dataclass
+class Outcome:
+    """One rule on one project (or one item of it): what its condition gave, and after exceptions."""
+
+    compiled: CompiledRule
+    item: int | None
+    env: Mapping[str, Any]
+    condition: Tri
+    effective: Tri
+    defeated_by: list[str] = field(default_factory=list)
+    undecided_exceptions: list[str] = field(default_factory=list)
+
+    @property
+    def rule(self) -> Any:
+        return self.compiled.rule
+
+
+def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_of: dt.date | None = None, *,
+             parameters: Mapping[str, Any] | None = None, calendar: WorkdayCalendar | None = None,
+             trace: bool = True) -> Verdict:
+    """Evaluate ``project`` under ``pack`` on ``as_of`` (default: today).
+
+    ``parameters`` overrides the pack's settable parameters (e.g. ``{"procurement_limit": "100万"}``);
+    ``calendar`` supplies holiday schedules beyond the installed ones; ``trace=False`` keeps only a
+    compact trace (rule, result, conclusion) without the values seen.
+
+    >>> import govrules
+    >>> v = govrules.evaluate({"id": "p", "name": "示例", "execution": "construction", "budget": 500000},
+    ...                       "chuxiong-2025", as_of=dt.date(2025, 9, 1))
+    >>> v.route.decision in {"approval", "undetermined"}
+    True
+    """
+    from govrules.loader import load_pack, validate_project
+
+    compiled = load_pack(pack) if isinstance(pack, str) else pack
+    model = validate_project(project) if not isinstance(project, Project) else project
+    day = as_of or dt.date.today()
+    return _Evaluation(compiled, model, day, parameters or {}, calendar or WorkdayCalendar.default(), trace).run()
+
+
+class _Evaluation:
+    def __init__(self, compiled: CompiledPack, project: Project, as_of: dt.date, parameters: Mapping[str, Any],
+                 calendar: WorkdayCalendar, trace: bool) -> None:
+        self.c = compiled
+        self.pack = compiled.pack
+        self.project = project
+        self.as_of = as_of
+        self.calendar = calendar
+        self.detailed = trace
+        self.warnings: list[str] = []
+        self.trace: list[TraceStep] = []
+        self.missing: dict[str, set[str]] = {}
+        self.params = self._parameters(parameters)
+        self.env = self._environment()
+
+    # ---------------------------------------------------------------- environment
+
+    def _parameters(self, overrides: Mapping[str, Any]) -> dict[str, Decimal | None]:
+        values = self.c.parameter_defaults()
+        declared = {p.name: p for p in self.pack.parameters}
+        for name, raw in overrides.items():
+            parameter = declared.get(name)
+            if parameter is None:
+                raise ProjectError(f"unknown parameter `{name}`; this pack's parameters: {', '.join(declared)}",
+                                   errors=[{"path": f"parameters.{name}", "message": "unknown parameter"}])
+            if not parameter.settable:
+                raise ProjectError(f"parameter `{name}` is fixed by the text of {self.pack.document} "
+                                   f"({parameter.value}); it cannot be set",
+                                   errors=[{"path": f"parameters.{name}", "message": "not settable"}])
+            try:
+                value = parse_money(raw) if parameter.unit.value == "CNY" else parse_ratio(raw)
+            except MoneyFormatError as exc:
+                raise ProjectError(f"parameter `{name}`: {exc}",
+                                   errors=[{"path": f"parameters.{name}", "message": str(exc)}]) from None
+            values[name] = value
+            self.warnings.append(f"参数 {name}（{parameter.zh}）由使用者设定为 {value}"
+                                 + (f"，本办法文本未规定具体数值: {parameter.note}" if parameter.value is None
+                                    and parameter.note else "")
+                                 + (f"（办法默认值 {parameter.value}）" if parameter.value is not None else ""))
+        return values
+
+    def _environment(self) -> dict[str, Any]:
+        p = self.project
+        env: dict[str, Any] = {}
+        execution = p.effective_execution()
+        env["level"] = p.level.value if p.level else None
+        env["execution"] = execution.value if execution else None
+        env["category"] = p.category.value if p.category else None
+        env["nature"] = p.nature.value if p.nature else None
+        env["owner"] = p.owner
+        env["budget"] = p.budget
+        env["procurement_budget"] = p.procurement_budget if p.procurement_budget is not None else p.budget
+        if p.funding is None:
+            env["funding_sources"] = env["fiscal_funded"] = env["fiscal_amount"] = None
+        else:
+            sources = frozenset(f.source.value for f in p.funding)
+            env["funding_sources"] = sources
+            env["fiscal_funded"] = any(f.source in FISCAL_SOURCES for f in p.funding)
+            amounts = [f.amount for f in p.funding if f.source in FISCAL_SOURCES]
+            env["fiscal_amount"] = sum(amounts, Decimal(0)) if all(a is not None for a in amounts) else None
+        if p.systems is None:
+            env["system_count"] = env["all_systems_in_catalogue"] = None
+        else:
+            env["system_count"] = Decimal(len(p.systems))
+            env["all_systems_in_catalogue"] = not _any(
+                None if s.in_catalogue is None else not s.in_catalogue for s in p.systems
+            ) if _any(None if s.in_catalogue is None else not s.in_catalogue for s in p.systems) is not None else None
+        env["change_count"] = Decimal(len(p.changes))
+        env["as_of"] = self.as_of
+        env["effective_date"] = self.pack.dates.effective
+        for event in EVENT_NAMES:
+            value = getattr(p.dates, event)
+            env[f"dates.{event}"] = NOT_YET if value is False else value
+        env.update(self._facts(p.facts, "facts", project_scope=True))
+        env.update(self.params)
+        return env
+
+    def _facts(self, raw: Mapping[str, Any], path: str, *, project_scope: bool) -> dict[str, Any]:
+        declared = {f.name: f for f in self.pack.facts if (f.scope.value == "project") == project_scope}
+        vocabulary = _vocabulary()
+        values: dict[str, Any] = {name: None for name in declared}
+        errors: list[dict[str, Any]] = []
+        for name, value in raw.items():
+            fact = declared.get(name)
+            if fact is None:
+                if name not in vocabulary:
+                    valid = sorted(set(declared) | vocabulary)
+                    errors.append({"path": f"{path}.{name}",
+                                   "message": f"unknown fact `{name}`; facts: {', '.join(valid)}"})
+                continue
+            if value is None:
+                continue
+            try:
+                values[name] = _coerce_fact(fact.type, value, fact.values)
+            except (ValueError, MoneyFormatError) as exc:
+                errors.append({"path": f"{path}.{name}", "message": str(exc)})
+        if errors:
+            summary = "; ".join(f"{e['path']}: {e['message']}" for e in errors)
+            raise ProjectError(f"invalid facts: {summary}", errors=errors, message_zh=f"事实数据有误: {summary}")
+        return values
+
+    # ---------------------------------------------------------------- rules
+
+    def _items(self, for_each: ForEach) -> list[dict[str, Any]]:
+        p = self.project
+        if for_each is ForEach.change:
+            return [{"change_scale": c.scale, "change_increases_investment": c.increases_investment,
+                     "change_cause": c.cause.value if c.cause else None, "change_major": c.major}
+                    for c in p.changes]
+        if for_each is ForEach.system:
+            items = []
+            for i, s in enumerate(p.systems or []):
+                item: dict[str, Any] = {"system_status": s.status.value if s.status else None,
+                                        "system_in_catalogue": s.in_catalogue}
+                item.update(self._facts(s.facts, f"systems.{i}.facts", project_scope=False))
+                items.append(item)
+            return items
+        return [{"line_year": Decimal(b.year), "line_purpose": b.purpose.value, "line_amount": b.amount,
+                 "line_spent": b.spent,
+                 "line_carried_over_years": Decimal(b.carried_over_years) if b.carried_over_years is not None
+                 else None} for b in p.budget_lines or []]
+
+    def _evaluate_rules(self) -> dict[str, list[Outcome]]:
+        item_envs = {kind: [{**self.env, **item} for item in self._items(kind)] for kind in ForEach
+                     if any(r.rule.for_each is kind for r in self.c.rules)}
+        exceptions: dict[tuple[str, int | None], Tri] = {}
+        outcomes: dict[str, list[Outcome]] = {}
+        ordered = sorted(self.c.rules, key=lambda r: (r.rule.kind != "exception", r.index))
+        for compiled in ordered:
+            rule = compiled.rule
+            envs: list[tuple[int | None, Mapping[str, Any]]] = (
+                [(None, self.env)] if rule.for_each is None else list(enumerate(item_envs.get(rule.for_each, []))))
+            results = []
+            for index, env in envs:
+                value = compiled.condition.fn(env)
+                outcome = Outcome(compiled, index, env, value, value)
+                if rule.kind == "exception":
+                    exceptions[(rule.id, index)] = value
+                elif rule.unless and value is not False:
+                    for exc_id in rule.unless:
+                        exc_rule = self.c.by_id[exc_id].rule
+                        exc_value = exceptions.get((exc_id, index if exc_rule.for_each else None))
+                        if exc_value is True:
+                            outcome.defeated_by.append(exc_id)
+                        elif exc_value is None:
+                            outcome.undecided_exceptions.append(exc_id)
+                    if outcome.defeated_by:
+                        outcome.effective = False
+                    elif outcome.undecided_exceptions:
+                        outcome.effective = None
+                results.append(outcome)
+                self._record(outcome)
+            outcomes[rule.id] = results
+        return outcomes
+
+    def _record(self, outcome: Outcome) -> None:
+        rule = outcome.rule
+        result = {True: "true", False: "false", None: "unknown"}[outcome.effective]
+        if outcome.defeated_by:
+            conclusion = f"excepted by {', '.join(outcome.defeated_by)}"
+        elif outcome.effective is True:
+            conclusion = rule.title
+        elif outcome.effective is None:
+            conclusion = "undetermined"
+        else:
+            conclusion = "does not apply"
+        saw: dict[str, Any] = {}
+        if self.detailed:
+            saw = {name: _jsonable(outcome.env.get(name)) for name in sorted(outcome.compiled.condition.symbols())}
+        if outcome.effective is None and rule.kind != "exception":
+            for name in outcome.compiled.condition.unknowns(outcome.env):
+                self.missing.setdefault(name, set()).add(rule.id)
+        self.trace.append(TraceStep(rule=rule.id, kind=rule.kind, item=outcome.item, condition=rule.when,
+                                    saw=saw, result=result, defeated_by=outcome.defeated_by,
+                                    conclusion=conclusion))
+
+    def _exception_unknowns(self, outcome: Outcome) -> None:
+        for exc_id in outcome.undecided_exceptions:
+            compiled = self.c.by_id[exc_id]
+            for name in compiled.condition.unknowns(outcome.env):
+                self.missing.setdefault(name, set()).add(exc_id)
+
+    def _cite(self, rule: Any) -> CitationOut:
+        return cite(self.pack, rule.cite)
+
+    # ---------------------------------------------------------------- combine
+
+    def run(self) -> Verdict:
+        in_force, why = self.pack.in_force(self.as_of)
+        if why:
+            self.warnings.append(why)
+        for name, value in self.params.items():
+            parameter = next(p for p in self.pack.parameters if p.name == name)
+            if value is None and any(name in r.condition.symbols() for r in self.c.rules):
+                self.warnings.append(f"参数 {name}（{parameter.zh}）未设定: {parameter.note or '本办法未规定具体数值'}；"
+                                     f"依赖它的结论待定，可用 parameters 设定")
+        outcomes = self._evaluate_rules()
+        for results in outcomes.values():
+            for outcome in results:
+                if outcome.condition is not False and outcome.undecided_exceptions:
+                    self._exception_unknowns(outcome)
+        scope = self._scope(outcomes)
+        applies = scope.status in ("in_scope", "undetermined")
+        route = self._route(outcomes) if applies else Route(
+            decision="none", authority=None, citations=scope.citations,
+            reasons=["本办法不适用于该项目，无需按本办法履行审批或备案程序"])
+        grounds = self._grounds(outcomes) if applies else []
+        changes = self._changes(outcomes, applies)
+        obligations = self._obligations(outcomes) if applies else []
+        consequences = self._consequences(outcomes) if applies else []
+        if not applies:
+            self.missing.clear()
+        return Verdict(
+            pack=self.pack.id, document=self.pack.document, title=self.pack.title, pack_digest=self.c.digest,
+            engine_version=__version__, as_of=self.as_of, in_force=in_force, warnings=self.warnings,
+            scope=scope, route=route, grounds=grounds, changes=changes, obligations=obligations,
+            consequences=consequences, missing_facts=self._missing_facts(), trace=self.trace)
+
+    def _of_kind(self, outcomes: dict[str, list[Outcome]], kind: type) -> list[Outcome]:
+        return [o for results in outcomes.values() for o in results if isinstance(o.rule, kind)]
+
+    def _scope(self, outcomes: dict[str, list[Outcome]]) -> Scope:
+        scopes = self._of_kind(outcomes, ScopeRule)
+        exemptions = self._of_kind(outcomes, ExemptionRule)
+        for o in exemptions:
+            if o.effective is True:
+                return Scope(status=o.rule.status, citations=[self._cite(o.rule)], reasons=[o.rule.title])
+        covered = _any(o.effective for o in scopes) if scopes else True
+        if covered is False:
+            return Scope(status="out_of_scope", citations=[self._cite(o.rule) for o in scopes],
+                         reasons=[f"不满足: {o.rule.title}" for o in scopes])
+        holding = [o for o in scopes if o.effective is True]
+        open_exemptions = [o for o in exemptions if o.effective is None]
+        if covered is True and not open_exemptions:
+            return Scope(status="in_scope", citations=[self._cite(o.rule) for o in holding],
+                         reasons=[o.rule.title for o in holding])
+        reasons = [f"待定: {o.rule.title}" for o in scopes if o.effective is None]
+        reasons += [f"可能不适用: {o.rule.title}" for o in open_exemptions]
+        return Scope(status="undetermined",
+                     citations=[self._cite(o.rule) for o in holding + open_exemptions
+                                + [o for o in scopes if o.effective is None]],
+                     reasons=reasons)
+
+    def _decide(self, candidates: list[Outcome]) -> tuple[str, list[Outcome], list[str], bool]:
+        """Combine route or change rules: (decision, deciding outcomes, reasons, gap)."""
+        holding = [o for o in candidates if o.effective is True]
+        open_ = [o for o in candidates if o.effective is None]
+        overridden = {target for o in holding for target in o.rule.overrides}
+        holding = [o for o in holding if o.rule.id not in overridden]
+        open_ = [o for o in open_ if o.rule.id not in overridden]
+        decisions = {o.rule.decision for o in holding}
+        if len(decisions) > 1:
+            names = ", ".join(f"{o.rule.id} → {o.rule.decision}" for o in holding)
+            self.warnings.append(f"规则相互矛盾，办法包未规定其优先顺序: {names}")
+            return "undetermined", holding, [f"矛盾: {o.rule.title}" for o in holding], False
+        # An open rule that would override or contradict a holding one keeps the decision open.
+        blocking = [o for o in open_ if not holding or o.rule.decision not in decisions
+                    or any(h.rule.id in o.rule.overrides for h in holding)]
+        if holding and not blocking:
+            decision = holding[0].rule.decision
+            gap = any(getattr(o.rule, "gap", False) for o in holding)
+            return decision, holding, [o.rule.title for o in holding], gap
+        if holding or open_:
+            reasons = [f"成立: {o.rule.title}" for o in holding]
+            reasons += [f"待定: {o.rule.title}" for o in blocking or open_]
+            return "undetermined", holding + (blocking or open_), reasons, False
+        return "undetermined", [], [], True
+
+    def _route(self, outcomes: dict[str, list[Outcome]]) -> Route:
+        decision, deciding, reasons, gap = self._decide(self._of_kind(outcomes, RouteRule))
+        if not deciding and gap:
+            reasons = ["本办法未对此类项目规定审批或备案程序（办法未作规定，不作推定）"]
+        authority = deciding[0].rule.authority if decision != "undetermined" and deciding else None
+        return Route(decision=decision, authority=authority,  # type: ignore[arg-type]
+                     citations=[self._cite(o.rule) for o in deciding], reasons=reasons, gap=gap)
+
+    def _grounds(self, outcomes: dict[str, list[Outcome]]) -> list[Ground]:
+        grounds: list[Ground] = []
+        by_rule: dict[str, list[Outcome]] = {}
+        for o in self._of_kind(outcomes, GroundRule):
+            by_rule.setdefault(o.rule.id, []).append(o)
+        for rule_id, results in by_rule.items():
+            rule = results[0].rule
+            condition = _any(o.condition for o in results)
+            if condition is False:
+                continue
+            excepted = [o for o in results if o.condition is True and o.defeated_by]
+            effective = _any(o.effective for o in results)
+            exception_rule = None
+            if effective is True:
+                status = "triggered"
+            elif effective is None:
+                status = "unknown"
+                open_exc = [e for o in results for e in o.undecided_exceptions]
+                exception_rule = self.c.by_id[open_exc[0]].rule if open_exc else None
+            elif excepted:
+                status = "excepted"
+                exception_rule = self.c.by_id[excepted[0].defeated_by[0]].rule
+            else:
+                continue
+            grounds.append(Ground(id=rule_id, kind=rule.ground, status=status, title=rule.title,
+                                  citation=self._cite(rule),
+                                  exception=self._cite(exception_rule) if exception_rule else None,
+                                  exception_id=exception_rule.id if exception_rule else None))
+        return grounds
+
+    def _changes(self, outcomes: dict[str, list[Outcome]], applies: bool) -> list[ChangeOut]:
+        rules = self._of_kind(outcomes, ChangeRule)
+        result: list[ChangeOut] = []
+        for index in range(len(self.project.changes)):
+            if not applies:
+                result.append(ChangeOut(index=index, decision="not_covered", citations=[],
+                                        reasons=["本办法不适用于该项目"]))
+                continue
+            decision, deciding, reasons, gap = self._decide([o for o in rules if o.item == index])
+            if not deciding and gap:
+                reasons = ["本办法未对此类变更作出规定（不作推定）"]
+            authority = deciding[0].rule.authority if decision != "undetermined" and deciding else None
+            result.append(ChangeOut(index=index, decision=decision, authority=authority,  # type: ignore[arg-type]
+                                    citations=[self._cite(o.rule) for o in deciding], reasons=reasons))
+        return result
+
+    def _obligations(self, outcomes: dict[str, list[Outcome]]) -> list[Obligation]:
+        result: list[Obligation] = []
+        for o in self._of_kind(outcomes, ObligationRule):
+            if o.effective is False:
+                continue
+            result.append(self._obligation(o))
+        return result
+
+    def _obligation(self, o: Outcome) -> Obligation:
+        rule: ObligationRule = o.rule
+        due, reason = self._due(rule, o.env)
+        done = o.env.get(f"dates.{rule.done}") if rule.done else None
+        status: str
+        late = False
+        met = o.compiled.met.fn(o.env) if o.compiled.met is not None else None
+        if o.compiled.met is not None and o.effective is not None:
+            if met is True:
+                return Obligation(id=rule.id, action=rule.action, due=due, status="met", citation=self._cite(rule),
+                                  reason=reason, item=o.item)
+            if met is None:
+                for name in o.compiled.met.unknowns(o.env):
+                    self.missing.setdefault(name, set()).add(rule.id)
+                status = "unknown" if due is None or self.as_of > due else "pending"
+                return Obligation(id=rule.id, action=rule.action, due=due, status=status,  # type: ignore[arg-type]
+                                  citation=self._cite(rule), reason=reason or "是否已履行未知", item=o.item)
+            status = "overdue" if due is not None and self.as_of > due else "pending"
+            return Obligation(id=rule.id, action=rule.action, due=due, status=status,  # type: ignore[arg-type]
+                              citation=self._cite(rule), reason=reason or "尚未履行", item=o.item)
+        if o.effective is None:
+            status, reason = "unknown", reason or "是否负有该义务待定"
+        elif rule.done and isinstance(done, dt.date) and done is not NOT_YET and (
+                due is None or rule.deadline is None or rule.deadline.after is not None or done.year == due.year):
+            status = "met"
+            late = due is not None and done > due
+            if late:
+                reason = f"已于{done.isoformat()}履行，晚于期限{due.isoformat() if due else ''}"
+        elif due is None:
+            status = "unknown" if reason and "未知" in reason else "pending"
+            if rule.deadline is None:
+                status = "pending" if not rule.done or done is NOT_YET else "unknown"
+                if rule.done and done is None:
+                    reason = f"是否已履行未知（缺少 dates.{rule.done}）"
+                    self.missing.setdefault(f"dates.{rule.done}", set()).add(rule.id)
+        elif self.as_of > due:
+            if rule.done is None or done is NOT_YET or isinstance(done, dt.date):
+                status = "overdue"
+            else:
+                status = "unknown"
+                reason = f"期限{due.isoformat()}已过，是否已履行未知（缺少 dates.{rule.done}）"
+                self.missing.setdefault(f"dates.{rule.done}", set()).add(rule.id)
+        else:
+            status = "pending"
+        return Obligation(id=rule.id, action=rule.action, due=due, status=status,  # type: ignore[arg-type]
+                          citation=self._cite(rule), late=late, reason=reason, item=o.item)
+
+    def _due(self, rule: ObligationRule, env: Mapping[str, Any]) -> tuple[dt.date | None, str | None]:
+        deadline = rule.deadline
+        if deadline is None:
+            return None, None
+        if deadline.after is None:
+            base_year: Any = self.as_of.year
+            if deadline.year_from is not None:
+                base_year = env.get(deadline.year_from)
+                if base_year is None:
+                    self.missing.setdefault(deadline.year_from, set()).add(rule.id)
+                    return None, f"期限所依据的年度未知（缺少 {deadline.year_from}）"
+            year = int(base_year.year if isinstance(base_year, dt.date) else base_year) + deadline.year_offset
+            assert deadline.month is not None and deadline.day is not None
+            return dt.date(year, deadline.month, deadline.day), None
+        event = env.get(f"dates.{deadline.after}")
+        if event is None:
+            self.missing.setdefault(f"dates.{deadline.after}", set()).add(rule.id)
+            return None, f"起算事件日期未知（缺少 dates.{deadline.after}）"
+        if event is NOT_YET:
+            return None, f"起算事件（{deadline.after}）尚未发生"
+        count: int | None
+        unit: str
+        if deadline.parameter is not None:
+            value = self.params.get(deadline.parameter)
+            if value is None:
+                return None, f"参数 {deadline.parameter} 未设定"
+            count = int(value)
+            unit = next(p.unit.value for p in self.pack.parameters if p.name == deadline.parameter)
+        else:
+            for unit, count in (("working_days", deadline.working_days), ("days", deadline.days),
+                                ("months", deadline.months), ("years", deadline.years)):
+                if count is not None:
+                    break
+        assert count is not None
+        try:
+            if unit == "working_days":
+                return self.calendar.add_working_days(event, count), None
+            delta = {"days": relativedelta(days=count), "months": relativedelta(months=count),
+                     "years": relativedelta(years=count)}[unit]
+            due: dt.date = event + delta
+            # 民法典第二百零三条: a period whose last day is a statutory rest day ends on the next working day.
+            while not self.calendar.is_workday(due):
+                due += dt.timedelta(days=1)
+            return due, None
+        except CalendarDataMissing as exc:
+            self.warnings.append(f"{exc.message_zh}（{rule.id}）: 期限无法精确计算，未作推算；"
+                                 "可提供该年度节假日安排文件")
+            return None, f"缺少{exc.year}年节假日安排，期限无法计算（未知）"
+
+    def _consequences(self, outcomes: dict[str, list[Outcome]]) -> list[Consequence]:
+        result: list[Consequence] = []
+        for o in self._of_kind(outcomes, ConsequenceRule):
+            if o.effective is False:
+                continue
+            result.append(Consequence(id=o.rule.id, effect=o.rule.effect, citation=self._cite(o.rule),
+                                      status="applies" if o.effective else "possible", item=o.item))
+        return result
+
+    def _missing_facts(self) -> list[MissingFact]:
+        symbols: dict[str, Symbol] = dict(self.c.table.symbols)
+        for table in self.c.table.item_symbols.values():
+            symbols.update(table)
+        symbols.update(self.c.table.system_facts)
+        result = []
+        for name in sorted(self.missing):
+            info = symbols.get(name)
+            if info is None:
+                continue
+            if info.source == "parameter":
+                path = f"parameters.{name}"
+            else:
+                path = info.path
+            result.append(MissingFact(name=name, path=path, zh=info.zh, en=info.en,
+                                      needed_by=sorted(self.missing[name])))
+        return result
+
+
+def _coerce_fact(kind: FactType, value: Any, values: list[str] | None) -> Any:
+    if kind is FactType.bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"expected true or false, got `{value}`")
+        return value
+    if kind is FactType.money:
+        return parse_money(value)
+    if kind is FactType.ratio:
+        return parse_ratio(value)
+    if kind in (FactType.number, FactType.integer):
+        if isinstance(value, bool) or not isinstance(value, int | Decimal | float | str):
+            raise ValueError(f"expected a number, got `{value}`")
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
+        if kind is FactType.integer and number != number.to_integral_value():
+            raise ValueError(f"expected a whole number, got `{value}`")
+        return number
+    if kind is FactType.date:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        if isinstance(value, str):
+            return dt.date.fromisoformat(value)
+        raise ValueError(f"expected a date (YYYY-MM-DD), got `{value}`")
+    if kind is FactType.set:
+        if not isinstance(value, list):
+            raise ValueError(f"expected a list of values, got `{value}`")
+        for v in value:
+            if v not in (values or []):
+                raise ValueError(f"`{v}` is not one of: {', '.join(values or [])}")
+        return frozenset(value)
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, got `{value}`")
+    if kind is FactType.enum and value not in (values or []):
+        raise ValueError(f"`{value}` is not one of: {', '.join(values or [])}")
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    if value is NOT_YET:
+        return "not_yet"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    return value
+
+
+_VOCABULARY: set[str] | None = None
+
+
+def _vocabulary() -> set[str]:
+    """Fact names of the shared vocabulary (policies/vocabulary.yaml), if present."""
+    global _VOCABULARY
+    if _VOCABULARY is None:
+        from govrules.loader import policies_dir
+        from govrules.yaml_io import load_yaml
+
+        path = policies_dir() / "vocabulary.yaml"
+        names: set[str] = set()
+        if path.is_file():
+            data = load_yaml(path.read_text("utf-8"), str(path)).data
+            names = {str(f["name"]) for f in data.get("facts", [])} if isinstance(data, dict) else set()
+        _VOCABULARY = names
+    return _VOCABULARY

@@ -1,0 +1,1 @@
+"""Pydantic models: the project input, the parsed pack and the verdict."""

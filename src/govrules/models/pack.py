@@ -1,0 +1,331 @@
+"""The policy pack as parsed from YAML: a measure's metadata, articles, vocabulary, parameters, rules.
+
+A pack is data, not code. Conditions are strings in the rule-engine expression language; they are
+parsed and type-checked by :mod:`govrules.compiler`, never evaluated by Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from govrules.models.base import Date, StrictModel
+
+PACK_FORMAT = "govrules/pack@1"
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
+RuleId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.\-]*$", max_length=120)]
+
+
+class EffectiveBasis(StrEnum):
+    """Which date the measure's text names as the start of its force."""
+
+    issuance = "issuance"  # 自印发之日起施行
+    publication = "publication"  # 自发布之日起施行
+    date = "date"  # a date named in the text
+
+
+class PackDates(StrictModel):
+    """The measure's dates; ``effective`` is the one the text names (issuance or publication)."""
+
+    issued: Date
+    published: Date | None = None
+    effective: Date
+    effective_basis: EffectiveBasis
+    expires: Date | None = None
+
+
+class DocumentRef(StrictModel):
+    """Another measure, by its document number and title."""
+
+    document: str
+    title: str
+
+
+class Supersession(StrictModel):
+    """The measure stopped being the one in force on ``on``, replaced by ``by``."""
+
+    on: Date
+    by: DocumentRef
+    note: str = Field(description="where this is known from; what the verdict should say")
+
+
+class Jurisdiction(StrictModel):
+    """Where the measure applies."""
+
+    name: str
+    level: Literal["province", "prefecture", "city", "county"]
+    parent: str | None = None
+
+
+class Item(StrictModel):
+    """An enumerated item (项) of an article: (一), (二), …"""
+
+    number: int = Field(ge=1)
+    paragraph: int = Field(1, ge=1)
+    text: str
+
+
+class Article(StrictModel):
+    """One article (条) of the measure, with its full text."""
+
+    number: int = Field(ge=1)
+    chapter: str | None = None
+    text: str = Field(min_length=1)
+    paragraphs: list[str] | None = None
+    items: list[Item] | None = None
+    items_derived: bool = Field(False, description="items split from one sentence by the pack author")
+    informational: str | None = Field(
+        None, description="why the article decides nothing about a project (then no rule needs to cite it)")
+
+
+class FactType(StrEnum):
+    """The type of a declared fact."""
+
+    bool = "bool"
+    money = "money"
+    ratio = "ratio"
+    number = "number"
+    integer = "integer"
+    string = "string"
+    enum = "enum"
+    set = "set"
+    date = "date"
+
+
+class FactScope(StrEnum):
+    """What a fact describes: the project, or each of its systems."""
+
+    project = "project"
+    system = "system"
+
+
+class Fact(StrictModel):
+    """A fact of the pack's vocabulary: a question a reviewer answers about a project."""
+
+    name: Identifier
+    type: FactType
+    zh: str = Field(description="meaning in Chinese, in the measure's words")
+    en: str = Field(description="meaning in English")
+    values: list[str] | None = Field(None, description="allowed values of an enum or set fact")
+    scope: FactScope = FactScope.project
+
+    @model_validator(mode="after")
+    def _values_for_enums(self) -> Fact:
+        if self.type in (FactType.enum, FactType.set) and not self.values:
+            raise ValueError(f"fact `{self.name}` of type {self.type.value} needs `values`")
+        if self.type not in (FactType.enum, FactType.set) and self.values:
+            raise ValueError(f"fact `{self.name}`: `values` is only for enum and set facts")
+        return self
+
+
+class Unit(StrEnum):
+    """Units of parameters."""
+
+    CNY = "CNY"
+    ratio = "ratio"
+    days = "days"
+    working_days = "working_days"
+    months = "months"
+    years = "years"
+    count = "count"
+
+
+class Citation(StrictModel):
+    """Where in the measure a rule comes from."""
+
+    article: int = Field(ge=1)
+    paragraph: int | None = Field(None, ge=1)
+    item: int | None = Field(None, ge=1)
+
+
+class Parameter(StrictModel):
+    """A named number of the measure (a threshold, a period), never a literal buried in a condition."""
+
+    name: Identifier
+    value: Decimal | None = Field(description="null: the text sets no value; the user must supply it")
+    unit: Unit
+    zh: str
+    en: str
+    cite: Citation
+    settable: bool = Field(False, description="a user may set it per evaluation (the verdict then says so)")
+    note: str | None = None
+
+
+class Deadline(StrictModel):
+    """When an obligation falls due.
+
+    Relative: ``after`` an event, plus ``working_days`` (State Council calendar) or ``days``/``months``/
+    ``years`` (calendar arithmetic), counting from the day after the event. Annual: ``month``/``day``
+    of a year (the year of ``as_of`` unless ``year_from`` names a symbol giving the year, plus
+    ``year_offset``).
+    """
+
+    after: str | None = None
+    working_days: int | None = Field(None, ge=1)
+    days: int | None = Field(None, ge=1)
+    months: int | None = Field(None, ge=1)
+    years: int | None = Field(None, ge=1)
+    parameter: Identifier | None = Field(None, description="take the count from this parameter instead")
+    month: int | None = Field(None, ge=1, le=12)
+    day: int | None = Field(None, ge=1, le=31)
+    year_from: str | None = Field(None, description="symbol whose value is the year; default: as_of's year")
+    year_offset: int = 0
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> Deadline:
+        relative = self.after is not None
+        annual = self.month is not None or self.day is not None
+        if relative == annual:
+            raise ValueError("a deadline is either relative (`after` an event) or annual (`month` and `day`)")
+        if relative:
+            counts = [x for x in (self.working_days, self.days, self.months, self.years, self.parameter)
+                      if x is not None]
+            if len(counts) != 1:
+                raise ValueError("a relative deadline takes exactly one of working_days, days, months, "
+                                 "years, parameter")
+        elif self.month is None or self.day is None:
+            raise ValueError("an annual deadline needs both `month` and `day`")
+        return self
+
+
+class RuleKind(StrEnum):
+    """What a rule concludes."""
+
+    scope = "scope"
+    exemption = "exemption"
+    exception = "exception"
+    route = "route"
+    ground = "ground"
+    change = "change"
+    obligation = "obligation"
+    consequence = "consequence"
+
+
+class ForEach(StrEnum):
+    """Collections a rule can range over."""
+
+    change = "change"
+    system = "system"
+    budget_line = "budget_line"
+
+
+class _RuleBase(StrictModel):
+    id: RuleId
+    title: str = Field(description="what the rule concludes, in the measure's words (Chinese)")
+    when: str = Field(description="condition in the rule-engine expression language")
+    unless: list[RuleId] = Field(default_factory=list, description="exception rules that defeat this one")
+    cite: Citation
+    for_each: ForEach | None = None
+    note: str | None = None
+
+
+class ScopeRule(_RuleBase):
+    """The measure covers the project when any scope rule holds."""
+
+    kind: Literal["scope"]
+
+
+class ExemptionRule(_RuleBase):
+    """The measure does not apply (exempt) or the project is outside it (out_of_scope)."""
+
+    kind: Literal["exemption"]
+    status: Literal["exempt", "out_of_scope"] = "exempt"
+
+
+class ExceptionRule(_RuleBase):
+    """A circumstance the text names as an exception (除外); it defeats the rules that list it."""
+
+    kind: Literal["exception"]
+
+
+class RouteRule(_RuleBase):
+    """What the project must go through before it is built."""
+
+    kind: Literal["route"]
+    decision: Literal["approval", "filing", "build_first", "none", "undetermined"]
+    authority: str | None = None
+    gap: bool = Field(False, description="the text does not decide this case; the rule says so")
+    overrides: list[RuleId] = Field(default_factory=list, description="route rules this one sets aside when it holds")
+
+
+class GroundRule(_RuleBase):
+    """A ground to reject, defer or refuse funds."""
+
+    kind: Literal["ground"]
+    ground: Literal["rejection", "deferral", "no_funding"]
+
+
+class ChangeRule(_RuleBase):
+    """How a change request is handled (evaluated per change)."""
+
+    kind: Literal["change"]
+    decision: Literal["filing", "approval", "adjustment_request", "not_covered", "undetermined"]
+    authority: str | None = None
+    overrides: list[RuleId] = Field(default_factory=list, description="change rules this one sets aside when it holds")
+
+
+class ObligationRule(_RuleBase):
+    """Something the unit must do, by a deadline when the text sets one."""
+
+    kind: Literal["obligation"]
+    action: str
+    deadline: Deadline | None = None
+    done: str | None = Field(None, description="the event (dates.<name>) that discharges the obligation")
+    met_when: str | None = Field(None, description="condition under which the obligation counts as met")
+
+
+class ConsequenceRule(_RuleBase):
+    """What happens to the money or the project."""
+
+    kind: Literal["consequence"]
+    effect: str
+
+
+Rule = Annotated[
+    ScopeRule | ExemptionRule | ExceptionRule | RouteRule | GroundRule | ChangeRule | ObligationRule
+    | ConsequenceRule,
+    Field(discriminator="kind"),
+]
+
+
+class Pack(StrictModel):
+    """A policy pack: one measure, encoded."""
+
+    format: Literal["govrules/pack@1"]
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9\-]*$")]
+    title: str
+    document: str = Field(description="文号; empty when none is printed")
+    issuer: str
+    jurisdiction: Jurisdiction
+    dates: PackDates
+    repeals: list[DocumentRef] = Field(default_factory=list)
+    superseded: Supersession | None = None
+    source: str | None = Field(None, description="where the text comes from")
+    articles: list[Article]
+    facts: list[Fact] = Field(default_factory=list)
+    parameters: list[Parameter] = Field(default_factory=list)
+    rules: list[Rule] = Field(default_factory=list)
+
+    def article(self, number: int) -> Article | None:
+        """The article numbered ``number``, if the pack has it."""
+        for article in self.articles:
+            if article.number == number:
+                return article
+        return None
+
+    def in_force(self, on: dt.date) -> tuple[bool, str | None]:
+        """Whether the measure is in force on ``on``, and why not."""
+        if on < self.dates.effective:
+            return False, f"《{self.title}》自{self.dates.effective.isoformat()}起施行，{on.isoformat()}尚未施行"
+        if self.dates.expires is not None and on >= self.dates.expires:
+            return False, f"《{self.title}》已于{self.dates.expires.isoformat()}失效"
+        if self.superseded is not None and on >= self.superseded.on:
+            s = self.superseded
+            return False, (f"《{self.title}》自{s.on.isoformat()}起已由《{s.by.title}》({s.by.document})取代，"
+                           f"不再是现行办法: {s.note}")
+        return True, None

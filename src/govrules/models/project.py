@@ -1,0 +1,217 @@
+"""The project input: what a unit applies for, with the facts a reviewer knows about it.
+
+Absent or ``null`` means **unknown**, never "no" or "0": the evaluator keeps unknown facts
+unknown and names them in the verdict.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from govrules.models.base import Date, EventDate, Money, Ratio, StrictModel
+
+
+class Level(StrEnum):
+    """Administrative level of the applying unit."""
+
+    province = "province"
+    prefecture = "prefecture"
+    city = "city"
+    county = "county"
+
+
+class Execution(StrEnum):
+    """执行方式: 建设类 / 服务类."""
+
+    construction = "construction"
+    service = "service"
+
+
+class Category(StrEnum):
+    """Finer type: 基础设施建设, 软件系统开发 (建设类); 基础设施服务, 软件服务, 运行维护服务, 其他服务 (服务类)."""
+
+    infrastructure_construction = "infrastructure_construction"
+    software_development = "software_development"
+    infrastructure_service = "infrastructure_service"
+    software_service = "software_service"
+    operation_maintenance = "operation_maintenance"
+    other_service = "other_service"
+
+
+class Nature(StrEnum):
+    """业务性质: 公共类 / 专业类."""
+
+    public = "public"
+    professional = "professional"
+
+
+class FundingSource(StrEnum):
+    """Where money comes from."""
+
+    central = "central"  # 中央资金
+    provincial = "provincial"  # 省级财政
+    prefecture = "prefecture"  # 州(地)本级财政
+    municipal = "municipal"  # 市级财政
+    county = "county"  # 县(市)级财政
+    own_funds = "own_funds"  # 本单位自有资金
+    state_owned = "state_owned"  # 其他国有资金 / 国有企业投资
+    non_fiscal = "non_fiscal"  # 非财政性资金 (社会资本等)
+
+
+FISCAL_SOURCES = frozenset({FundingSource.central, FundingSource.provincial, FundingSource.prefecture,
+                            FundingSource.municipal, FundingSource.county})
+
+
+class Purpose(StrEnum):
+    """What a budget line pays for."""
+
+    construction = "construction"
+    operation_maintenance = "operation_maintenance"
+
+
+class SystemStatus(StrEnum):
+    """What the project does to an information system."""
+
+    new = "new"
+    expansion = "expansion"
+    upgrade = "upgrade"
+    existing = "existing"
+    decommission = "decommission"
+
+
+class ChangeCause(StrEnum):
+    """Why a change is requested (Chuxiong 第二十四条: 外部环境变化和不可抗因素)."""
+
+    external_environment = "external_environment"
+    force_majeure = "force_majeure"
+    other = "other"
+
+
+class Funding(StrictModel):
+    """One source of the project's money."""
+
+    source: FundingSource
+    amount: Money | None = None
+
+
+class Dates(StrictModel):
+    """When the project's events happened: a date, ``false`` (not yet), or absent (unknown)."""
+
+    application: EventDate | None = Field(None, description="立项申请/申报")
+    approval: EventDate | None = Field(None, description="立项批复 or 备案 completed")
+    construction_start: EventDate | None = Field(None, description="开工建设")
+    planned_completion: EventDate | None = Field(None, description="计划完成 (per the annual plan)")
+    procurement_plan_filed: EventDate | None = Field(None, description="采购方案报备")
+    contract_signed: EventDate | None = Field(None, description="合同签订")
+    contract_filed: EventDate | None = Field(None, description="合同(及采购文件)备案")
+    contract_end: EventDate | None = Field(None, description="合同履行期届满")
+    supervision_filed: EventDate | None = Field(None, description="监理单位备案")
+    completion: EventDate | None = Field(None, description="建成/竣工")
+    trial_run_end: EventDate | None = Field(None, description="试运行期满")
+    acceptance: EventDate | None = Field(None, description="竣工验收")
+    acceptance_report_filed: EventDate | None = Field(None, description="验收报告备案")
+    self_evaluation_submitted: EventDate | None = Field(None, description="绩效自评报送 (latest)")
+    om_funds_applied: EventDate | None = Field(None, description="运维经费申请提出 (latest)")
+    decommissioned: EventDate | None = Field(None, description="系统停用")
+    decommission_filed: EventDate | None = Field(None, description="停用报备")
+
+
+EVENT_NAMES: tuple[str, ...] = tuple(Dates.model_fields)
+
+
+class System(StrictModel):
+    """An information system the project builds, changes or retires."""
+
+    name: str
+    status: SystemStatus | None = None
+    in_catalogue: bool | None = Field(None, description="列入政务信息系统目录/信息资源目录")
+    facts: dict[str, Any] = Field(default_factory=dict, description="facts about this system (pack vocabulary)")
+
+
+class BudgetLine(StrictModel):
+    """A year's money line."""
+
+    year: int = Field(ge=1990, le=2100)
+    purpose: Purpose
+    amount: Money | None = None
+    spent: Money | None = None
+    carried_over_years: int | None = Field(None, ge=0, le=50, description="consecutive years carried over unused")
+
+
+class ChangeRequest(StrictModel):
+    """A change request during implementation (需求变更)."""
+
+    scale: Ratio | None = Field(None, description="变更规模 as a ratio of the approved scope, e.g. 0.08")
+    increases_investment: bool | None = Field(None, description="whether the change adds investment")
+    cause: ChangeCause | None = None
+    major: bool | None = Field(None, description="重大变更 (major change of conditions or content)")
+    date: Date | None = None
+    description: str | None = None
+
+
+class Project(StrictModel):
+    """A government IT project as a reviewer sees it.
+
+    >>> Project.model_validate({"id": "p1", "name": "示例", "budget": "48万元"}).budget
+    Decimal('480000')
+    """
+
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    owner: str | None = None
+    level: Level | None = None
+    execution: Execution | None = None
+    category: Category | None = None
+    nature: Nature | None = None
+    budget: Money | None = None
+    procurement_budget: Money | None = None
+    funding: list[Funding] | None = None
+    dates: Dates = Field(default_factory=Dates)
+    systems: list[System] | None = None
+    budget_lines: list[BudgetLine] | None = None
+    changes: list[ChangeRequest] = Field(default_factory=list)
+    facts: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Project:
+        if self.category is not None and self.execution is not None:
+            expected = CATEGORY_EXECUTION[self.category]
+            if expected is not self.execution:
+                raise ValueError(f"category `{self.category.value}` is a {expected.value} project, "
+                                 f"but execution is `{self.execution.value}`")
+        d = self.dates
+        for earlier, later in _DATE_ORDER:
+            first, second = getattr(d, earlier), getattr(d, later)
+            if first and second and second < first:
+                raise ValueError(f"dates.{later} ({second}) is before dates.{earlier} ({first})")
+        return self
+
+    def effective_execution(self) -> Execution | None:
+        """``execution``, or the one implied by ``category`` when only that is given."""
+        if self.execution is not None:
+            return self.execution
+        return CATEGORY_EXECUTION[self.category] if self.category is not None else None
+
+
+CATEGORY_EXECUTION: dict[Category, Execution] = {
+    Category.infrastructure_construction: Execution.construction,
+    Category.software_development: Execution.construction,
+    Category.infrastructure_service: Execution.service,
+    Category.software_service: Execution.service,
+    Category.operation_maintenance: Execution.service,
+    Category.other_service: Execution.service,
+}
+
+# Events that cannot precede one another; a record that says otherwise is refused, not guessed at.
+_DATE_ORDER: tuple[tuple[str, str], ...] = (
+    ("contract_signed", "acceptance"),
+    ("contract_signed", "contract_filed"),
+    ("contract_signed", "contract_end"),
+    ("acceptance", "acceptance_report_filed"),
+    ("application", "approval"),
+    ("completion", "acceptance"),
+    ("decommissioned", "decommission_filed"),
+)

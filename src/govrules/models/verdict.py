@@ -1,0 +1,139 @@
+"""The verdict: what a measure concludes about a project, each conclusion with its citation.
+
+The JSON form (``verdict.model_dump(mode="json")``) is the public contract: every top-level key is
+always present.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from govrules.models.base import Date
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CitationOut(_Out):
+    """An article (and paragraph/item) of a measure, with the article's text."""
+
+    document: str
+    title: str
+    article: int
+    paragraph: int | None = None
+    item: int | None = None
+    label: str
+    text: str
+    item_text: str | None = None
+    pack: str | None = None
+
+
+class Scope(_Out):
+    """Whether the measure covers the project."""
+
+    status: Literal["in_scope", "out_of_scope", "exempt", "undetermined"]
+    citations: list[CitationOut]
+    reasons: list[str]
+
+
+class Route(_Out):
+    """What the project must go through before it is built."""
+
+    decision: Literal["approval", "filing", "none", "build_first", "undetermined"]
+    authority: str | None
+    citations: list[CitationOut]
+    reasons: list[str]
+    gap: bool = False
+    """True when the measure's text does not decide this project (not a missing fact)."""
+
+
+class Ground(_Out):
+    """A ground to reject, defer or refuse funds that is not cleared."""
+
+    id: str
+    kind: Literal["rejection", "deferral", "no_funding"]
+    status: Literal["triggered", "unknown", "excepted"]
+    title: str
+    citation: CitationOut
+    exception: CitationOut | None = None
+    exception_id: str | None = None
+
+
+class ChangeOut(_Out):
+    """How one change request is handled."""
+
+    index: int
+    decision: Literal["filing", "approval", "adjustment_request", "not_covered", "undetermined"]
+    authority: str | None = None
+    citations: list[CitationOut]
+    reasons: list[str]
+
+
+class Obligation(_Out):
+    """Something the unit must do, and where it stands on ``as_of``."""
+
+    id: str
+    action: str
+    due: Date | None
+    status: Literal["met", "pending", "overdue", "unknown"]
+    citation: CitationOut
+    late: bool = False
+    reason: str | None = None
+    item: int | None = None
+
+
+class Consequence(_Out):
+    """What happens to the money or the project."""
+
+    id: str
+    effect: str
+    citation: CitationOut
+    status: Literal["applies", "possible"] = "applies"
+    item: int | None = None
+
+
+class MissingFact(_Out):
+    """A fact whose value would change the verdict."""
+
+    name: str
+    path: str
+    zh: str
+    en: str
+    needed_by: list[str]
+
+
+class TraceStep(_Out):
+    """One rule evaluated: the values it saw and what it concluded."""
+
+    rule: str
+    kind: str
+    item: int | None = None
+    condition: str
+    saw: dict[str, Any]
+    result: Literal["true", "false", "unknown"]
+    defeated_by: list[str] = []
+    conclusion: str
+
+
+class Verdict(_Out):
+    """A measure's conclusions about one project on one date."""
+
+    pack: str
+    document: str
+    title: str
+    pack_digest: str
+    engine_version: str
+    as_of: Date
+    in_force: bool
+    warnings: list[str]
+    scope: Scope
+    route: Route
+    grounds: list[Ground]
+    changes: list[ChangeOut]
+    obligations: list[Obligation]
+    consequences: list[Consequence]
+    missing_facts: list[MissingFact]
+    trace: list[TraceStep]
