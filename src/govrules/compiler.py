@@ -30,6 +30,7 @@ from govrules.models.project import (
     EVENT_NAMES,
     Category,
     ChangeCause,
+    Dates,
     Execution,
     FundingSource,
     Level,
@@ -215,8 +216,9 @@ class SymbolTable:
     def __init__(self, pack: Pack) -> None:
         self.symbols: dict[str, Symbol] = {s.name: s for s in _CORE}
         for event in EVENT_NAMES:
+            described = Dates.model_fields[event].description or event
             self.symbols[f"dates.{event}"] = Symbol(f"dates.{event}", DT.DATETIME, "event", f"dates.{event}",
-                                                    f"事件日期 {event}", f"date of {event}")
+                                                    f"{described}的日期", f"date of {event.replace('_', ' ')}")
         self.item_symbols: dict[ForEach, dict[str, Symbol]] = {k: {s.name: s for s in v} for k, v in _ITEM.items()}
         self.system_facts: dict[str, Symbol] = {}
         self.problems: list[tuple[str, str, str]] = []  # (fact name, code, message)
@@ -274,7 +276,7 @@ def compile_condition(text: str, table: SymbolTable, for_each: ForEach | None) -
         if exc.symbol_scope == "built-in":
             raise ConditionError("condition.builtin", f"built-in symbol `${name}` is not allowed",
                                  offset, hint="use `as_of` for the evaluation date") from None
-        visible = sorted(table.visible(for_each)) + ["dates"] + sorted(FUNCTIONS)
+        visible = [*sorted(table.visible(for_each)), "dates", *sorted(FUNCTIONS)]
         suggestion = difflib.get_close_matches(name, visible, n=1, cutoff=0.6)
         hint = f"did you mean `{suggestion[0]}`?" if suggestion else "declare it under `facts:`"
         raise ConditionError("condition.unknown_symbol", f"unknown fact or symbol `{name}`", offset,
@@ -329,6 +331,8 @@ class _Lowering:
         if isinstance(node, ast.LogicExpression):
             return self.logic(node)
         if isinstance(node, ast.UnaryExpression):
+            if node.type == "not":
+                self._boolean(node.right, "not")
             right = self.lower(node.right)
             rf = right.fn
             if node.type == "not":
@@ -356,6 +360,7 @@ class _Lowering:
             lf, rf2 = left.fn, right.fn
             return Lowered(lambda env: v if (v := lf(env)) is not None else rf2(env), [left, right])
         if isinstance(node, ast.TernaryExpression):
+            self._boolean(node.condition, "?:")
             cond, yes, no = (self.lower(node.condition), self.lower(node.case_true), self.lower(node.case_false))
             cf, yf, nf = cond.fn, yes.fn, no.fn
 
@@ -398,13 +403,22 @@ class _Lowering:
 
     def symbol(self, node: Any) -> Lowered:
         if node.scope is not None:
-            raise self.fail(f"built-in symbol `${node.name}` is not allowed", hint="use `as_of`", word=node.name)
+            raise ConditionError("condition.builtin", f"built-in symbol `${node.name}` is not allowed",
+                                 _find_word(self.text, "$" + node.name), hint="use `as_of` for the evaluation date")
         name = node.name
         if name in FUNCTIONS or name == "dates":
             raise self.fail(f"`{name}` cannot be used as a value", word=name)
         return Lowered(lambda env: env.get(name), symbol=name)
 
+    def _boolean(self, node: Any, what: str) -> None:
+        kind = getattr(node, "result_type", DT.UNDEFINED)
+        if kind not in (DT.BOOLEAN, DT.UNDEFINED):
+            raise ConditionError("condition.not_boolean", f"`{what}` needs true/false operands, got {kind.name}",
+                                 None, hint="compare the value, e.g. `budget >= threshold`")
+
     def logic(self, node: Any) -> Lowered:
+        self._boolean(node.left, node.type)
+        self._boolean(node.right, node.type)
         left, right = self.lower(node.left), self.lower(node.right)
         lf, rf = left.fn, right.fn
         if node.type == "and":
@@ -456,6 +470,9 @@ class _Lowering:
         op = _COMPARE.get(node.type)
         if op is None:
             raise self.fail(f"the comparison `{node.type}` is not supported")
+        if isinstance(node.left, ast.NullExpression) or isinstance(node.right, ast.NullExpression):
+            raise self.fail("`null` is not allowed in conditions: an unknown fact is unknown",
+                            hint="use `x ?? value` to decide what an unknown fact should count as", word="null")
         lt, rt = getattr(node.left, "result_type", DT.UNDEFINED), getattr(node.right, "result_type", DT.UNDEFINED)
         if DT.UNDEFINED not in (lt, rt) and not DT.is_compatible(lt, rt):
             raise ConditionError("condition.type", f"compares {lt.name} with {rt.name}: never equal", None,

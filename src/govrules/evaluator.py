@@ -33,7 +33,7 @@ from govrules.models.pack import (
     RouteRule,
     ScopeRule,
 )
-from govrules.models.project import FISCAL_SOURCES, EVENT_NAMES, Project
+from govrules.models.project import EVENT_NAMES, FISCAL_SOURCES, Project
 from govrules.models.verdict import (
     ChangeOut,
     CitationOut,
@@ -55,6 +55,16 @@ def _and(a: Tri, b: Tri) -> Tri:
     if a is False or b is False:
         return False
     return None if a is None or b is None else True
+
+
+def _all(values: Iterable[Tri]) -> Tri:
+    seen_unknown = False
+    for v in values:
+        if v is False:
+            return False
+        if v is None:
+            seen_unknown = True
+    return None if seen_unknown else True
 
 
 def _any(values: Iterable[Tri]) -> Tri:
@@ -166,14 +176,13 @@ class _Evaluation:
             env["funding_sources"] = sources
             env["fiscal_funded"] = any(f.source in FISCAL_SOURCES for f in p.funding)
             amounts = [f.amount for f in p.funding if f.source in FISCAL_SOURCES]
-            env["fiscal_amount"] = sum(amounts, Decimal(0)) if all(a is not None for a in amounts) else None
+            known = [a for a in amounts if a is not None]
+            env["fiscal_amount"] = sum(known, Decimal(0)) if len(known) == len(amounts) else None
         if p.systems is None:
             env["system_count"] = env["all_systems_in_catalogue"] = None
         else:
             env["system_count"] = Decimal(len(p.systems))
-            env["all_systems_in_catalogue"] = not _any(
-                None if s.in_catalogue is None else not s.in_catalogue for s in p.systems
-            ) if _any(None if s.in_catalogue is None else not s.in_catalogue for s in p.systems) is not None else None
+            env["all_systems_in_catalogue"] = _all(s.in_catalogue for s in p.systems)
         env["change_count"] = Decimal(len(p.changes))
         env["as_of"] = self.as_of
         env["effective_date"] = self.pack.dates.effective
@@ -301,8 +310,9 @@ class _Evaluation:
         for name, value in self.params.items():
             parameter = next(p for p in self.pack.parameters if p.name == name)
             if value is None and any(name in r.condition.symbols() for r in self.c.rules):
-                self.warnings.append(f"参数 {name}（{parameter.zh}）未设定: {parameter.note or '本办法未规定具体数值'}；"
-                                     f"依赖它的结论待定，可用 parameters 设定")
+                note = parameter.note or "本办法未规定具体数值"
+                self.warnings.append(
+                    f"参数 {name}（{parameter.zh}）未设定: {note}；依赖它的结论待定，可用 parameters 设定")
         outcomes = self._evaluate_rules()
         for results in outcomes.values():
             for outcome in results:
@@ -380,7 +390,7 @@ class _Evaluation:
         if not deciding and gap:
             reasons = ["本办法未对此类项目规定审批或备案程序（办法未作规定，不作推定）"]
         authority = deciding[0].rule.authority if decision != "undetermined" and deciding else None
-        return Route(decision=decision, authority=authority,  # type: ignore[arg-type]
+        return Route(decision=decision, authority=authority,
                      citations=[self._cite(o.rule) for o in deciding], reasons=reasons, gap=gap)
 
     def _grounds(self, outcomes: dict[str, list[Outcome]]) -> list[Ground]:
@@ -425,7 +435,7 @@ class _Evaluation:
             if not deciding and gap:
                 reasons = ["本办法未对此类变更作出规定（不作推定）"]
             authority = deciding[0].rule.authority if decision != "undetermined" and deciding else None
-            result.append(ChangeOut(index=index, decision=decision, authority=authority,  # type: ignore[arg-type]
+            result.append(ChangeOut(index=index, decision=decision, authority=authority,
                                     citations=[self._cite(o.rule) for o in deciding], reasons=reasons))
         return result
 
@@ -452,10 +462,10 @@ class _Evaluation:
                 for name in o.compiled.met.unknowns(o.env):
                     self.missing.setdefault(name, set()).add(rule.id)
                 status = "unknown" if due is None or self.as_of > due else "pending"
-                return Obligation(id=rule.id, action=rule.action, due=due, status=status,  # type: ignore[arg-type]
+                return Obligation(id=rule.id, action=rule.action, due=due, status=status,
                                   citation=self._cite(rule), reason=reason or "是否已履行未知", item=o.item)
             status = "overdue" if due is not None and self.as_of > due else "pending"
-            return Obligation(id=rule.id, action=rule.action, due=due, status=status,  # type: ignore[arg-type]
+            return Obligation(id=rule.id, action=rule.action, due=due, status=status,
                               citation=self._cite(rule), reason=reason or "尚未履行", item=o.item)
         if o.effective is None:
             status, reason = "unknown", reason or "是否负有该义务待定"
@@ -481,7 +491,7 @@ class _Evaluation:
                 self.missing.setdefault(f"dates.{rule.done}", set()).add(rule.id)
         else:
             status = "pending"
-        return Obligation(id=rule.id, action=rule.action, due=due, status=status,  # type: ignore[arg-type]
+        return Obligation(id=rule.id, action=rule.action, due=due, status=status,
                           citation=self._cite(rule), late=late, reason=reason, item=o.item)
 
     def _due(self, rule: ObligationRule, env: Mapping[str, Any]) -> tuple[dt.date | None, str | None]:
@@ -513,10 +523,9 @@ class _Evaluation:
             count = int(value)
             unit = next(p.unit.value for p in self.pack.parameters if p.name == deadline.parameter)
         else:
-            for unit, count in (("working_days", deadline.working_days), ("days", deadline.days),
-                                ("months", deadline.months), ("years", deadline.years)):
-                if count is not None:
-                    break
+            unit, count = next((u, c) for u, c in (("working_days", deadline.working_days), ("days", deadline.days),
+                                                   ("months", deadline.months), ("years", deadline.years))
+                               if c is not None)
         assert count is not None
         try:
             if unit == "working_days":
@@ -552,10 +561,7 @@ class _Evaluation:
             info = symbols.get(name)
             if info is None:
                 continue
-            if info.source == "parameter":
-                path = f"parameters.{name}"
-            else:
-                path = info.path
+            path = f"parameters.{name}" if info.source == "parameter" else info.path
             result.append(MissingFact(name=name, path=path, zh=info.zh, en=info.en,
                                       needed_by=sorted(self.missing[name])))
         return result

@@ -124,10 +124,9 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[tuple[str | int, ...], 
     skipped: list[str] = []
     current = data
     for part in loc:
-        if isinstance(current, dict) and part in current:
-            path.append(part)
-            current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+        in_dict = isinstance(current, dict) and part in current
+        in_list = isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
+        if in_dict or in_list:
             path.append(part)
             current = current[part]
         else:

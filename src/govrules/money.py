@@ -41,6 +41,8 @@ def parse_money(value: object) -> Decimal:
         # repr() gives the shortest string that round-trips: 0.1 stays 0.1, not 0.1000000000000000055...
         amount = Decimal(repr(value))
     elif isinstance(value, str):
+        if value.strip().startswith(("-", "－")):
+            raise MoneyFormatError(f"an amount cannot be negative (`{value}`)")
         match = _AMOUNT.match(value)
         if match is None:
             raise MoneyFormatError(

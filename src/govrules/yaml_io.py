@@ -193,7 +193,7 @@ class _Builder:
             self.fail("yaml.too_long", f"a value of {len(value)} characters exceeds "
                       f"{self.limits.max_scalar_chars}", node)
             return None
-        tag = node.tag[len(_CORE):]
+        tag = str(node.tag)[len(_CORE):]
         if tag == "str":
             return value
         if tag == "float":

@@ -87,7 +87,8 @@ Money = Annotated[
     PlainValidator(_money),
     PlainSerializer(_serialize_decimal, when_used="json"),
     WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0},
-                              {"type": "string", "pattern": r"^\s*[0-9][0-9,，]*(\.[0-9]+)?\s*(万元|万|亿元|亿|元)?\s*$"}],
+                              {"type": "string",
+                               "pattern": r"^\s*[0-9][0-9,，]*(\.[0-9]+)?\s*(万元|万|亿元|亿|元)?\s*$"}],
                     "description": "yuan: 480000, \"480,000元\", \"48万元\", \"48.5万\""}),
 ]
 """Exact, non-negative yuan."""

@@ -132,7 +132,7 @@ class Unit(StrEnum):
     working_days = "working_days"
     months = "months"
     years = "years"
-    count = "count"
+    items = "count"
 
 
 class Citation(StrictModel):

@@ -1,0 +1,7 @@
+"""``python -m govrules``."""
+
+import sys
+
+from govrules.cli import main
+
+sys.exit(main())

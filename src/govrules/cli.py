@@ -1,0 +1,235 @@
+"""The ``govrules`` command: thin — parse arguments, call the library, render, set the exit code.
+
+Exit codes: 0 success; 1 a check or test found problems (or ``--fail-on`` matched); 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from govrules.errors import GovrulesError, PackError, ProjectError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a date (YYYY-MM-DD)") from None
+
+
+def _param(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"`{text}`: write NAME=VALUE, e.g. procurement_limit=1000000")
+    return name.strip(), value.strip()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used to document the CLI)."""
+    parser = argparse.ArgumentParser(prog="govrules", description="政务信息化项目管理办法 as executable, citable rules")
+    parser.add_argument("--version", action="version", version=f"govrules {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("evaluate", help="one verdict for a project under a pack")
+    p.add_argument("project", help="project file (YAML or JSON)")
+    p.add_argument("--pack", required=True, help="bundled pack id or path to a pack file")
+    p.add_argument("--as-of", type=_date, help="evaluation date (default: today)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--param", type=_param, action="append", default=[], metavar="NAME=VALUE",
+                   help="set a settable pack parameter, e.g. procurement_limit=1000000")
+    p.add_argument("--no-trace", action="store_true", help="omit the values each rule saw")
+    p.add_argument("--calendar", action="append", default=[], metavar="FILE",
+                   help="a year's holiday schedule (YAML) for years the installed calendar lacks")
+
+    p = sub.add_parser("compare", help="one project under every bundled pack in force")
+    p.add_argument("project")
+    p.add_argument("--as-of", type=_date)
+    p.add_argument("--all", action="store_true", help="every bundled pack, in force or not")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--param", type=_param, action="append", default=[], metavar="PACK:NAME=VALUE",
+                   help="set a parameter of one pack, e.g. chuxiong-2025:procurement_limit=1000000")
+
+    sub.add_parser("packs", help="the bundled packs").add_argument("--format", choices=["text", "json"],
+                                                                    default="text")
+    p = sub.add_parser("facts", help="a pack's fact vocabulary")
+    p.add_argument("--pack", required=True)
+    p.add_argument("--format", choices=["text", "json"], default="text")
+
+    p = sub.add_parser("check", help="load and lint a pack")
+    p.add_argument("pack")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+
+    p = sub.add_parser("test", help="run pack test cases (*.cases.yaml files or folders)")
+    p.add_argument("paths", nargs="+")
+
+    p = sub.add_parser("schema", help="JSON Schema of packs or projects")
+    p.add_argument("which", choices=["pack", "project", "verdict"])
+    return parser
+
+
+def _version() -> str:
+    from govrules import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``govrules`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        handler = globals()[f"_cmd_{args.command}"]
+        code: int = handler(args)
+        return code
+    except (PackError, ProjectError) as exc:
+        print(f"govrules: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except GovrulesError as exc:
+        print(f"govrules: [{exc.code}] {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # pragma: no cover - e.g. piped into head
+        return EXIT_OK
+
+
+def _calendar(files: list[str]) -> Any:
+    from govrules.calendar import WorkdayCalendar, load_year_schedule
+
+    calendar = WorkdayCalendar.default()
+    for file in files:
+        calendar = calendar.with_year(load_year_schedule(file))
+    return calendar
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from govrules.evaluator import evaluate
+    from govrules.loader import load_pack, load_project
+    from govrules.report import render_text
+
+    pack = load_pack(args.pack)
+    project = load_project(args.project)
+    verdict = evaluate(project, pack, args.as_of, parameters=dict(args.param), calendar=_calendar(args.calendar),
+                       trace=not args.no_trace)
+    if args.format == "json":
+        _print_json(verdict.model_dump(mode="json"))
+    else:
+        print(render_text(verdict))
+    return EXIT_OK
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from govrules.loader import load_project
+    from govrules.multi import evaluate_all
+    from govrules.report import render_comparison
+
+    parameters: dict[str, dict[str, str]] = {}
+    for name, value in args.param:
+        pack_id, sep, param = name.partition(":")
+        if not sep:
+            raise ProjectError(f"--param {name}: write PACK:NAME=VALUE")
+        parameters.setdefault(pack_id, {})[param] = value
+    verdicts = evaluate_all(load_project(args.project), args.as_of, include_not_in_force=args.all,
+                            parameters=parameters)
+    if args.format == "json":
+        _print_json([v.model_dump(mode="json") for v in verdicts])
+    else:
+        print(render_comparison(verdicts))
+    return EXIT_OK
+
+
+def _cmd_packs(args: argparse.Namespace) -> int:
+    from govrules.loader import bundled_pack_ids, load_pack
+
+    rows = []
+    for pack_id in bundled_pack_ids():
+        pack = load_pack(pack_id).pack
+        rows.append({"id": pack.id, "title": pack.title, "document": pack.document, "issuer": pack.issuer,
+                     "issued": pack.dates.issued.isoformat(), "effective": pack.dates.effective.isoformat(),
+                     "effective_basis": pack.dates.effective_basis.value,
+                     "superseded_on": pack.superseded.on.isoformat() if pack.superseded else None,
+                     "rules": len(pack.rules), "articles": len(pack.articles)})
+    if args.format == "json":
+        _print_json(rows)
+    else:
+        for r in rows:
+            until = f"，{r['superseded_on']}起被取代" if r["superseded_on"] else ""
+            print(f"{r['id']:<15} {r['document'] or '(无文号)'}  《{r['title']}》  施行 {r['effective']}{until}  "
+                  f"{r['articles']}条 {r['rules']}规则")
+    return EXIT_OK
+
+
+def _cmd_facts(args: argparse.Namespace) -> int:
+    from govrules.loader import load_pack
+
+    pack = load_pack(args.pack).pack
+    used = {f.name: [r.id for r in pack.rules if f.name in r.when or (getattr(r, "met_when", None) or "").find(
+        f.name) >= 0] for f in pack.facts}
+    rows = [{"name": f.name, "type": f.type.value, "values": f.values, "scope": f.scope.value, "zh": f.zh,
+             "en": f.en, "rules": used[f.name]} for f in pack.facts]
+    if args.format == "json":
+        _print_json(rows)
+    else:
+        for r in rows:
+            values = f" ({'|'.join(r['values'])})" if r["values"] else ""
+            print(f"{r['name']:<36} {r['type']}{values}\n    {r['zh']}\n    {r['en']}")
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from govrules.loader import load_pack
+
+    try:
+        pack = load_pack(args.pack)
+    except PackError as exc:
+        if args.format == "json":
+            _print_json({"ok": False, "diagnostics": [d.to_dict() for d in exc.diagnostics]})
+        else:
+            for d in exc.diagnostics or [exc]:
+                print(d)
+        return EXIT_FINDINGS
+    if args.format == "json":
+        _print_json({"ok": True, "diagnostics": [d.to_dict() for d in pack.diagnostics]})
+    else:
+        for d in pack.diagnostics:
+            print(d)
+        print(f"{pack.file}: {len(pack.rules)} rules, {len(pack.pack.articles)} articles, "
+              f"{len(pack.diagnostics)} warning(s)")
+    return EXIT_OK
+
+
+def _cmd_test(args: argparse.Namespace) -> int:
+    from govrules.testing.cases import run_case_file
+
+    files: list[Path] = []
+    for raw in args.paths:
+        path = Path(raw)
+        files.extend(sorted(path.rglob("*.cases.yaml")) if path.is_dir() else [path])
+    passed = failed = 0
+    for file in files:
+        for result in run_case_file(file):
+            if result.passed:
+                passed += 1
+            else:
+                failed += 1
+                print(f"FAIL {file}:{result.line}: {result.name}")
+                for line in result.failures:
+                    print(f"    {line}")
+    print(f"{passed} passed, {failed} failed")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from govrules.schemas import schema_for
+
+    _print_json(schema_for(args.which))
+    return EXIT_OK

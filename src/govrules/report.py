@@ -1,0 +1,93 @@
+"""Verdicts as readable Chinese text, and side-by-side tables for several measures."""
+
+from __future__ import annotations
+
+from govrules.models.verdict import CitationOut, Verdict
+
+_SCOPE = {"in_scope": "适用", "out_of_scope": "不适用(不在适用范围内)", "exempt": "不适用(豁免)",
+          "undetermined": "待定"}
+_ROUTE = {"approval": "审批", "filing": "备案", "none": "无需", "build_first": "先建设后补齐审批手续",
+          "undetermined": "待定"}
+_GROUND_KIND = {"rejection": "不予审批", "deferral": "暂缓安排", "no_funding": "不安排资金"}
+_GROUND_STATUS = {"triggered": "成立", "unknown": "待定", "excepted": "因例外而排除"}
+_CHANGE = {"filing": "报备", "approval": "审批", "adjustment_request": "提交调整申请", "not_covered": "本办法未规定",
+           "undetermined": "待定"}
+_OBLIGATION = {"met": "已履行", "pending": "待履行", "overdue": "已逾期", "unknown": "待定"}
+
+
+def _labels(citations: list[CitationOut]) -> str:
+    seen: list[str] = []
+    for c in citations:
+        if c.label not in seen:
+            seen.append(c.label)
+    return "、".join(seen) if seen else "—"
+
+
+def render_text(verdict: Verdict) -> str:
+    """A verdict as plain Chinese text, each conclusion with its article."""
+    v = verdict
+    lines = [f"《{v.title}》{v.document}",
+             f"评估日期: {v.as_of.isoformat()}    是否施行: {'是' if v.in_force else '否'}"]
+    for warning in v.warnings:
+        lines.append(f"! {warning}")
+    lines.append("")
+    lines.append(f"适用范围: {_SCOPE[v.scope.status]}  [{_labels(v.scope.citations)}]")
+    lines.extend(f"    - {r}" for r in v.scope.reasons)
+    authority = f"（{v.route.authority}）" if v.route.authority else ""
+    gap = "（办法未作规定）" if v.route.gap else ""
+    lines.append(f"程序: {_ROUTE[v.route.decision]}{authority}{gap}  [{_labels(v.route.citations)}]")
+    lines.extend(f"    - {r}" for r in v.route.reasons)
+    lines.append("不予审批/暂缓/不安排资金的情形:" if v.grounds else "不予审批/暂缓/不安排资金的情形: 无")
+    for g in v.grounds:
+        extra = f"；例外: {g.exception.label}" if g.exception else ""
+        status = _GROUND_STATUS[g.status]
+        lines.append(f"    - [{status}] {_GROUND_KIND[g.kind]}: {g.title}  [{g.citation.label}{extra}]")
+    if v.changes:
+        lines.append("变更:")
+        for c in v.changes:
+            who = f"（{c.authority}）" if c.authority else ""
+            lines.append(f"    - 第{c.index + 1}项变更: {_CHANGE[c.decision]}{who}  [{_labels(c.citations)}]")
+            lines.extend(f"        {r}" for r in c.reasons)
+    if v.obligations:
+        lines.append("义务与期限:")
+        for o in v.obligations:
+            due = f"，期限 {o.due.isoformat()}" if o.due else ""
+            late = "（逾期履行）" if o.late else ""
+            lines.append(f"    - [{_OBLIGATION[o.status]}{late}] {o.action}{due}  [{o.citation.label}]")
+            if o.reason:
+                lines.append(f"        {o.reason}")
+    if v.consequences:
+        lines.append("后果:")
+        for q in v.consequences:
+            maybe = "（可能）" if q.status == "possible" else ""
+            lines.append(f"    - {q.effect}{maybe}  [{q.citation.label}]")
+    if v.missing_facts:
+        lines.append("尚缺的事实（补充后可能改变结论）:")
+        for m in v.missing_facts:
+            lines.append(f"    - {m.path}: {m.zh}")
+    lines.append(f"办法包 {v.pack} {v.pack_digest[:19]}…  govrules {v.engine_version}")
+    return "\n".join(lines)
+
+
+def render_comparison(verdicts: list[Verdict]) -> str:
+    """Several measures' verdicts on one project, one block per measure."""
+    if not verdicts:
+        return "评估日期无施行中的办法包（可用 --all 查看全部）"
+    rows = []
+    header = f"{'办法':<14}{'施行':<4}{'适用范围':<10}{'程序':<12}{'情形':<10}{'变更':<12}下一期限"
+    rows.append(header)
+    for v in verdicts:
+        open_grounds = [g for g in v.grounds if g.status != "excepted"]
+        grounds = f"{len(open_grounds)}项" if open_grounds else "无"
+        changes = ",".join(_CHANGE[c.decision] for c in v.changes) or "—"
+        pending = sorted((o for o in v.obligations if o.due and o.status in ("pending", "overdue")),
+                         key=lambda o: o.due or v.as_of)
+        next_due = f"{pending[0].due.isoformat() if pending[0].due else ''} {pending[0].citation.label}" if pending \
+            else "—"
+        rows.append(f"{v.pack:<16}{'是' if v.in_force else '否':<4}{_SCOPE[v.scope.status][:6]:<10}"
+                    f"{_ROUTE[v.route.decision][:6]:<12}{grounds:<10}{changes[:10]:<12}{next_due}")
+    blocks = ["\n".join(rows)]
+    for v in verdicts:
+        blocks.append("")
+        blocks.append(render_text(v))
+    return "\n".join(blocks)

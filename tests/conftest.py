@@ -1,0 +1,54 @@
+"""Shared fixtures: a minimal valid pack text that tests mutate."""
+
+from __future__ import annotations
+
+import pytest
+
+MINIMAL_PACK = """\
+format: govrules/pack@1
+id: mini-2025
+title: 示例办法
+document: 示政办〔2025〕1号
+issuer: 示例市人民政府办公室
+jurisdiction: {name: 示例市, level: city}
+dates: {issued: 2025-01-01, effective: 2025-01-01, effective_basis: issuance}
+articles:
+  - number: 1
+    text: 预算金额50万元(含)以上的建设类项目须审批。
+  - number: 2
+    text: 有下列情形的不予审批。\\n(一)未共享数据的。
+    items: [{number: 1, text: 未共享数据的。}]
+  - number: 3
+    text: 本办法自印发之日起施行。
+    informational: 施行日期
+facts:
+  - {name: shares_data, type: bool, zh: 共享数据, en: shares data}
+  - {name: required_by_law, type: bool, zh: 法律要求, en: required by law}
+parameters:
+  - {name: threshold, value: 500000, unit: CNY, zh: 审批标准, en: threshold, cite: {article: 1}}
+rules:
+  - id: route.approval
+    kind: route
+    title: 预算金额50万元(含)以上的建设类项目须审批
+    decision: approval
+    when: execution == 'construction' and budget >= threshold
+    cite: {article: 1}
+  - id: exc.law
+    kind: exception
+    title: 法律要求的除外
+    when: required_by_law
+    cite: {article: 2}
+  - id: ground.no_sharing
+    kind: ground
+    ground: rejection
+    title: 未共享数据的
+    when: not shares_data
+    unless: [exc.law]
+    cite: {article: 2, item: 1}
+"""
+
+
+@pytest.fixture
+def minimal_pack_text() -> str:
+    """The text of a small valid pack."""
+    return MINIMAL_PACK

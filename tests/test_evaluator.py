@@ -1,0 +1,221 @@
+"""The evaluator: three-valued logic, exceptions, route combination, obligations, missing facts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from govrules import ProjectError, evaluate
+from govrules.calendar import WorkdayCalendar, YearSchedule
+from govrules.loader import load_pack_text
+
+EXTRA_RULES = """\
+  - id: route.filing
+    kind: route
+    title: 预算低于审批标准的备案
+    decision: filing
+    when: budget < threshold
+    cite: {article: 1}
+  - id: route.emergency
+    kind: route
+    title: 紧急项目先建设
+    decision: build_first
+    when: emergency
+    overrides: [route.approval, route.filing]
+    cite: {article: 1}
+  - id: obligation.contract
+    kind: obligation
+    title: 合同签订后5个工作日内备案
+    action: 合同备案
+    when: 'true'
+    deadline: {after: contract_signed, working_days: 5}
+    done: contract_filed
+    cite: {article: 1}
+  - id: obligation.annual
+    kind: obligation
+    title: 每年6月30日前申请
+    action: 申请
+    when: 'true'
+    deadline: {month: 6, day: 30}
+    done: om_funds_applied
+    cite: {article: 1}
+  - id: change.small
+    kind: change
+    for_each: change
+    title: 变更规模≤10%报备
+    decision: filing
+    when: change_scale <= ratio
+    cite: {article: 1}
+  - id: change.large
+    kind: change
+    for_each: change
+    title: 变更规模>10%审批
+    decision: approval
+    when: change_scale > ratio
+    cite: {article: 1}
+  - id: consequence.carry
+    kind: consequence
+    for_each: budget_line
+    title: 结转两年缴回
+    effect: 缴回财政
+    when: line_carried_over_years >= 2
+    cite: {article: 1}
+"""
+
+
+@pytest.fixture
+def pack(minimal_pack_text: str) -> Any:
+    text = (minimal_pack_text
+            .replace("  - {name: required_by_law,", "  - {name: emergency, type: bool, zh: 紧急, en: emergency}\n"
+                     "  - {name: required_by_law,")
+            .replace("parameters:\n", "parameters:\n  - {name: ratio, value: 0.10, unit: ratio, zh: 比例, en: ratio, "
+                     "cite: {article: 1}}\n"))
+    return load_pack_text(text + EXTRA_RULES, file="pack.yaml")
+
+
+def _v(pack: Any, as_of: dt.date = dt.date(2025, 9, 1), **project: Any) -> Any:
+    data = {"id": "p", "name": "n", "execution": "construction", "budget": 600000,
+            "facts": {"shares_data": True, "required_by_law": False, "emergency": False}}
+    facts = project.pop("facts", {})
+    data.update(project)
+    data["facts"] = {**data["facts"], **facts}  # type: ignore[dict-item]
+    return evaluate(data, pack, as_of)
+
+
+def test_threshold_inclusive_exactly(pack: Any) -> None:
+    assert _v(pack, budget=500000).route.decision == "approval"
+    assert _v(pack, budget="499999.99").route.decision == "filing"
+    assert _v(pack, budget="50万元").route.decision == "approval"
+
+
+def test_unknown_budget_is_undetermined_and_named(pack: Any) -> None:
+    verdict = _v(pack, budget=None)
+    assert verdict.route.decision == "undetermined"
+    assert "budget" in {m.name for m in verdict.missing_facts}
+
+
+def test_false_and_unknown_is_false(pack: Any) -> None:
+    # execution known not to be construction decides approval without the budget
+    verdict = _v(pack, execution="service", budget=None)
+    trace = {t.rule: t.result for t in verdict.trace}
+    assert trace["route.approval"] == "false"
+
+
+def test_override_and_pending_override(pack: Any) -> None:
+    assert _v(pack, facts={"emergency": True}).route.decision == "build_first"
+    verdict = _v(pack, facts={"emergency": None})
+    assert verdict.route.decision == "undetermined"
+    assert "emergency" in {m.name for m in verdict.missing_facts}
+
+
+def test_exception_defeats_ground(pack: Any) -> None:
+    verdict = _v(pack, facts={"shares_data": False, "required_by_law": True})
+    [ground] = verdict.grounds
+    assert ground.status == "excepted" and ground.exception is not None and ground.exception.article == 2
+    verdict = _v(pack, facts={"shares_data": False, "required_by_law": None})
+    assert verdict.grounds[0].status == "unknown"
+    assert "required_by_law" in {m.name for m in verdict.missing_facts}
+    verdict = _v(pack, facts={"shares_data": True, "required_by_law": None})
+    assert verdict.grounds == []
+    assert "required_by_law" not in {m.name for m in verdict.missing_facts}
+
+
+def test_ground_citation_label(pack: Any) -> None:
+    verdict = _v(pack, facts={"shares_data": False})
+    assert verdict.grounds[0].citation.label == "第二条第（一）项"
+    assert verdict.grounds[0].citation.item_text == "未共享数据的。"
+
+
+def test_change_boundary(pack: Any) -> None:
+    verdict = _v(pack, changes=[{"scale": "0.10"}, {"scale": "0.1000001"}, {"scale": "10%"}, {}])
+    assert [c.decision for c in verdict.changes] == ["filing", "approval", "filing", "undetermined"]
+
+
+def test_working_day_deadline_across_national_day(pack: Any) -> None:
+    verdict = _v(pack, dates={"contract_signed": "2025-09-30", "contract_filed": False}, as_of=dt.date(2025, 10, 10))
+    obligation = next(o for o in verdict.obligations if o.id == "obligation.contract")
+    assert obligation.due == dt.date(2025, 10, 14) and obligation.status == "pending"
+    verdict = _v(pack, dates={"contract_signed": "2025-09-30", "contract_filed": False}, as_of=dt.date(2025, 10, 15))
+    assert next(o for o in verdict.obligations if o.id == "obligation.contract").status == "overdue"
+    verdict = _v(pack, dates={"contract_signed": "2025-09-30", "contract_filed": "2025-10-15"},
+                 as_of=dt.date(2025, 10, 20))
+    obligation = next(o for o in verdict.obligations if o.id == "obligation.contract")
+    assert obligation.status == "met" and obligation.late
+
+
+def test_unknown_done_after_deadline_is_unknown(pack: Any) -> None:
+    verdict = _v(pack, dates={"contract_signed": "2025-09-30"}, as_of=dt.date(2025, 10, 20))
+    obligation = next(o for o in verdict.obligations if o.id == "obligation.contract")
+    assert obligation.status == "unknown"
+    assert "dates.contract_filed" in {m.name for m in verdict.missing_facts}
+
+
+def test_deadline_beyond_calendar_is_not_guessed(pack: Any) -> None:
+    verdict = _v(pack, dates={"contract_signed": "2026-12-29", "contract_filed": False}, as_of=dt.date(2026, 12, 30))
+    obligation = next(o for o in verdict.obligations if o.id == "obligation.contract")
+    assert obligation.due is None and obligation.status == "unknown"
+    assert any("2027" in w for w in verdict.warnings)
+
+
+def test_user_supplied_year_schedule(pack: Any) -> None:
+    schedule = YearSchedule(2027, frozenset({dt.date(2027, 1, 1)}), frozenset())
+    calendar = WorkdayCalendar.default().with_year(schedule)
+    data = {"id": "p", "name": "n", "dates": {"contract_signed": "2026-12-29", "contract_filed": False}}
+    verdict = evaluate(data, pack, dt.date(2026, 12, 30), calendar=calendar)
+    obligation = next(o for o in verdict.obligations if o.id == "obligation.contract")
+    # 12-30, 12-31, (1-1 holiday), 1-4, 1-5, 1-6
+    assert obligation.due == dt.date(2027, 1, 6)
+
+
+def test_annual_deadline(pack: Any) -> None:
+    def status(applied: Any, as_of: dt.date) -> tuple[Any, Any, Any]:
+        verdict = _v(pack, dates={"om_funds_applied": applied}, as_of=as_of)
+        o = next(o for o in verdict.obligations if o.id == "obligation.annual")
+        return o.status, o.due, o.late
+
+    assert status(False, dt.date(2026, 5, 1)) == ("pending", dt.date(2026, 6, 30), False)
+    assert status("2026-06-30", dt.date(2026, 7, 1)) == ("met", dt.date(2026, 6, 30), False)
+    assert status("2026-07-01", dt.date(2026, 7, 2)) == ("met", dt.date(2026, 6, 30), True)
+    assert status(False, dt.date(2026, 7, 1)) == ("overdue", dt.date(2026, 6, 30), False)
+    assert status("2025-06-01", dt.date(2026, 7, 1)) == ("overdue", dt.date(2026, 6, 30), False)
+
+
+def test_budget_line_consequence(pack: Any) -> None:
+    lines = [{"year": 2023, "purpose": "operation_maintenance", "amount": 1000, "carried_over_years": 2},
+             {"year": 2024, "purpose": "operation_maintenance", "amount": 1000, "carried_over_years": 1}]
+    verdict = _v(pack, budget_lines=lines)
+    assert [(c.id, c.item) for c in verdict.consequences] == [("consequence.carry", 0)]
+
+
+def test_in_force(pack: Any) -> None:
+    verdict = _v(pack, as_of=dt.date(2024, 12, 31))
+    assert verdict.in_force is False and any("尚未施行" in w for w in verdict.warnings)
+
+
+def test_facts_are_validated(pack: Any) -> None:
+    with pytest.raises(ProjectError) as info:
+        _v(pack, facts={"shares_data": "yes"})
+    assert info.value.errors[0]["path"] == "facts.shares_data"
+    with pytest.raises(ProjectError) as info:
+        _v(pack, facts={"shares_dat": True})
+    assert info.value.errors[0]["path"] == "facts.shares_dat"
+
+
+def test_parameters(pack: Any) -> None:
+    with pytest.raises(ProjectError, match="fixed by the text"):
+        evaluate({"id": "p", "name": "n"}, pack, dt.date(2025, 9, 1), parameters={"threshold": 1})
+    with pytest.raises(ProjectError, match="unknown parameter"):
+        evaluate({"id": "p", "name": "n"}, pack, dt.date(2025, 9, 1), parameters={"nope": 1})
+
+
+def test_verdict_has_every_contract_key(pack: Any) -> None:
+    data = _v(pack).model_dump(mode="json")
+    assert set(data) >= {"pack", "document", "title", "pack_digest", "engine_version", "as_of", "in_force",
+                         "warnings", "scope", "route", "grounds", "changes", "obligations", "consequences",
+                         "missing_facts", "trace"}
+
+
+def test_deterministic(pack: Any) -> None:
+    assert _v(pack).model_dump(mode="json") == _v(pack).model_dump(mode="json")

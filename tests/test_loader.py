@@ -1,0 +1,144 @@
+"""Loading packs: every problem is reported with file, line and column; nothing unsafe is loaded."""
+
+from __future__ import annotations
+
+import pytest
+
+from govrules.errors import PackError
+from govrules.loader import load_pack, load_pack_text
+
+
+def _errors(text: str) -> list[str]:
+    with pytest.raises(PackError) as info:
+        load_pack_text(text, file="pack.yaml")
+    return [str(d) for d in info.value.diagnostics]
+
+
+def test_minimal_pack_loads(minimal_pack_text: str) -> None:
+    pack = load_pack_text(minimal_pack_text, file="pack.yaml")
+    assert [r.id for r in pack.rules] == ["route.approval", "exc.law", "ground.no_sharing"]
+    assert pack.digest.startswith("sha256:")
+    assert pack.diagnostics == []
+
+
+def test_digest_ignores_formatting_but_not_content(minimal_pack_text: str) -> None:
+    a = load_pack_text(minimal_pack_text, file="a.yaml")
+    b = load_pack_text("# a comment\n" + minimal_pack_text, file="b.yaml")
+    c = load_pack_text(minimal_pack_text.replace("value: 500000", "value: 500001"), file="c.yaml")
+    assert a.digest == b.digest
+    assert a.digest != c.digest
+
+
+def test_typo_in_condition_names_line_column_and_suggestion(minimal_pack_text: str) -> None:
+    text = minimal_pack_text.replace("budget >= threshold", "budgte >= threshold")
+    [error] = _errors(text)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "budgte" in row)
+    column = text.splitlines()[line - 1].index("budgte") + 1
+    assert error.startswith(f"pack.yaml:{line}:{column}: error[condition.unknown_symbol]")
+    assert "did you mean `budget`" in error
+
+
+def test_unknown_fact_is_a_load_error(minimal_pack_text: str) -> None:
+    text = minimal_pack_text.replace("when: not shares_data", "when: not shares_dta_widely")
+    [error] = _errors(text)
+    assert "unknown fact or symbol `shares_dta_widely`" in error
+    assert "pack.yaml:3" in error or ":4" in error.split("error")[0] or "pack.yaml:" in error
+
+
+def test_python_tag_is_refused_with_position(minimal_pack_text: str) -> None:
+    text = minimal_pack_text.replace("title: 示例办法", "title: !!python/object/apply:os.system ['touch /tmp/pwned']")
+    [error] = _errors(text)
+    assert error.startswith("pack.yaml:3:8: error[yaml.tag]")
+
+
+def test_syntax_error_in_condition(minimal_pack_text: str) -> None:
+    text = minimal_pack_text.replace("budget >= threshold", "budget >= (threshold")
+    [error] = _errors(text)
+    assert "error[condition.syntax]" in error
+
+
+def test_type_mismatch_in_condition(minimal_pack_text: str) -> None:
+    text = minimal_pack_text.replace("budget >= threshold", "budget >= 'much'")
+    [error] = _errors(text)
+    assert "error[condition.type]" in error
+
+
+def test_enum_value_typo(minimal_pack_text: str) -> None:
+    text = minimal_pack_text.replace("execution == 'construction'", "execution == 'constrution'")
+    [error] = _errors(text)
+    assert "error[condition.unknown_value]" in error and "did you mean 'construction'" in error
+
+
+@pytest.mark.parametrize(
+    ("replacement", "code"),
+    [
+        ("budget >= threshold and $today > as_of", "condition.builtin"),
+        ("budget >= threshold and owner =~ 'x+'", "condition.unsupported"),
+        ("budget >= threshold and owner.length > 0", "condition.unsupported"),
+        ("budget >= threshold and owner == null", "condition.unsupported"),
+        ("budget", "condition.not_boolean"),
+    ],
+)
+def test_unsupported_expressions_are_refused(minimal_pack_text: str, replacement: str, code: str) -> None:
+    text = minimal_pack_text.replace("budget >= threshold", replacement)
+    errors = _errors(text)
+    assert any(f"error[{code}]" in e for e in errors), errors
+
+
+def test_all_problems_reported_together_and_sorted(minimal_pack_text: str) -> None:
+    text = (minimal_pack_text.replace("budget >= threshold", "budgte >= threshold")
+            .replace("unless: [exc.law]", "unless: [exc.lw]")
+            .replace("cite: {article: 2, item: 1}", "cite: {article: 2, item: 4}"))
+    errors = _errors(text)
+    assert len(errors) == 3
+    lines = [int(e.split(":")[1]) for e in errors]
+    assert lines == sorted(lines)
+    assert any("pack.dangling_exception" in e for e in errors)
+    assert any("pack.citation" in e and "item 4" in e for e in errors)
+
+
+def test_duplicate_keys_and_aliases_refused(minimal_pack_text: str) -> None:
+    assert any("yaml.duplicate_key" in e for e in _errors(minimal_pack_text + "id: again\n"))
+    aliased = minimal_pack_text.replace("title: 示例办法", "title: &t 示例办法").replace("issuer: 示例市人民政府办公室",
+                                                                                 "issuer: *t")
+    assert any("yaml.alias" in e for e in _errors(aliased))
+
+
+def test_unknown_key_in_pack_points_at_key(minimal_pack_text: str) -> None:
+    text = minimal_pack_text.replace("    decision: approval\n", "    decision: approval\n    decison: filing\n")
+    [error] = _errors(text)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "decison" in row)
+    assert error.startswith(f"pack.yaml:{line}:5:")
+    assert "did you mean `decision`" in error
+
+
+def test_article_neither_encoded_nor_informational_is_a_warning(minimal_pack_text: str) -> None:
+    text = minimal_pack_text.replace("    informational: 施行日期\n", "")
+    pack = load_pack_text(text, file="pack.yaml")
+    assert [d.code for d in pack.diagnostics] == ["lint.article_unaccounted"]
+
+
+def test_money_literal_warning(minimal_pack_text: str) -> None:
+    text = minimal_pack_text.replace("budget >= threshold", "budget >= 500000")
+    pack = load_pack_text(text, file="pack.yaml")
+    assert any(d.code == "lint.money_literal" for d in pack.diagnostics)
+
+
+def test_non_utf8_pack(minimal_pack_text: str) -> None:
+    raw = minimal_pack_text.encode("utf-8").replace("示例办法".encode(), "示例办法".encode("gbk"))
+    with pytest.raises(PackError) as info:
+        load_pack_text(raw, file="pack.yaml")
+    assert "yaml.encoding" in str(info.value)
+    assert str(info.value).startswith("pack.yaml:3:")
+
+
+def test_unknown_bundled_pack() -> None:
+    with pytest.raises(PackError, match="no bundled pack `nowhere-2030`"):
+        load_pack("nowhere-2030")
+
+
+def test_bundled_chuxiong_loads_clean() -> None:
+    pack = load_pack("chuxiong-2025")
+    assert pack.document == "楚政办通〔2025〕26号"
+    assert pack.diagnostics == []
+    assert len(pack.pack.articles) == 38
