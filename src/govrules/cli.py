@@ -70,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("test", help="run pack test cases (*.cases.yaml files or folders)")
     p.add_argument("paths", nargs="+")
 
+    p = sub.add_parser("coverage", help="every article of a measure and what became of it")
+    p.add_argument("pack")
+    p.add_argument("--cases", help="cases file (default: <pack>.cases.yaml beside the pack)")
+    p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+
     p = sub.add_parser("schema", help="JSON Schema of packs or projects")
     p.add_argument("which", choices=["pack", "project", "verdict"])
     return parser
@@ -226,6 +231,27 @@ def _cmd_test(args: argparse.Namespace) -> int:
                     print(f"    {line}")
     print(f"{passed} passed, {failed} failed")
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _cmd_coverage(args: argparse.Namespace) -> int:
+    from govrules.coverage import article_coverage, render_markdown
+    from govrules.loader import load_pack, resolve_pack_path
+
+    pack = load_pack(args.pack)
+    path = resolve_pack_path(args.pack)
+    cases = Path(args.cases) if args.cases else path.with_name(path.name.removesuffix(".yaml") + ".cases.yaml")
+    rows = article_coverage(pack, cases)
+    if args.format == "json":
+        _print_json([{"article": r.number, "label": r.label, "status": r.status, "rules": r.rules,
+                      "parameters": r.parameters, "informational": r.informational, "cases": r.cases} for r in rows])
+    elif args.format == "markdown":
+        print(render_markdown(pack, rows))
+    else:
+        for r in rows:
+            what = ", ".join(r.rules + r.parameters) or (r.informational or "")
+            tested = f"  [{len(r.cases)} case(s)]" if r.cases else ""
+            print(f"{r.label:<8} {r.status:<13} {what}{tested}")
+    return EXIT_FINDINGS if any(r.status == "unaccounted" for r in rows) else EXIT_OK
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
