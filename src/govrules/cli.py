@@ -39,13 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("evaluate", help="one verdict for a project under a pack")
-    p.add_argument("project", help="project file (YAML or JSON)")
+    p.add_argument("project", help="project file (YAML or JSON); a directory, a .jsonl file or - (JSON Lines on "
+                                   "stdin) evaluates a batch and writes JSON Lines")
     p.add_argument("--pack", required=True, help="bundled pack id or path to a pack file")
     p.add_argument("--as-of", type=_date, help="evaluation date (default: today)")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--param", type=_param, action="append", default=[], metavar="NAME=VALUE",
                    help="set a settable pack parameter, e.g. procurement_limit=1000000")
     p.add_argument("--no-trace", action="store_true", help="omit the values each rule saw")
+    p.add_argument("--fail-on-error", action="store_true", help="batch: exit 1 when any record is an error")
     p.add_argument("--calendar", action="append", default=[], metavar="FILE",
                    help="a year's holiday schedule (YAML) for years the installed calendar lacks")
 
@@ -117,11 +119,19 @@ def _print_json(data: Any) -> None:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from govrules.batch import evaluate_records, is_batch_source, iter_records, write_jsonl
     from govrules.evaluator import evaluate
     from govrules.loader import load_pack, load_project
     from govrules.report import render_text
 
     pack = load_pack(args.pack)
+    if is_batch_source(args.project) or _holds_list(args.project):
+        records = iter_records(args.project)
+        lines = evaluate_records(records, pack, args.as_of, parameters=dict(args.param),
+                                 calendar=_calendar(args.calendar), trace=not args.no_trace)
+        progress = sys.stderr if sys.stderr.isatty() else None
+        counts = write_jsonl(lines, sys.stdout, progress)
+        return EXIT_OK if counts["errors"] == 0 or not args.fail_on_error else EXIT_FINDINGS
     project = load_project(args.project)
     verdict = evaluate(project, pack, args.as_of, parameters=dict(args.param), calendar=_calendar(args.calendar),
                        trace=not args.no_trace)
@@ -130,6 +140,24 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         print(render_text(verdict))
     return EXIT_OK
+
+
+def _holds_list(path: str) -> bool:
+    """A project file whose top level is a list is a batch."""
+    from govrules.loader import read_project_data
+
+    p = Path(path)
+    if not p.is_file() or p.stat().st_size > 50_000_000:
+        return False
+    head = p.read_bytes()[:4096].lstrip()
+    if head.startswith(b"["):
+        return True
+    if p.suffix == ".json":
+        return False
+    try:
+        return isinstance(read_project_data(p.read_bytes(), str(p)), list)
+    except ProjectError:
+        return False
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:

@@ -138,6 +138,13 @@ def _add_months(day: Any, months: Any) -> Any:
         return NOT_YET
 
 
+def _date(year: Any, month: Any, day: Any) -> Any:
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except (ValueError, OverflowError):
+        return None
+
+
 def _year(day: Any) -> Any:
     return None if day is NOT_YET else Decimal(day.year)
 
@@ -159,6 +166,8 @@ FUNCTIONS: dict[str, Function] = {
                  argument_types=(DT.DATETIME, DT.FLOAT)), "add_years(date, n): the same day n years later"),
         Function("add_months", _add_months, DT.FUNCTION("add_months", return_type=DT.DATETIME,
                  argument_types=(DT.DATETIME, DT.FLOAT)), "add_months(date, n): the same day n months later"),
+        Function("date", _date, DT.FUNCTION("date", return_type=DT.DATETIME,
+                 argument_types=(DT.FLOAT, DT.FLOAT, DT.FLOAT)), "date(year, month, day): a calendar date"),
         Function("year", _year, DT.FUNCTION("year", return_type=DT.FLOAT, argument_types=(DT.DATETIME,)),
                  "year(date): the calendar year"),
     )

@@ -451,6 +451,8 @@ class _Evaluation:
         rule: ObligationRule = o.rule
         due, reason = self._due(rule, o.env)
         done = o.env.get(f"dates.{rule.done}") if rule.done else None
+        if isinstance(done, dt.date) and done > self.as_of:
+            done = NOT_YET  # done after as_of: on as_of it had not been done yet
         status: str
         late = False
         met = o.compiled.met.fn(o.env) if o.compiled.met is not None else None

@@ -15,7 +15,11 @@ from govrules.models.base import Date, EventDate, Money, Ratio, StrictModel
 
 
 class Level(StrEnum):
-    """Administrative level of the applying unit."""
+    """Administrative level of the applying unit.
+
+    ``province`` 省级; ``prefecture`` 自治州/地区 level (州本级); ``city`` a prefecture-level city's own
+    level (地级市 市本级/市直); ``county`` 县、县级市、市辖区.
+    """
 
     province = "province"
     prefecture = "prefecture"

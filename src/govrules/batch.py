@@ -1,0 +1,126 @@
+"""Many projects, nothing lost: one output line per input record, a verdict or a structured error.
+
+Records come from a directory of project files, a YAML/JSON file holding a list, a JSON Lines file,
+or JSON Lines on standard input. They are read lazily and written as they are evaluated, so memory
+does not grow with the input; the last line reconciles the counts (records = verdicts + errors).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from govrules.calendar import WorkdayCalendar
+from govrules.compiler import CompiledPack
+from govrules.errors import GovrulesError, ProjectError
+from govrules.evaluator import evaluate
+from govrules.loader import read_project_data, validate_project
+
+
+@dataclass(frozen=True)
+class Record:
+    """One input record: where it came from, and its data or the error met reading it."""
+
+    index: int
+    source: str
+    data: Any = None
+    error: GovrulesError | None = None
+
+
+def is_batch_source(path: str) -> bool:
+    """Whether ``path`` names several records rather than one project."""
+    if path == "-":
+        return True
+    p = Path(path)
+    return p.is_dir() or p.suffix == ".jsonl"
+
+
+def iter_records(path: str, stdin: IO[str] | None = None) -> Iterator[Record]:
+    """The records of a directory, a list file, a JSON Lines file, or ``-`` (JSON Lines on stdin)."""
+    if path == "-":
+        yield from _jsonl(stdin or sys.stdin, "<stdin>")
+        return
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml", ".json", ".jsonl") and f.is_file())
+        index = 0
+        for file in files:
+            for record in _file_records(file):
+                yield Record(index, record.source, record.data, record.error)
+                index += 1
+        return
+    yield from _file_records(p)
+
+
+def _file_records(file: Path) -> Iterator[Record]:
+    if file.suffix == ".jsonl":
+        with file.open(encoding="utf-8", errors="surrogateescape") as handle:
+            yield from _jsonl(handle, str(file))
+        return
+    try:
+        data = read_project_data(file.read_bytes(), str(file))
+    except ProjectError as exc:
+        yield Record(0, str(file), error=exc)
+        return
+    if isinstance(data, list):
+        for i, item in enumerate(data):
+            yield Record(i, f"{file}[{i}]", data=item)
+    else:
+        yield Record(0, str(file), data=data)
+
+
+def _jsonl(handle: IO[str], name: str) -> Iterator[Record]:
+    index = 0
+    for line_no, line in enumerate(handle, 1):
+        if not line.strip():
+            continue
+        source = f"{name}:{line_no}"
+        try:
+            data = json.loads(line, parse_float=Decimal)
+        except (json.JSONDecodeError, UnicodeError) as exc:
+            yield Record(index, source, error=ProjectError(f"{source}: invalid JSON: {exc}", source=source,
+                                                           errors=[{"path": "", "message": str(exc)}]))
+        else:
+            yield Record(index, source, data=data)
+        index += 1
+
+
+def evaluate_records(records: Iterator[Record], pack: CompiledPack, as_of: dt.date | None, *,
+                     parameters: Mapping[str, Any] | None = None, calendar: WorkdayCalendar | None = None,
+                     trace: bool = False) -> Iterator[dict[str, Any]]:
+    """One JSON-ready line per record, in input order; a bad record never stops the batch."""
+    for position, record in enumerate(records):
+        line: dict[str, Any] = {"record": position, "source": record.source}
+        if record.error is not None:
+            line.update(ok=False, error=record.error.to_dict())
+        else:
+            try:
+                project = validate_project(record.data, source=record.source)
+                verdict = evaluate(project, pack, as_of, parameters=parameters, calendar=calendar, trace=trace)
+            except GovrulesError as exc:
+                line.update(ok=False, error=exc.to_dict())
+            else:
+                line.update(ok=True, project=project.id, verdict=verdict.model_dump(mode="json"))
+        yield line
+
+
+def write_jsonl(lines: Iterator[dict[str, Any]], out: IO[str], progress: IO[str] | None = None) -> dict[str, int]:
+    """Write lines and a final summary; return the counts."""
+    counts = {"records": 0, "verdicts": 0, "errors": 0}
+    for line in lines:
+        counts["records"] += 1
+        counts["verdicts" if line["ok"] else "errors"] += 1
+        out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+        if progress is not None and counts["records"] % 500 == 0:
+            progress.write(f"\r{counts['records']} records, {counts['errors']} errors")
+            progress.flush()
+    if progress is not None:
+        progress.write(f"\r{counts['records']} records, {counts['errors']} errors\n")
+    out.write(json.dumps({"summary": counts}) + "\n")
+    return counts
