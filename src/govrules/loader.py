@@ -46,7 +46,8 @@ def policies_dir() -> Path:
 
 def bundled_pack_ids() -> list[str]:
     """Ids of the packs bundled with govrules, those present on disk, in a stable order."""
-    present = {p.name.removesuffix(".yaml") for p in policies_dir().glob("*.yaml")}
+    present = {p.name.removesuffix(".yaml") for p in policies_dir().glob("*.yaml")
+               if not p.name.endswith(".cases.yaml") and p.name != "vocabulary.yaml"}
     return [pid for pid in BUNDLED_IDS if pid in present] + sorted(present - set(BUNDLED_IDS) - {"vocabulary"})
 
 

@@ -69,23 +69,32 @@ def render_text(verdict: Verdict) -> str:
     return "\n".join(lines)
 
 
+def _pad(text: str, width: int) -> str:
+    """Pad to a display width, counting CJK characters as two columns."""
+    import unicodedata
+
+    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(1, width - shown)
+
+
 def render_comparison(verdicts: list[Verdict]) -> str:
     """Several measures' verdicts on one project, one block per measure."""
     if not verdicts:
         return "评估日期无施行中的办法包（可用 --all 查看全部）"
-    rows = []
-    header = f"{'办法':<14}{'施行':<4}{'适用范围':<10}{'程序':<12}{'情形':<10}{'变更':<12}下一期限"
-    rows.append(header)
+    widths = (16, 6, 26, 24, 10, 16)
+    headers = ("办法", "施行", "适用范围", "程序", "情形", "变更")
+    rows = ["".join(_pad(h, w) for h, w in zip(headers, widths, strict=True)) + "下一期限"]
     for v in verdicts:
         open_grounds = [g for g in v.grounds if g.status != "excepted"]
         grounds = f"{len(open_grounds)}项" if open_grounds else "无"
         changes = ",".join(_CHANGE[c.decision] for c in v.changes) or "—"
         pending = sorted((o for o in v.obligations if o.due and o.status in ("pending", "overdue")),
                          key=lambda o: o.due or v.as_of)
-        next_due = f"{pending[0].due.isoformat() if pending[0].due else ''} {pending[0].citation.label}" if pending \
-            else "—"
-        rows.append(f"{v.pack:<16}{'是' if v.in_force else '否':<4}{_SCOPE[v.scope.status][:6]:<10}"
-                    f"{_ROUTE[v.route.decision][:6]:<12}{grounds:<10}{changes[:10]:<12}{next_due}")
+        next_due = (f"{pending[0].due.isoformat() if pending[0].due else ''} {_OBLIGATION[pending[0].status]} "
+                    f"{pending[0].citation.label}") if pending else "—"
+        cells = (v.pack, "是" if v.in_force else "否", _SCOPE[v.scope.status], _ROUTE[v.route.decision], grounds,
+                 changes)
+        rows.append("".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)) + next_due)
     blocks = ["\n".join(rows)]
     for v in verdicts:
         blocks.append("")

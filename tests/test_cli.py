@@ -1,0 +1,133 @@
+"""The command line: exit codes, formats, batch mode that loses nothing."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from govrules.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = str(ROOT / "examples" / "chuxiong-data-platform.yaml")
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_evaluate_json_has_every_contract_key_and_citations(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "evaluate", EXAMPLE, "--pack", "chuxiong-2025", "--as-of", "2025-09-01",
+                       "--param", "procurement_limit=1000000", "--format", "json")
+    assert code == 0
+    verdict = json.loads(out)
+    assert set(verdict) == {"pack", "document", "title", "pack_digest", "engine_version", "as_of", "in_force",
+                            "warnings", "scope", "route", "grounds", "changes", "obligations", "consequences",
+                            "missing_facts", "trace"}
+    assert verdict["route"]["decision"] == "approval"
+    assert [c["label"] for c in verdict["route"]["citations"]] == ["第十六条"]
+    for ground in verdict["grounds"]:
+        assert ground["citation"]["article"] >= 1 and ground["citation"]["text"]
+    for obligation in verdict["obligations"]:
+        assert obligation["citation"]["label"].startswith("第")
+
+
+def test_evaluate_text(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "evaluate", EXAMPLE, "--pack", "chuxiong-2025", "--as-of", "2025-09-01")
+    assert code == 0
+    assert "程序: 待定" in out and "采购限额" in out  # the limit is not set: said, not guessed
+
+
+def test_bad_project_exit_2_with_field_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\nname: y\nbudget: 五十万\nfundng: []\n", encoding="utf-8")
+    code, _, err = run(capsys, "evaluate", str(bad), "--pack", "chuxiong-2025")
+    assert code == 2
+    assert "budget" in err and "fundng" in err
+
+
+def test_bad_pack_exit_2_with_position(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      minimal_pack_text: str) -> None:
+    pack = tmp_path / "p.yaml"
+    pack.write_text(minimal_pack_text.replace("budget >= threshold", "budget >= treshold"), encoding="utf-8")
+    code, _, err = run(capsys, "evaluate", EXAMPLE, "--pack", str(pack))
+    assert code == 2
+    assert "p.yaml:" in err and "did you mean `threshold`" in err
+    code, out, _ = run(capsys, "check", str(pack))
+    assert code == 1 and "condition.unknown_symbol" in out
+
+
+def test_packs_facts_schema_coverage(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "packs", "--format", "json")
+    assert code == 0 and {p["id"] for p in json.loads(out)} == {"chuxiong-2025", "qujing-2020", "jingzhou-2017",
+                                                                 "linfen-2021"}
+    code, out, _ = run(capsys, "facts", "--pack", "chuxiong-2025")
+    assert code == 0 and "shares_data_as_required" in out
+    code, out, _ = run(capsys, "schema", "project")
+    assert code == 0 and json.loads(out)["title"] == "Project"
+    code, out, _ = run(capsys, "coverage", "chuxiong-2025", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 38 and all(r["status"] != "unaccounted" for r in rows)
+
+
+def test_committed_schemas_are_current(capsys: pytest.CaptureFixture[str]) -> None:
+    for which in ("pack", "project", "verdict"):
+        run(capsys, "schema", which)
+    for which in ("pack", "project", "verdict"):
+        main(["schema", which])
+        out = capsys.readouterr().out
+        assert json.loads(out) == json.loads((ROOT / "schemas" / f"{which}.schema.json").read_text("utf-8")), which
+
+
+def test_compare_all(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "compare", str(ROOT / "examples" / "shared-project.yaml"), "--as-of", "2025-10-20",
+                       "--all", "--format", "json")
+    verdicts = json.loads(out)
+    assert code == 0 and len(verdicts) == 4
+    by_pack = {v["pack"]: v for v in verdicts}
+    assert by_pack["qujing-2020"]["in_force"] is False
+    assert by_pack["linfen-2021"]["changes"][0]["decision"] == "adjustment_request"
+    code, out, _ = run(capsys, "compare", str(ROOT / "examples" / "shared-project.yaml"), "--as-of", "2025-10-20",
+                       "--format", "json")
+    assert {v["pack"] for v in json.loads(out)} == {"chuxiong-2025", "jingzhou-2017", "linfen-2021"}
+
+
+def test_batch_of_10000_with_1_percent_broken_loses_nothing(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    lines = []
+    for i in range(10_000):
+        if i % 100 == 37:
+            bad = json.dumps({"id": f"b{i}", "name": "坏记录", "budget": "五十万"}, ensure_ascii=False)
+            lines.append(bad if i % 200 else "{broken json")
+        else:
+            lines.append(json.dumps({"id": f"p{i}", "name": "项目", "execution": "service", "budget": 1000 * i,
+                                     "level": "prefecture"}, ensure_ascii=False))
+    source = tmp_path / "batch.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, _ = run(capsys, "evaluate", str(source), "--pack", "chuxiong-2025", "--as-of", "2025-09-01",
+                       "--no-trace")
+    assert code == 0
+    records = [json.loads(line) for line in out.splitlines()]
+    summary = records.pop()["summary"]
+    assert len(records) == 10_000
+    assert [r["record"] for r in records] == list(range(10_000))
+    assert summary == {"records": 10_000, "verdicts": 9_900, "errors": 100}
+    assert sum(1 for r in records if not r["ok"]) == 100
+    assert all(r["error"]["code"] == "project_invalid" for r in records if not r["ok"])
+
+
+def test_batch_from_stdin_and_list_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"id": "a", "name": "n"}\n\n{"id": "b"}\n'))
+    code, out, _ = run(capsys, "evaluate", "-", "--pack", "chuxiong-2025", "--as-of", "2025-09-01")
+    assert code == 0
+    assert json.loads(out.splitlines()[-1]) == {"summary": {"records": 2, "verdicts": 1, "errors": 1}}
+    listing = tmp_path / "many.yaml"
+    listing.write_text("- {id: a, name: n}\n- {id: b, name: n, budget: -1}\n", encoding="utf-8")
+    code, out, _ = run(capsys, "evaluate", str(listing), "--pack", "chuxiong-2025", "--fail-on-error")
+    assert code == 1
+    assert json.loads(out.splitlines()[-1])["summary"] == {"records": 2, "verdicts": 1, "errors": 1}
