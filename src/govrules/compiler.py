@@ -572,6 +572,13 @@ class CompiledRule:
     condition: Lowered
     index: int
     met: Lowered | None = None
+    symbols: frozenset[str] = frozenset()
+    sorted_symbols: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.symbols:
+            object.__setattr__(self, "symbols", frozenset(self.condition.symbols()))
+        object.__setattr__(self, "sorted_symbols", tuple(sorted(self.symbols)))
 
     @property
     def id(self) -> str:
@@ -590,6 +597,28 @@ class CompiledPack:
     digest: str
     file: str | None
     diagnostics: list[Any]  # warnings found while compiling (errors raise)
+    ordered: list[CompiledRule] = field(default_factory=list)
+    by_kind: dict[str, list[CompiledRule]] = field(default_factory=dict)
+    for_each_kinds: frozenset[ForEach] = frozenset()
+    used_symbols: frozenset[str] = frozenset()
+    project_facts: dict[str, Fact] = field(default_factory=dict)
+    system_facts: dict[str, Fact] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.project_facts = {f.name: f for f in self.pack.facts if f.scope.value == "project"}
+        self.system_facts = {f.name: f for f in self.pack.facts if f.scope.value == "system"}
+        # Evaluation order and groupings are fixed per pack: compute them once, not per verdict.
+        self.ordered = sorted(self.rules, key=lambda r: (r.rule.kind != "exception", r.index))
+        self.by_kind = {}
+        for compiled in self.rules:
+            self.by_kind.setdefault(compiled.rule.kind, []).append(compiled)
+        self.for_each_kinds = frozenset(r.rule.for_each for r in self.rules if r.rule.for_each is not None)
+        used: set[str] = set()
+        for compiled in self.rules:
+            used |= compiled.symbols
+            if compiled.met is not None:
+                used |= compiled.met.symbols()
+        self.used_symbols = frozenset(used)
 
     @property
     def id(self) -> str:

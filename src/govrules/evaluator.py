@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 from dateutil.relativedelta import relativedelta
+from pydantic import BaseModel
 
 from govrules import __version__
 from govrules.calendar import WorkdayCalendar
@@ -23,15 +24,9 @@ from govrules.compiler import NOT_YET, CompiledPack, CompiledRule, Symbol
 from govrules.errors import CalendarDataMissing, ProjectError
 from govrules.explain import cite
 from govrules.models.pack import (
-    ChangeRule,
-    ConsequenceRule,
-    ExemptionRule,
     FactType,
     ForEach,
-    GroundRule,
     ObligationRule,
-    RouteRule,
-    ScopeRule,
 )
 from govrules.models.project import EVENT_NAMES, FISCAL_SOURCES, Project
 from govrules.models.verdict import (
@@ -49,6 +44,32 @@ from govrules.models.verdict import (
 from govrules.money import MoneyFormatError, parse_money, parse_ratio
 
 Tri = bool | None
+_M = TypeVar("_M", bound=BaseModel)
+
+
+_RESULT: dict[Tri, Literal["true", "false", "unknown"]] = {True: "true", False: "false", None: "unknown"}
+
+_DEFAULTS: dict[type[BaseModel], dict[str, Any]] = {}
+
+
+def _fast(cls: type[_M], **values: Any) -> _M:
+    """Build an output model from values the evaluator has already typed, without re-validating.
+
+    pydantic's ``model_construct`` costs ~13 µs; a verdict holds ~60 such objects. Defaults are
+    filled in from the model's declared defaults, so the object is the same as a validated one.
+    """
+    defaults = _DEFAULTS.get(cls)
+    if defaults is None:
+        defaults = {name: info.get_default(call_default_factory=True) for name, info in cls.model_fields.items()
+                    if not info.is_required()}
+        _DEFAULTS[cls] = defaults
+    fields = {**defaults, **values}
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", fields)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
 
 
 def _and(a: Tri, b: Tri) -> Tri:
@@ -77,7 +98,7 @@ def _any(values: Iterable[Tri]) -> Tri:
     return None if seen_unknown else False
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """One rule on one project (or one item of it): what its condition gave, and after exceptions."""
 
@@ -86,8 +107,8 @@ class Outcome:
     env: Mapping[str, Any]
     condition: Tri
     effective: Tri
-    defeated_by: list[str] = field(default_factory=list)
-    undecided_exceptions: list[str] = field(default_factory=list)
+    defeated_by: list[str]
+    undecided_exceptions: list[str]
 
     @property
     def rule(self) -> Any:
@@ -194,19 +215,22 @@ class _Evaluation:
         return env
 
     def _facts(self, raw: Mapping[str, Any], path: str, *, project_scope: bool) -> dict[str, Any]:
-        declared = {f.name: f for f in self.pack.facts if (f.scope.value == "project") == project_scope}
-        vocabulary = _vocabulary()
-        values: dict[str, Any] = {name: None for name in declared}
+        declared = self.c.project_facts if project_scope else self.c.system_facts
+        values: dict[str, Any] = dict.fromkeys(declared)
         errors: list[dict[str, Any]] = []
         for name, value in raw.items():
             fact = declared.get(name)
             if fact is None:
+                vocabulary = _vocabulary()
                 if name not in vocabulary:
                     valid = sorted(set(declared) | vocabulary)
                     errors.append({"path": f"{path}.{name}",
                                    "message": f"unknown fact `{name}`; facts: {', '.join(valid)}"})
                 continue
             if value is None:
+                continue
+            if (value is True or value is False) and fact.type is FactType.bool:
+                values[name] = value
                 continue
             try:
                 values[name] = _coerce_fact(fact.type, value, fact.values)
@@ -239,24 +263,26 @@ class _Evaluation:
                  else None} for b in p.budget_lines or []]
 
     def _evaluate_rules(self) -> dict[str, list[Outcome]]:
-        item_envs = {kind: [{**self.env, **item} for item in self._items(kind)] for kind in ForEach
-                     if any(r.rule.for_each is kind for r in self.c.rules)}
+        """Evaluate every rule (exceptions first); outcomes grouped by rule kind, in pack order."""
+        item_envs = {kind: [{**self.env, **item} for item in self._items(kind)] for kind in self.c.for_each_kinds}
         exceptions: dict[tuple[str, int | None], Tri] = {}
-        outcomes: dict[str, list[Outcome]] = {}
-        ordered = sorted(self.c.rules, key=lambda r: (r.rule.kind != "exception", r.index))
-        for compiled in ordered:
+        by_kind: dict[str, list[Outcome]] = {}
+        by_id = self.c.by_id
+        for compiled in self.c.ordered:
             rule = compiled.rule
-            envs: list[tuple[int | None, Mapping[str, Any]]] = (
-                [(None, self.env)] if rule.for_each is None else list(enumerate(item_envs.get(rule.for_each, []))))
-            results = []
+            kind = rule.kind
+            fn = compiled.condition.fn
+            bucket = by_kind.setdefault(kind, [])
+            envs: Iterable[tuple[int | None, Mapping[str, Any]]] = (
+                ((None, self.env),) if rule.for_each is None else enumerate(item_envs.get(rule.for_each, [])))
             for index, env in envs:
-                value = compiled.condition.fn(env)
-                outcome = Outcome(compiled, index, env, value, value)
-                if rule.kind == "exception":
+                value = fn(env)
+                outcome = Outcome(compiled, index, env, value, value, [], [])
+                if kind == "exception":
                     exceptions[(rule.id, index)] = value
                 elif rule.unless and value is not False:
                     for exc_id in rule.unless:
-                        exc_rule = self.c.by_id[exc_id].rule
+                        exc_rule = by_id[exc_id].rule
                         exc_value = exceptions.get((exc_id, index if exc_rule.for_each else None))
                         if exc_value is True:
                             outcome.defeated_by.append(exc_id)
@@ -266,31 +292,30 @@ class _Evaluation:
                         outcome.effective = False
                     elif outcome.undecided_exceptions:
                         outcome.effective = None
-                results.append(outcome)
+                bucket.append(outcome)
                 self._record(outcome)
-            outcomes[rule.id] = results
-        return outcomes
+        return by_kind
 
     def _record(self, outcome: Outcome) -> None:
         rule = outcome.rule
-        result = {True: "true", False: "false", None: "unknown"}[outcome.effective]
+        effective = outcome.effective
         if outcome.defeated_by:
             conclusion = f"excepted by {', '.join(outcome.defeated_by)}"
-        elif outcome.effective is True:
+        elif effective is True:
             conclusion = rule.title
-        elif outcome.effective is None:
+        elif effective is None:
             conclusion = "undetermined"
         else:
             conclusion = "does not apply"
         saw: dict[str, Any] = {}
         if self.detailed:
-            saw = {name: _jsonable(outcome.env.get(name)) for name in sorted(outcome.compiled.condition.symbols())}
-        if outcome.effective is None and rule.kind != "exception":
+            env = outcome.env
+            saw = {name: _jsonable(env.get(name)) for name in outcome.compiled.sorted_symbols}
+        if effective is None and rule.kind != "exception":
             for name in outcome.compiled.condition.unknowns(outcome.env):
                 self.missing.setdefault(name, set()).add(rule.id)
-        self.trace.append(TraceStep(rule=rule.id, kind=rule.kind, item=outcome.item, condition=rule.when,
-                                    saw=saw, result=result, defeated_by=outcome.defeated_by,
-                                    conclusion=conclusion))
+        self.trace.append(TraceStep(rule.id, rule.kind, outcome.item, rule.when, saw, _RESULT[effective],
+                                    outcome.defeated_by, conclusion))
 
     def _exception_unknowns(self, outcome: Outcome) -> None:
         for exc_id in outcome.undecided_exceptions:
@@ -309,7 +334,7 @@ class _Evaluation:
             self.warnings.append(why)
         for name, value in self.params.items():
             parameter = next(p for p in self.pack.parameters if p.name == name)
-            if value is None and any(name in r.condition.symbols() for r in self.c.rules):
+            if value is None and name in self.c.used_symbols:
                 note = parameter.note or "本办法未规定具体数值"
                 self.warnings.append(
                     f"参数 {name}（{parameter.zh}）未设定: {note}；依赖它的结论待定，可用 parameters 设定")
@@ -320,7 +345,7 @@ class _Evaluation:
                     self._exception_unknowns(outcome)
         scope = self._scope(outcomes)
         applies = scope.status in ("in_scope", "undetermined")
-        route = self._route(outcomes) if applies else Route(
+        route = self._route(outcomes) if applies else _fast(Route,
             decision="none", authority=None, citations=scope.citations,
             reasons=["本办法不适用于该项目，无需按本办法履行审批或备案程序"])
         grounds = self._grounds(outcomes) if applies else []
@@ -329,33 +354,30 @@ class _Evaluation:
         consequences = self._consequences(outcomes) if applies else []
         if not applies:
             self.missing.clear()
-        return Verdict(
+        return _fast(Verdict,
             pack=self.pack.id, document=self.pack.document, title=self.pack.title, pack_digest=self.c.digest,
             engine_version=__version__, as_of=self.as_of, in_force=in_force, warnings=self.warnings,
             scope=scope, route=route, grounds=grounds, changes=changes, obligations=obligations,
             consequences=consequences, missing_facts=self._missing_facts(), trace=self.trace)
 
-    def _of_kind(self, outcomes: dict[str, list[Outcome]], kind: type) -> list[Outcome]:
-        return [o for results in outcomes.values() for o in results if isinstance(o.rule, kind)]
-
     def _scope(self, outcomes: dict[str, list[Outcome]]) -> Scope:
-        scopes = self._of_kind(outcomes, ScopeRule)
-        exemptions = self._of_kind(outcomes, ExemptionRule)
+        scopes = outcomes.get("scope", [])
+        exemptions = outcomes.get("exemption", [])
         for o in exemptions:
             if o.effective is True:
-                return Scope(status=o.rule.status, citations=[self._cite(o.rule)], reasons=[o.rule.title])
+                return _fast(Scope, status=o.rule.status, citations=[self._cite(o.rule)], reasons=[o.rule.title])
         covered = _any(o.effective for o in scopes) if scopes else True
         if covered is False:
-            return Scope(status="out_of_scope", citations=[self._cite(o.rule) for o in scopes],
+            return _fast(Scope, status="out_of_scope", citations=[self._cite(o.rule) for o in scopes],
                          reasons=[f"不满足: {o.rule.title}" for o in scopes])
         holding = [o for o in scopes if o.effective is True]
         open_exemptions = [o for o in exemptions if o.effective is None]
         if covered is True and not open_exemptions:
-            return Scope(status="in_scope", citations=[self._cite(o.rule) for o in holding],
+            return _fast(Scope, status="in_scope", citations=[self._cite(o.rule) for o in holding],
                          reasons=[o.rule.title for o in holding])
         reasons = [f"待定: {o.rule.title}" for o in scopes if o.effective is None]
         reasons += [f"可能不适用: {o.rule.title}" for o in open_exemptions]
-        return Scope(status="undetermined",
+        return _fast(Scope, status="undetermined",
                      citations=[self._cite(o.rule) for o in holding + open_exemptions
                                 + [o for o in scopes if o.effective is None]],
                      reasons=reasons)
@@ -386,17 +408,17 @@ class _Evaluation:
         return "undetermined", [], [], True
 
     def _route(self, outcomes: dict[str, list[Outcome]]) -> Route:
-        decision, deciding, reasons, gap = self._decide(self._of_kind(outcomes, RouteRule))
+        decision, deciding, reasons, gap = self._decide(outcomes.get("route", []))
         if not deciding and gap:
             reasons = ["本办法未对此类项目规定审批或备案程序（办法未作规定，不作推定）"]
         authority = deciding[0].rule.authority if decision != "undetermined" and deciding else None
-        return Route(decision=decision, authority=authority,
+        return _fast(Route, decision=decision, authority=authority,
                      citations=[self._cite(o.rule) for o in deciding], reasons=reasons, gap=gap)
 
     def _grounds(self, outcomes: dict[str, list[Outcome]]) -> list[Ground]:
         grounds: list[Ground] = []
         by_rule: dict[str, list[Outcome]] = {}
-        for o in self._of_kind(outcomes, GroundRule):
+        for o in outcomes.get("ground", []):
             by_rule.setdefault(o.rule.id, []).append(o)
         for rule_id, results in by_rule.items():
             rule = results[0].rule
@@ -417,31 +439,31 @@ class _Evaluation:
                 exception_rule = self.c.by_id[excepted[0].defeated_by[0]].rule
             else:
                 continue
-            grounds.append(Ground(id=rule_id, kind=rule.ground, status=status, title=rule.title,
+            grounds.append(_fast(Ground, id=rule_id, kind=rule.ground, status=status, title=rule.title,
                                   citation=self._cite(rule),
                                   exception=self._cite(exception_rule) if exception_rule else None,
                                   exception_id=exception_rule.id if exception_rule else None))
         return grounds
 
     def _changes(self, outcomes: dict[str, list[Outcome]], applies: bool) -> list[ChangeOut]:
-        rules = self._of_kind(outcomes, ChangeRule)
+        rules = outcomes.get("change", [])
         result: list[ChangeOut] = []
         for index in range(len(self.project.changes)):
             if not applies:
-                result.append(ChangeOut(index=index, decision="not_covered", citations=[],
+                result.append(_fast(ChangeOut, index=index, decision="not_covered", citations=[],
                                         reasons=["本办法不适用于该项目"]))
                 continue
             decision, deciding, reasons, gap = self._decide([o for o in rules if o.item == index])
             if not deciding and gap:
                 reasons = ["本办法未对此类变更作出规定（不作推定）"]
             authority = deciding[0].rule.authority if decision != "undetermined" and deciding else None
-            result.append(ChangeOut(index=index, decision=decision, authority=authority,
+            result.append(_fast(ChangeOut, index=index, decision=decision, authority=authority,
                                     citations=[self._cite(o.rule) for o in deciding], reasons=reasons))
         return result
 
     def _obligations(self, outcomes: dict[str, list[Outcome]]) -> list[Obligation]:
         result: list[Obligation] = []
-        for o in self._of_kind(outcomes, ObligationRule):
+        for o in outcomes.get("obligation", []):
             if o.effective is False:
                 continue
             result.append(self._obligation(o))
@@ -458,16 +480,16 @@ class _Evaluation:
         met = o.compiled.met.fn(o.env) if o.compiled.met is not None else None
         if o.compiled.met is not None and o.effective is not None:
             if met is True:
-                return Obligation(id=rule.id, action=rule.action, due=due, status="met", citation=self._cite(rule),
-                                  reason=reason, item=o.item)
+                return _fast(Obligation, id=rule.id, action=rule.action, due=due, status="met",
+                             citation=self._cite(rule), reason=reason, item=o.item)
             if met is None:
                 for name in o.compiled.met.unknowns(o.env):
                     self.missing.setdefault(name, set()).add(rule.id)
                 status = "unknown" if due is None or self.as_of > due else "pending"
-                return Obligation(id=rule.id, action=rule.action, due=due, status=status,
+                return _fast(Obligation, id=rule.id, action=rule.action, due=due, status=status,
                                   citation=self._cite(rule), reason=reason or "是否已履行未知", item=o.item)
             status = "overdue" if due is not None and self.as_of > due else "pending"
-            return Obligation(id=rule.id, action=rule.action, due=due, status=status,
+            return _fast(Obligation, id=rule.id, action=rule.action, due=due, status=status,
                               citation=self._cite(rule), reason=reason or "尚未履行", item=o.item)
         if o.effective is None:
             status, reason = "unknown", reason or "是否负有该义务待定"
@@ -493,7 +515,7 @@ class _Evaluation:
                 self.missing.setdefault(f"dates.{rule.done}", set()).add(rule.id)
         else:
             status = "pending"
-        return Obligation(id=rule.id, action=rule.action, due=due, status=status,
+        return _fast(Obligation, id=rule.id, action=rule.action, due=due, status=status,
                           citation=self._cite(rule), late=late, reason=reason, item=o.item)
 
     def _due(self, rule: ObligationRule, env: Mapping[str, Any]) -> tuple[dt.date | None, str | None]:
@@ -546,10 +568,10 @@ class _Evaluation:
 
     def _consequences(self, outcomes: dict[str, list[Outcome]]) -> list[Consequence]:
         result: list[Consequence] = []
-        for o in self._of_kind(outcomes, ConsequenceRule):
+        for o in outcomes.get("consequence", []):
             if o.effective is False:
                 continue
-            result.append(Consequence(id=o.rule.id, effect=o.rule.effect, citation=self._cite(o.rule),
+            result.append(_fast(Consequence, id=o.rule.id, effect=o.rule.effect, citation=self._cite(o.rule),
                                       status="applies" if o.effective else "possible", item=o.item))
         return result
 
@@ -564,7 +586,7 @@ class _Evaluation:
             if info is None:
                 continue
             path = f"parameters.{name}" if info.source == "parameter" else info.path
-            result.append(MissingFact(name=name, path=path, zh=info.zh, en=info.en,
+            result.append(_fast(MissingFact, name=name, path=path, zh=info.zh, en=info.en,
                                       needed_by=sorted(self.missing[name])))
         return result
 
@@ -606,6 +628,8 @@ def _coerce_fact(kind: FactType, value: Any, values: list[str] | None) -> Any:
 
 
 def _jsonable(value: Any) -> Any:
+    if value is None or value is True or value is False or type(value) is str:
+        return value
     if value is NOT_YET:
         return "not_yet"
     if isinstance(value, Decimal):

@@ -6,6 +6,7 @@ always present.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -105,16 +106,21 @@ class MissingFact(_Out):
     needed_by: list[str]
 
 
-class TraceStep(_Out):
-    """One rule evaluated: the values it saw and what it concluded."""
+@dataclass(slots=True)
+class TraceStep:
+    """One rule evaluated: the values it saw and what it concluded.
+
+    A plain slotted dataclass rather than a pydantic model: a verdict carries one per rule and item,
+    and building them is on the hot path. pydantic still validates, serialises and documents it.
+    """
 
     rule: str
     kind: str
-    item: int | None = None
+    item: int | None
     condition: str
     saw: dict[str, Any]
     result: Literal["true", "false", "unknown"]
-    defeated_by: list[str] = []
+    defeated_by: list[str]
     conclusion: str
 
 
