@@ -199,6 +199,13 @@ class Lowered:
     children: list[Lowered] = field(default_factory=list)
     symbol: str | None = None
     literal: bool = False
+    op: str = ""
+    arg: Any = None
+
+    def to_ir(self) -> Any:
+        """A JSON-ready form from which :func:`from_ir` rebuilds the same closures (no parser needed)."""
+        arg = _encode_const(self.arg) if self.op == "const" else self.arg
+        return [self.op, arg, [child.to_ir() for child in self.children]]
 
     def symbols(self) -> set[str]:
         """Every symbol this (sub)condition may read."""
@@ -217,6 +224,136 @@ class Lowered:
         for child in self.children:
             found |= child.unknowns(env)
         return found
+
+
+def build(op: str, arg: Any, children: list[Lowered]) -> Lowered:
+    """The closure for one node of a lowered condition (three-valued: ``None`` is unknown)."""
+    if op == "sym":
+        name = arg
+        return Lowered(lambda env: env.get(name), symbol=name, op=op, arg=arg)
+    if op == "const":
+        value = arg
+        return Lowered(lambda env: value, literal=True, op=op, arg=arg)
+    fns = [c.fn for c in children]
+    fn: Fn
+    if op == "not":
+        (rf,) = fns
+        fn = lambda env: None if (v := rf(env)) is None else not v  # noqa: E731
+    elif op == "neg":
+        (rf,) = fns
+        fn = lambda env: None if (v := rf(env)) is None else -v  # noqa: E731
+    elif op == "and":
+        lf, rf = fns
+
+        def fn(env: Env) -> Any:
+            a = lf(env)
+            if a is False:
+                return False
+            b = rf(env)
+            if b is False:
+                return False
+            return None if a is None or b is None else True
+    elif op == "or":
+        lf, rf = fns
+
+        def fn(env: Env) -> Any:
+            a = lf(env)
+            if a is True:
+                return True
+            b = rf(env)
+            if b is True:
+                return True
+            return None if a is None or b is None else False
+    elif op in ("cmp", "arith", "bit"):
+        lf, rf = fns
+        binary = _BINARY[arg]
+
+        def fn(env: Env) -> Any:
+            a = lf(env)
+            if a is None:
+                return None
+            b = rf(env)
+            if b is None:
+                return None
+            try:
+                return binary(a, b)
+            except (ArithmeticError, TypeError, OverflowError):
+                return None
+    elif op == "coalesce":
+        lf, rf = fns
+        fn = lambda env: v if (v := lf(env)) is not None else rf(env)  # noqa: E731
+    elif op == "ternary":
+        cf, yf, nf = fns
+
+        def fn(env: Env) -> Any:
+            c = cf(env)
+            if c is None:
+                a, b = yf(env), nf(env)
+                return a if a == b else None
+            return yf(env) if c else nf(env)
+    elif op == "in":
+        cf, mf = fns
+
+        def fn(env: Env) -> Any:
+            c = cf(env)
+            if c is None:
+                return None
+            m = mf(env)
+            if m is None:
+                return None
+            return m in c
+    elif op == "call":
+        impl = FUNCTIONS[arg].impl
+
+        def fn(env: Env) -> Any:
+            values = [f(env) for f in fns]
+            if any(v is None for v in values):
+                return None
+            return impl(*values)
+    else:
+        raise ValueError(f"unknown operation {op!r}")
+    return Lowered(fn, children, op=op, arg=arg)
+
+
+def from_ir(ir: Any) -> Lowered:
+    """Rebuild a lowered condition from :meth:`Lowered.to_ir` output."""
+    op, arg, children = ir
+    if op == "const":
+        return build(op, _decode_const(arg), [])
+    return build(op, arg, [from_ir(child) for child in children])
+
+
+def _encode_const(value: Any) -> Any:
+    if isinstance(value, bool):
+        return {"b": value}
+    if isinstance(value, Decimal):
+        return {"d": str(value)}
+    if isinstance(value, str):
+        return {"s": value}
+    if isinstance(value, dt.date):
+        return {"date": value.isoformat()}
+    if isinstance(value, dt.timedelta):
+        return {"td": [value.days, value.seconds, value.microseconds]}
+    if isinstance(value, frozenset):
+        return {"set": sorted((_encode_const(v) for v in value), key=repr)}
+    raise TypeError(f"cannot encode constant {value!r}")
+
+
+def _decode_const(data: Any) -> Any:
+    (kind, value), = data.items()
+    if kind == "b":
+        return bool(value)
+    if kind == "d":
+        return Decimal(value)
+    if kind == "s":
+        return str(value)
+    if kind == "date":
+        return dt.date.fromisoformat(value)
+    if kind == "td":
+        return dt.timedelta(days=value[0], seconds=value[1], microseconds=value[2])
+    if kind == "set":
+        return frozenset(_decode_const(v) for v in value)
+    raise ValueError(f"unknown constant kind {kind!r}")
 
 
 class SymbolTable:
@@ -318,10 +455,12 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt,
     "ge": operator.ge,
 }
+_BITWISE: dict[str, Callable[[Any, Any], Any]] = {"bwand": operator.and_, "bwor": operator.or_, "bwxor": operator.xor}
 _ARITH: dict[str, Callable[[Any, Any], Any]] = {
     "add": operator.add, "sub": operator.sub, "mul": operator.mul, "tdiv": operator.truediv,
     "fdiv": operator.floordiv, "mod": operator.mod,
 }
+_BINARY: dict[str, Callable[[Any, Any], Any]] = {**_COMPARE, **_ARITH, **_BITWISE}
 
 
 class _Lowering:
@@ -342,45 +481,27 @@ class _Lowering:
         if isinstance(node, ast.UnaryExpression):
             if node.type == "not":
                 self._boolean(node.right, "not")
-            right = self.lower(node.right)
-            rf = right.fn
-            if node.type == "not":
-                return Lowered(lambda env: None if (v := rf(env)) is None else not v, [right])
-            if node.type == "uminus":
-                return Lowered(lambda env: None if (v := rf(env)) is None else -v, [right])
-            raise self.fail(f"the operator `{node.type}` is not supported")
+            if node.type not in ("not", "uminus"):
+                raise self.fail(f"the operator `{node.type}` is not supported")
+            return build("not" if node.type == "not" else "neg", None, [self.lower(node.right)])
         if isinstance(node, ast.ComparisonExpression) and not isinstance(node, ast.FuzzyComparisonExpression):
             return self.compare(node)
         if isinstance(node, ast.ContainsExpression):
             return self.contains(node)
         if isinstance(node, ast.AddExpression | ast.SubtractExpression | ast.ArithmeticExpression):
-            op = _ARITH.get(node.type)
-            if op is None:
+            if node.type not in _ARITH:
                 raise self.fail(f"the arithmetic operator `{node.type}` is not supported")
-            return self.binary(node, op)
+            return build("arith", node.type, [self.lower(node.left), self.lower(node.right)])
         if isinstance(node, ast.BitwiseExpression):
-            ops: dict[str, Callable[[Any, Any], Any]] = {"bwand": operator.and_, "bwor": operator.or_,
-                                                         "bwxor": operator.xor}
-            if node.type not in ops:
+            if node.type not in _BITWISE:
                 raise self.fail(f"the operator `{node.type}` is not supported")
-            return self.binary(node, ops[node.type])
+            return build("bit", node.type, [self.lower(node.left), self.lower(node.right)])
         if isinstance(node, ast.CoalesceExpression):
-            left, right = self.lower(node.left), self.lower(node.right)
-            lf, rf2 = left.fn, right.fn
-            return Lowered(lambda env: v if (v := lf(env)) is not None else rf2(env), [left, right])
+            return build("coalesce", None, [self.lower(node.left), self.lower(node.right)])
         if isinstance(node, ast.TernaryExpression):
             self._boolean(node.condition, "?:")
-            cond, yes, no = (self.lower(node.condition), self.lower(node.case_true), self.lower(node.case_false))
-            cf, yf, nf = cond.fn, yes.fn, no.fn
-
-            def ternary(env: Env) -> Any:
-                c = cf(env)
-                if c is None:
-                    a, b = yf(env), nf(env)
-                    return a if a == b else None
-                return yf(env) if c else nf(env)
-
-            return Lowered(ternary, [cond, yes, no])
+            return build("ternary", None, [self.lower(node.condition), self.lower(node.case_true),
+                                           self.lower(node.case_false)])
         if isinstance(node, ast.GetItemExpression):
             return self.get_item(node)
         if isinstance(node, ast.FunctionCallExpression):
@@ -408,7 +529,7 @@ class _Lowering:
 
     @staticmethod
     def _const(value: Any) -> Lowered:
-        return Lowered(lambda env: value, literal=True)
+        return build("const", value, [])
 
     def symbol(self, node: Any) -> Lowered:
         if node.scope is not None:
@@ -417,7 +538,7 @@ class _Lowering:
         name = node.name
         if name in FUNCTIONS or name == "dates":
             raise self.fail(f"`{name}` cannot be used as a value", word=name)
-        return Lowered(lambda env: env.get(name), symbol=name)
+        return build("sym", name, [])
 
     def _boolean(self, node: Any, what: str) -> None:
         kind = getattr(node, "result_type", DT.UNDEFINED)
@@ -428,28 +549,7 @@ class _Lowering:
     def logic(self, node: Any) -> Lowered:
         self._boolean(node.left, node.type)
         self._boolean(node.right, node.type)
-        left, right = self.lower(node.left), self.lower(node.right)
-        lf, rf = left.fn, right.fn
-        if node.type == "and":
-            def conj(env: Env) -> bool | None:
-                a = lf(env)
-                if a is False:
-                    return False
-                b = rf(env)
-                if b is False:
-                    return False
-                return None if a is None or b is None else True
-            return Lowered(conj, [left, right])
-
-        def disj(env: Env) -> bool | None:
-            a = lf(env)
-            if a is True:
-                return True
-            b = rf(env)
-            if b is True:
-                return True
-            return None if a is None or b is None else False
-        return Lowered(disj, [left, right])
+        return build("and" if node.type == "and" else "or", None, [self.lower(node.left), self.lower(node.right)])
 
     def _symbol_info(self, node: Any) -> Any:
         if isinstance(node, ast.SymbolExpression) and node.scope is None:
@@ -493,41 +593,11 @@ class _Lowering:
             if info is not None and info.money and isinstance(other, ast.FloatExpression) and other.value != 0:
                 self.warnings.append(f"compares money `{info.name}` with the bare literal {other.value}: "
                                      "name the amount as a parameter")
-        return self.binary(node, op)
-
-    def binary(self, node: Any, op: Callable[[Any, Any], Any]) -> Lowered:
-        left, right = self.lower(node.left), self.lower(node.right)
-        lf, rf = left.fn, right.fn
-
-        def apply(env: Env) -> Any:
-            a = lf(env)
-            if a is None:
-                return None
-            b = rf(env)
-            if b is None:
-                return None
-            try:
-                return op(a, b)
-            except (ArithmeticError, TypeError, OverflowError):
-                return None
-
-        return Lowered(apply, [left, right])
+        return build("cmp", node.type, [self.lower(node.left), self.lower(node.right)])
 
     def contains(self, node: Any) -> Lowered:
         self._check_enum(node.member, node.container)
-        container, member = self.lower(node.container), self.lower(node.member)
-        cf, mf = container.fn, member.fn
-
-        def contains(env: Env) -> bool | None:
-            c = cf(env)
-            if c is None:
-                return None
-            m = mf(env)
-            if m is None:
-                return None
-            return m in c
-
-        return Lowered(contains, [container, member])
+        return build("in", None, [self.lower(node.container), self.lower(node.member)])
 
     def get_item(self, node: Any) -> Lowered:
         container, item = node.container, node.item
@@ -540,24 +610,13 @@ class _Lowering:
             raise ConditionError("condition.unknown_event", f"unknown event `{item.value}`",
                                  _find_word(self.text, item.value),
                                  hint=f"did you mean '{close[0]}'?" if close else "events: " + ", ".join(EVENT_NAMES))
-        name = f"dates.{item.value}"
-        return Lowered(lambda env: env.get(name), symbol=name)
+        return build("sym", f"dates.{item.value}", [])
 
     def call(self, node: Any) -> Lowered:
         function = node.function
         if not isinstance(function, ast.SymbolExpression) or function.name not in FUNCTIONS:
             raise self.fail("only the functions " + ", ".join(sorted(FUNCTIONS)) + " may be called")
-        impl = FUNCTIONS[function.name].impl
-        args = [self.lower(a) for a in node.arguments]
-        fns = [a.fn for a in args]
-
-        def call(env: Env) -> Any:
-            values = [f(env) for f in fns]
-            if any(v is None for v in values):
-                return None
-            return impl(*values)
-
-        return Lowered(call, args)
+        return build("call", function.name, [self.lower(a) for a in node.arguments])
 
 
 # --------------------------------------------------------------------------------------------------
