@@ -86,3 +86,25 @@ def test_ir_constants_roundtrip() -> None:
     for value in (Decimal("0.10"), "x", True, dt.date(2025, 5, 8), dt.timedelta(days=30),
                   frozenset({"a", "b"})):
         assert _decode_const(_encode_const(value)) == value
+
+
+def test_compiled_pack_cache_roundtrip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from govrules import cache
+    from govrules.loader import load_pack_text
+
+    monkeypatch.setenv("GOVRULES_CACHE_DIR", str(tmp_path))
+    raw = (ROOT / "policies" / "linfen-2021.yaml").read_bytes()
+    compiled = load_pack_text(raw, file="linfen-2021.yaml")
+    assert cache.load(raw, "linfen-2021.yaml") is None
+    cache.store(raw, compiled)
+    again = cache.load(raw, "linfen-2021.yaml")
+    assert again is not None and again.digest == compiled.digest
+    project = govrules.load_project(ROOT / "examples" / "shared-project.yaml")
+    day = dt.date(2025, 10, 20)
+    assert (govrules.evaluate(project, again, day).model_dump(mode="json")
+            == govrules.evaluate(project, compiled, day).model_dump(mode="json"))
+    assert cache.load(raw + b"\n# edited\n", "linfen-2021.yaml") is None
+    (tmp_path / f"{cache.cache_key(raw)}.json").write_text("{not json", encoding="utf-8")
+    assert cache.load(raw, "linfen-2021.yaml") is None  # a damaged cache file is ignored, not trusted
+    monkeypatch.setenv("GOVRULES_NO_CACHE", "1")
+    assert cache.cache_dir() is None

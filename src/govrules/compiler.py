@@ -20,9 +20,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import rule_engine
-import rule_engine.ast as ast
-import rule_engine.errors as re_errors
 from dateutil.relativedelta import relativedelta
 
 from govrules.models.pack import Fact, FactType, ForEach, Pack
@@ -39,7 +36,28 @@ from govrules.models.project import (
     SystemStatus,
 )
 
-DT = rule_engine.DataType
+# rule-engine builds its parser tables when imported (~0.6 s): import it only when a condition is
+# compiled from text, never to evaluate (a pack rebuilt from the compiled cache needs no parser).
+rule_engine: Any = None
+ast: Any = None
+re_errors: Any = None
+DT: Any = None
+
+
+def _load_rule_engine() -> None:
+    global rule_engine, ast, re_errors, DT
+    if rule_engine is None:
+        import rule_engine as _re
+        import rule_engine.ast as _ast
+        import rule_engine.errors as _errors
+
+        rule_engine, ast, re_errors, DT = _re, _ast, _errors, _re.DataType
+
+
+def _datatype(spec: str) -> Any:
+    """A rule-engine DataType from its name ("FLOAT", "SET" of strings, …)."""
+    _load_rule_engine()
+    return "SET" if spec == "SET" else getattr(DT, spec)
 # rule-engine turns naive dates into datetimes in the *local* zone unless told otherwise.
 _SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 Env = Mapping[str, Any]
@@ -54,7 +72,7 @@ class Symbol:
     """A name a condition may use."""
 
     name: str
-    type: Any  # rule_engine DataType
+    type: str  # rule-engine DataType name: BOOLEAN, FLOAT, STRING, DATETIME, SET (of strings)
     source: str  # core | fact | parameter | item | function | event
     path: str  # where its value comes from in the project (e.g. facts.x, dates.contract_signed)
     zh: str
@@ -68,53 +86,53 @@ def _enum_values(enum: Any) -> tuple[str, ...]:
 
 
 _CORE: tuple[Symbol, ...] = (
-    Symbol("level", DT.STRING, "core", "level", "建设单位的行政层级", "administrative level of the owner",
+    Symbol("level", "STRING", "core", "level", "建设单位的行政层级", "administrative level of the owner",
            _enum_values(Level)),
-    Symbol("execution", DT.STRING, "core", "execution", "执行方式(建设类/服务类)", "construction or service",
+    Symbol("execution", "STRING", "core", "execution", "执行方式(建设类/服务类)", "construction or service",
            _enum_values(Execution)),
-    Symbol("category", DT.STRING, "core", "category", "项目类型", "finer project type", _enum_values(Category)),
-    Symbol("nature", DT.STRING, "core", "nature", "业务性质(公共类/专业类)", "public or professional",
+    Symbol("category", "STRING", "core", "category", "项目类型", "finer project type", _enum_values(Category)),
+    Symbol("nature", "STRING", "core", "nature", "业务性质(公共类/专业类)", "public or professional",
            _enum_values(Nature)),
-    Symbol("owner", DT.STRING, "core", "owner", "建设单位", "the applying unit"),
-    Symbol("budget", DT.FLOAT, "core", "budget", "预算金额(元)", "total budget in yuan", money=True),
-    Symbol("procurement_budget", DT.FLOAT, "core", "procurement_budget",
+    Symbol("owner", "STRING", "core", "owner", "建设单位", "the applying unit"),
+    Symbol("budget", "FLOAT", "core", "budget", "预算金额(元)", "total budget in yuan", money=True),
+    Symbol("procurement_budget", "FLOAT", "core", "procurement_budget",
            "采购预算(元)；未填写时等于预算金额", "procurement budget in yuan (defaults to budget)", money=True),
-    Symbol("funding_sources", DT.SET(DT.STRING), "core", "funding", "资金来源", "sources of the money",
+    Symbol("funding_sources", "SET", "core", "funding", "资金来源", "sources of the money",
            _enum_values(FundingSource)),
-    Symbol("fiscal_funded", DT.BOOLEAN, "core", "funding", "使用财政性资金(中央、省、州/市、县级)",
+    Symbol("fiscal_funded", "BOOLEAN", "core", "funding", "使用财政性资金(中央、省、州/市、县级)",
            "uses fiscal funds of some level"),
-    Symbol("fiscal_amount", DT.FLOAT, "core", "funding", "财政性资金金额(元)", "amount of fiscal funds", money=True),
-    Symbol("system_count", DT.FLOAT, "core", "systems", "涉及的信息系统数量", "number of systems"),
-    Symbol("all_systems_in_catalogue", DT.BOOLEAN, "core", "systems.in_catalogue",
+    Symbol("fiscal_amount", "FLOAT", "core", "funding", "财政性资金金额(元)", "amount of fiscal funds", money=True),
+    Symbol("system_count", "FLOAT", "core", "systems", "涉及的信息系统数量", "number of systems"),
+    Symbol("all_systems_in_catalogue", "BOOLEAN", "core", "systems.in_catalogue",
            "涉及的信息系统均已列入目录", "every system of the project is in the catalogue"),
-    Symbol("change_count", DT.FLOAT, "core", "changes", "变更申请数量", "number of change requests"),
-    Symbol("as_of", DT.DATETIME, "core", "as_of", "评估日期", "the evaluation date"),
-    Symbol("effective_date", DT.DATETIME, "core", "pack", "本办法施行日期", "the date the measure took effect"),
+    Symbol("change_count", "FLOAT", "core", "changes", "变更申请数量", "number of change requests"),
+    Symbol("as_of", "DATETIME", "core", "as_of", "评估日期", "the evaluation date"),
+    Symbol("effective_date", "DATETIME", "core", "pack", "本办法施行日期", "the date the measure took effect"),
 )
 
 _ITEM: dict[ForEach, tuple[Symbol, ...]] = {
     ForEach.change: (
-        Symbol("change_scale", DT.FLOAT, "item", "changes[].scale", "变更规模(占批复规模的比例)",
+        Symbol("change_scale", "FLOAT", "item", "changes[].scale", "变更规模(占批复规模的比例)",
                "scale of the change as a ratio"),
-        Symbol("change_increases_investment", DT.BOOLEAN, "item", "changes[].increases_investment",
+        Symbol("change_increases_investment", "BOOLEAN", "item", "changes[].increases_investment",
                "变更是否增加项目投资", "whether the change adds investment"),
-        Symbol("change_cause", DT.STRING, "item", "changes[].cause", "变更原因", "cause of the change",
+        Symbol("change_cause", "STRING", "item", "changes[].cause", "变更原因", "cause of the change",
                _enum_values(ChangeCause)),
-        Symbol("change_major", DT.BOOLEAN, "item", "changes[].major", "是否重大变更", "whether the change is major"),
+        Symbol("change_major", "BOOLEAN", "item", "changes[].major", "是否重大变更", "whether the change is major"),
     ),
     ForEach.system: (
-        Symbol("system_status", DT.STRING, "item", "systems[].status", "系统建设类型", "new, upgrade, …",
+        Symbol("system_status", "STRING", "item", "systems[].status", "系统建设类型", "new, upgrade, …",
                _enum_values(SystemStatus)),
-        Symbol("system_in_catalogue", DT.BOOLEAN, "item", "systems[].in_catalogue", "系统已列入目录",
+        Symbol("system_in_catalogue", "BOOLEAN", "item", "systems[].in_catalogue", "系统已列入目录",
                "the system is in the catalogue"),
     ),
     ForEach.budget_line: (
-        Symbol("line_year", DT.FLOAT, "item", "budget_lines[].year", "资金年度", "year of the line"),
-        Symbol("line_purpose", DT.STRING, "item", "budget_lines[].purpose", "资金用途", "purpose",
+        Symbol("line_year", "FLOAT", "item", "budget_lines[].year", "资金年度", "year of the line"),
+        Symbol("line_purpose", "STRING", "item", "budget_lines[].purpose", "资金用途", "purpose",
                _enum_values(Purpose)),
-        Symbol("line_amount", DT.FLOAT, "item", "budget_lines[].amount", "安排金额", "amount", money=True),
-        Symbol("line_spent", DT.FLOAT, "item", "budget_lines[].spent", "已使用金额", "spent", money=True),
-        Symbol("line_carried_over_years", DT.FLOAT, "item", "budget_lines[].carried_over_years",
+        Symbol("line_amount", "FLOAT", "item", "budget_lines[].amount", "安排金额", "amount", money=True),
+        Symbol("line_spent", "FLOAT", "item", "budget_lines[].spent", "已使用金额", "spent", money=True),
+        Symbol("line_carried_over_years", "FLOAT", "item", "budget_lines[].carried_over_years",
                "连续结转未使用年数", "consecutive years carried over unused"),
     ),
 }
@@ -155,28 +173,33 @@ class Function:
 
     name: str
     impl: Callable[..., Any]
-    type: Any
+    signature: tuple[str, tuple[str, ...]]  # return type, argument types (rule-engine DataType names)
     doc: str
+
+    def datatype(self) -> Any:
+        """The rule-engine FUNCTION type."""
+        returns, arguments = self.signature
+        return DT.FUNCTION(self.name, return_type=_datatype(returns),
+                           argument_types=tuple(_datatype(a) for a in arguments))
 
 
 FUNCTIONS: dict[str, Function] = {
     f.name: f
     for f in (
-        Function("add_years", _add_years, DT.FUNCTION("add_years", return_type=DT.DATETIME,
-                 argument_types=(DT.DATETIME, DT.FLOAT)), "add_years(date, n): the same day n years later"),
-        Function("add_months", _add_months, DT.FUNCTION("add_months", return_type=DT.DATETIME,
-                 argument_types=(DT.DATETIME, DT.FLOAT)), "add_months(date, n): the same day n months later"),
-        Function("date", _date, DT.FUNCTION("date", return_type=DT.DATETIME,
-                 argument_types=(DT.FLOAT, DT.FLOAT, DT.FLOAT)), "date(year, month, day): a calendar date"),
-        Function("year", _year, DT.FUNCTION("year", return_type=DT.FLOAT, argument_types=(DT.DATETIME,)),
+        Function("add_years", _add_years, ("DATETIME", ("DATETIME", "FLOAT")),
+                 "add_years(date, n): the same day n years later"),
+        Function("add_months", _add_months, ("DATETIME", ("DATETIME", "FLOAT")),
+                 "add_months(date, n): the same day n months later"),
+        Function("date", _date, ("DATETIME", ("FLOAT", "FLOAT", "FLOAT")), "date(year, month, day): a calendar date"),
+        Function("year", _year, ("FLOAT", ("DATETIME",)),
                  "year(date): the calendar year"),
     )
 }
 
-_FACT_TYPES: dict[FactType, Any] = {
-    FactType.bool: DT.BOOLEAN, FactType.money: DT.FLOAT, FactType.ratio: DT.FLOAT, FactType.number: DT.FLOAT,
-    FactType.integer: DT.FLOAT, FactType.string: DT.STRING, FactType.enum: DT.STRING,
-    FactType.set: DT.SET(DT.STRING), FactType.date: DT.DATETIME,
+_FACT_TYPES: dict[FactType, str] = {
+    FactType.bool: "BOOLEAN", FactType.money: "FLOAT", FactType.ratio: "FLOAT", FactType.number: "FLOAT",
+    FactType.integer: "FLOAT", FactType.string: "STRING", FactType.enum: "STRING",
+    FactType.set: "SET", FactType.date: "DATETIME",
 }
 
 
@@ -363,7 +386,7 @@ class SymbolTable:
         self.symbols: dict[str, Symbol] = {s.name: s for s in _CORE}
         for event in EVENT_NAMES:
             described = Dates.model_fields[event].description or event
-            self.symbols[f"dates.{event}"] = Symbol(f"dates.{event}", DT.DATETIME, "event", f"dates.{event}",
+            self.symbols[f"dates.{event}"] = Symbol(f"dates.{event}", "DATETIME", "event", f"dates.{event}",
                                                     f"{described}的日期", f"date of {event.replace('_', ' ')}")
         self.item_symbols: dict[ForEach, dict[str, Symbol]] = {k: {s.name: s for s in v} for k, v in _ITEM.items()}
         self.system_facts: dict[str, Symbol] = {}
@@ -380,9 +403,9 @@ class SymbolTable:
                 self.problems.append((parameter.name, "pack.name_clash",
                                       f"parameter `{parameter.name}` clashes with a name already defined"))
             self.symbols[parameter.name] = Symbol(
-                parameter.name, DT.FLOAT, "parameter", f"parameters.{parameter.name}", parameter.zh, parameter.en,
+                parameter.name, "FLOAT", "parameter", f"parameters.{parameter.name}", parameter.zh, parameter.en,
                 money=parameter.unit.value == "CNY")
-        self._contexts: dict[ForEach | None, rule_engine.Context] = {}
+        self._contexts: dict[ForEach | None, Any] = {}
 
     def visible(self, for_each: ForEach | None) -> dict[str, Symbol]:
         """Symbols visible to a rule ranging over ``for_each``."""
@@ -393,12 +416,13 @@ class SymbolTable:
                 names.update(self.system_facts)
         return names
 
-    def context(self, for_each: ForEach | None) -> rule_engine.Context:
+    def context(self, for_each: ForEach | None) -> Any:
         """A typed rule-engine Context for conditions of rules ranging over ``for_each``."""
+        _load_rule_engine()
         if for_each not in self._contexts:
-            types: dict[str, Any] = {n: s.type for n, s in self.visible(for_each).items() if "." not in n}
+            types: dict[str, Any] = {n: _datatype(s.type) for n, s in self.visible(for_each).items() if "." not in n}
             types["dates"] = DT.MAPPING(DT.STRING, DT.DATETIME)
-            types.update({name: f.type for name, f in FUNCTIONS.items()})
+            types.update({name: f.datatype() for name, f in FUNCTIONS.items()})
             self._contexts[for_each] = rule_engine.Context(
                 type_resolver=rule_engine.type_resolver_from_dict(types),
                 default_timezone=_SHANGHAI,
@@ -414,6 +438,7 @@ def _fact_symbol(fact: Fact) -> Symbol:
 
 def compile_condition(text: str, table: SymbolTable, for_each: ForEach | None) -> tuple[Lowered, list[str]]:
     """Parse, type-check and lower one condition; return it with warnings (e.g. bare money literals)."""
+    _load_rule_engine()
     try:
         rule = rule_engine.Rule(text, context=table.context(for_each))
     except re_errors.SymbolResolutionError as exc:

@@ -82,8 +82,19 @@ def load_pack(source: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Compile
 
 @lru_cache(maxsize=64)
 def _load_cached(path: str, _mtime: int, limits: Limits) -> CompiledPack:
+    from govrules import cache
+
     raw = Path(path).read_bytes()
-    return load_pack_text(raw, file=_display(Path(path)), limits=limits)
+    file = _display(Path(path))
+    inherits = b"\nextends:" in raw or raw.startswith(b"extends:")
+    if limits == DEFAULT_LIMITS and not inherits:  # a child's bytes do not capture its parent's
+        cached = cache.load(raw, file)
+        if cached is not None:
+            return cached
+    compiled = load_pack_text(raw, file=file, limits=limits)
+    if limits == DEFAULT_LIMITS and not inherits:
+        cache.store(raw, compiled)
+    return compiled
 
 
 def _display(path: Path) -> str:
