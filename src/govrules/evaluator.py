@@ -19,7 +19,7 @@ from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel
 
 from govrules import __version__
-from govrules.calendar import WorkdayCalendar
+from govrules.calendar import WorkdayCalendar, annual_date
 from govrules.compiler import NOT_YET, CompiledPack, CompiledRule, Symbol
 from govrules.errors import CalendarDataMissing, ProjectError
 from govrules.explain import cite
@@ -531,7 +531,13 @@ class _Evaluation:
                     return None, f"期限所依据的年度未知（缺少 {deadline.year_from}）"
             year = int(base_year.year if isinstance(base_year, dt.date) else base_year) + deadline.year_offset
             assert deadline.month is not None and deadline.day is not None
-            return dt.date(year, deadline.month, deadline.day), None
+            try:
+                return annual_date(year, deadline.month, deadline.day), None
+            except ValueError:
+                path = self.c.table.symbols[deadline.year_from].path if deadline.year_from else "as_of"
+                raise ProjectError(f"{path}: {base_year} gives the year {year}, which is not a calendar year",
+                                   errors=[{"path": path, "message": f"year {year} is out of range"}],
+                                   message_zh=f"{path}: 年度 {year} 无效") from None
         event = env.get(f"dates.{deadline.after}")
         if event is None:
             self.missing.setdefault(f"dates.{deadline.after}", set()).add(rule.id)
