@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -381,3 +382,17 @@ def test_year_fact_out_of_range_is_refused_cleanly() -> None:
                                                "facts": {"funding_year": 0}})
     with pytest.raises(govrules.ProjectError):
         govrules.evaluate(project, PACKS["jingzhou-2017"], AS_OF["jingzhou-2017"])
+
+
+def test_check_command_reports_the_chuxiong_gap_as_a_region(capsys: pytest.CaptureFixture[str]) -> None:
+    from govrules.cli import main
+
+    code = main(["check", "chuxiong-2025", "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["ok"] is True  # declared gaps are warnings
+    gaps = [d for d in data["diagnostics"] if d["rule"] == "route.art16_17_gap"]
+    assert any("budget < construction_approval_threshold" in (d["region"] or "") for d in gaps)
+    assert all(d["example"] for d in gaps)
+    code = main(["check", str(FIXTURES / "contradiction.yaml")])
+    out = capsys.readouterr().out
+    assert code == 1 and "consistency.overlap" in out

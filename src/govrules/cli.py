@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from govrules.errors import GovrulesError, PackError, ProjectError
+from govrules.errors import CaseError, GovrulesError, PackError, ProjectError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -65,9 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pack", required=True)
     p.add_argument("--format", choices=["text", "json"], default="text")
 
-    p = sub.add_parser("check", help="load and lint a pack")
+    p = sub.add_parser("check", help="load, lint and prove consistent a pack (gaps, overlaps, monotonicity)")
     p.add_argument("pack")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--param", type=_param, action="append", default=[], metavar="NAME=VALUE",
+                   help="analyse with this value of a settable parameter (default: a few values around the others)")
+    p.add_argument("--lint-only", action="store_true", help="skip the consistency analysis")
+    p.add_argument("--examples", action="store_true", help="print an example project for each finding")
 
     p = sub.add_parser("test", help="run pack test cases (*.cases.yaml files or folders)")
     p.add_argument("paths", nargs="+")
@@ -79,6 +83,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", help="JSON Schema of packs or projects")
     p.add_argument("which", choices=["pack", "project", "verdict"])
+
+    p = sub.add_parser("new-pack", help="write the skeleton of a new pack, its cases file and a README")
+    p.add_argument("id", help="the pack id: lower-case letters, digits and '-' (e.g. lufeng-2025)")
+    p.add_argument("--title", required=True, help="the measure's title")
+    p.add_argument("--document", required=True, help="the measure's 文号 (\"\" when none is printed)")
+    p.add_argument("--extends", metavar="PACK", help="build on this pack: a bundled id or a path relative to --dir")
+    p.add_argument("--dir", default=".", help="where to write the files (default: the current folder)")
+    p.add_argument("--issuer", help="the issuing office (default: a TODO placeholder)")
+    p.add_argument("--jurisdiction", help="where the measure applies (default: a TODO placeholder)")
+    p.add_argument("--level", choices=["province", "prefecture", "city", "county"], default="city",
+                   help="the jurisdiction's level (default: city)")
+    p.add_argument("--issued", type=_date, help="the date of issue (default: today)")
     return parser
 
 
@@ -92,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``govrules`` command."""
     args = build_parser().parse_args(argv)
     try:
-        handler = globals()[f"_cmd_{args.command}"]
+        handler = globals()[f"_cmd_{args.command.replace('-', '_')}"]
         code: int = handler(args)
         return code
     except (PackError, ProjectError) as exc:
@@ -219,25 +235,49 @@ def _cmd_facts(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from govrules.loader import load_pack
+    from govrules.lint import check_pack
 
     try:
-        pack = load_pack(args.pack)
+        result = check_pack(args.pack)
     except PackError as exc:
+        if exc.code == "pack_not_found":
+            raise
         if args.format == "json":
             _print_json({"ok": False, "diagnostics": [d.to_dict() for d in exc.diagnostics]})
         else:
             for d in exc.diagnostics or [exc]:
                 print(d)
+            print(f"{args.pack}: does not load: {len(exc.diagnostics) or 1} error(s)")
         return EXIT_FINDINGS
+    pack = result.pack
+    findings = []
+    if not args.lint_only:
+        from govrules.consistency import check_consistency, format_findings
+
+        findings = check_consistency(pack, parameters=dict(args.param) or None)
+    consistency_errors = [f for f in findings if f.severity == "error"]
+    ok = result.ok and not consistency_errors
     if args.format == "json":
-        _print_json({"ok": True, "diagnostics": [d.to_dict() for d in pack.diagnostics]})
+        diagnostics = [d.to_dict() for d in result.diagnostics]
+        for finding in findings:
+            entry = finding.to_diagnostic().to_dict()
+            entry.update(region=finding.region, example=finding.example, parameters=dict(finding.parameters),
+                         rules=list(finding.rules))
+            diagnostics.append(entry)
+        _print_json({"ok": ok, "diagnostics": diagnostics})
     else:
-        for d in pack.diagnostics:
+        for d in result.diagnostics:
             print(d)
-        print(f"{pack.file}: {len(pack.rules)} rules, {len(pack.pack.articles)} articles, "
-              f"{len(pack.diagnostics)} warning(s)")
-    return EXIT_OK
+        if findings:
+            print(format_findings(findings, examples=args.examples).rstrip())
+        measures = pack.pack.measures()
+        of = f" (of {len(measures)} measures: {', '.join(m.pack for m in measures)})" if len(measures) > 1 else ""
+        consistency = "" if args.lint_only else (
+            f", consistency: {len(consistency_errors)} error(s), {len(findings) - len(consistency_errors)} "
+            "declared gap(s)")
+        print(f"{pack.file}: {len(pack.rules)} rules, {len(pack.pack.articles)} articles{of}, "
+              f"{len(result.errors)} error(s), {len(result.warnings)} warning(s){consistency}")
+    return EXIT_OK if ok else EXIT_FINDINGS
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
@@ -246,7 +286,12 @@ def _cmd_test(args: argparse.Namespace) -> int:
     files: list[Path] = []
     for raw in args.paths:
         path = Path(raw)
-        files.extend(sorted(path.rglob("*.cases.yaml")) if path.is_dir() else [path])
+        if not path.exists():
+            raise CaseError(f"{raw}: no such file or folder")
+        found = sorted(path.rglob("*.cases.yaml")) if path.is_dir() else [path]
+        if not found:
+            raise CaseError(f"{raw}: no *.cases.yaml files in this folder")
+        files.extend(found)
     passed = failed = 0
     for file in files:
         for result in run_case_file(file):
@@ -270,16 +315,38 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     cases = Path(args.cases) if args.cases else path.with_name(path.name.removesuffix(".yaml") + ".cases.yaml")
     rows = article_coverage(pack, cases)
     if args.format == "json":
-        _print_json([{"article": r.number, "label": r.label, "status": r.status, "rules": r.rules,
-                      "parameters": r.parameters, "informational": r.informational, "cases": r.cases} for r in rows])
+        _print_json([{"article": r.number, "label": r.label, "measure": r.measure or pack.id, "status": r.status,
+                      "rules": r.rules, "parameters": r.parameters, "informational": r.informational,
+                      "cases": r.cases} for r in rows])
     elif args.format == "markdown":
         print(render_markdown(pack, rows))
     else:
+        width = max((_display_width(r.label) for r in rows), default=8)
         for r in rows:
             what = ", ".join(r.rules + r.parameters) or (r.informational or "")
             tested = f"  [{len(r.cases)} case(s)]" if r.cases else ""
-            print(f"{r.label:<8} {r.status:<13} {what}{tested}")
+            pad = " " * (width - _display_width(r.label))
+            print(f"{r.label}{pad} {r.status:<13} {what}{tested}".rstrip())
     return EXIT_FINDINGS if any(r.status == "unaccounted" for r in rows) else EXIT_OK
+
+
+def _cmd_new_pack(args: argparse.Namespace) -> int:
+    from govrules.scaffold import new_pack
+
+    made = new_pack(args.id, title=args.title, document=args.document, directory=args.dir, extends=args.extends,
+                    issuer=args.issuer, jurisdiction=args.jurisdiction, level=args.level, issued=args.issued)
+    for path in (made.pack, made.cases, made.readme):
+        print(f"wrote {path}")
+    print(f"next: fill in {made.pack.name} (docs/guide.md), then\n"
+          f"  govrules check {made.pack}\n  govrules test {made.cases}")
+    return EXIT_OK
+
+
+def _display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (CJK characters take two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:

@@ -169,7 +169,7 @@ def format_findings(findings: Sequence[Finding], *, examples: bool = False) -> s
 
 
 def _citation_problem(cite: Citation, pack: Pack) -> str | None:
-    article = pack.article(cite.article)
+    article = pack.cited_article(cite)
     if article is None:
         return f"Art. {cite.article}, which the pack does not have"
     paragraphs = len(article.paragraphs) if article.paragraphs else 1

@@ -1,4 +1,9 @@
-"""What became of every article of a measure: encoded by which rules, exercised by which cases."""
+"""What became of every article of a measure: encoded by which rules, exercised by which cases.
+
+For a pack that ``extends`` another, the articles of both measures are listed: the pack's own first,
+then the inherited ones (labelled with their measure's 文号), each with the rules and parameters that
+cite it in the merged pack.
+"""
 
 from __future__ import annotations
 
@@ -20,25 +25,40 @@ class ArticleCoverage:
     parameters: list[str] = field(default_factory=list)
     informational: str | None = None
     cases: list[str] = field(default_factory=list)
+    measure: str | None = None
+    """The pack id of the measure the article belongs to (None: the pack's own)."""
 
     @property
     def status(self) -> str:
-        """encoded, informational, or unaccounted."""
+        """encoded, informational, unaccounted; for an inherited article nothing here cites (its rules
+        disabled or replaced): not_applied."""
         if self.rules or self.parameters:
             return "encoded"
-        return "informational" if self.informational else "unaccounted"
+        if self.informational:
+            return "informational"
+        return "unaccounted" if self.measure is None else "not_applied"
 
 
 def article_coverage(pack: CompiledPack, cases_file: Path | None = None) -> list[ArticleCoverage]:
-    """Every article of ``pack``; with ``cases_file``, the cases in which its rules concluded true."""
-    rows = {a.number: ArticleCoverage(a.number, citation_label(a.number), a.chapter, informational=a.informational)
-            for a in pack.pack.articles}
-    rule_article: dict[str, int] = {}
-    for rule in pack.pack.rules:
-        rows[rule.cite.article].rules.append(rule.id)
-        rule_article[rule.id] = rule.cite.article
-    for parameter in pack.pack.parameters:
-        rows[parameter.cite.article].parameters.append(parameter.name)
+    """Every article of ``pack`` (its own, then inherited ones); with ``cases_file``, the cases in which
+    its rules concluded true."""
+    model = pack.pack
+    rows: dict[tuple[str, int], ArticleCoverage] = {}
+    for a in model.articles:
+        measure = model.measure_of(a)
+        inherited = a.measure is not None and measure.pack != model.id
+        label = citation_label(a.number)
+        if inherited:
+            label = (measure.document or f"《{measure.title}》") + label
+        rows[(measure.pack, a.number)] = ArticleCoverage(
+            a.number, label, a.chapter, informational=a.informational, measure=measure.pack if inherited else None)
+    rule_article: dict[str, tuple[str, int]] = {}
+    for rule in model.rules:
+        key = (rule.cite.measure or model.id, rule.cite.article)
+        rows[key].rules.append(rule.id)
+        rule_article[rule.id] = key
+    for parameter in model.parameters:
+        rows[(parameter.cite.measure or model.id, parameter.cite.article)].parameters.append(parameter.name)
     if cases_file is not None and cases_file.is_file():
         from govrules.testing.cases import run_case_file
 
@@ -46,23 +66,34 @@ def article_coverage(pack: CompiledPack, cases_file: Path | None = None) -> list
             if result.verdict is None:
                 continue
             fired = {step.rule for step in result.verdict.trace if step.result == "true"}
-            for article in sorted({rule_article[r] for r in fired if r in rule_article}):
-                if result.name not in rows[article].cases:
-                    rows[article].cases.append(result.name)
-    return [rows[n] for n in sorted(rows)]
+            for key in sorted({rule_article[r] for r in fired if r in rule_article}):
+                if result.name not in rows[key].cases:
+                    rows[key].cases.append(result.name)
+    order = {m.pack: i for i, m in enumerate(model.measures())}
+    return [rows[k] for k in sorted(rows, key=lambda k: (order.get(k[0], len(order)), k[1]))]
 
 
 def render_markdown(pack: CompiledPack, rows: list[ArticleCoverage]) -> str:
-    """A coverage table in Markdown."""
-    encoded = sum(1 for r in rows if r.status == "encoded")
-    info = sum(1 for r in rows if r.status == "informational")
-    lines = [f"### {pack.pack.title} ({pack.pack.document or '无文号'}) — `{pack.id}`", "",
-             f"{len(rows)} articles: {encoded} encoded, {info} informational, "
-             f"{len(rows) - encoded - info} unaccounted.", "",
-             "| article | status | rules / parameters | cases that exercise it | note |", "|---|---|---|---|---|"]
-    for r in rows:
-        what = ", ".join(f"`{x}`" for x in r.rules + r.parameters) or "—"
-        cases = str(len(r.cases)) if r.cases else ("—" if r.status != "encoded" else "**none**")
-        note = (r.informational or "").replace("|", "/")
-        lines.append(f"| {r.label} | {r.status} | {what} | {cases} | {note} |")
+    """A coverage table in Markdown (one per measure, for a pack that extends another)."""
+    lines: list[str] = []
+    for measure in pack.pack.measures():
+        own = measure.pack == pack.id
+        part = [r for r in rows if (r.measure is None) == own and (own or r.measure == measure.pack)]
+        if not part:
+            continue
+        encoded = sum(1 for r in part if r.status == "encoded")
+        info = sum(1 for r in part if r.status == "informational")
+        if own:
+            lines += [f"### {measure.title} ({measure.document or '无文号'}) — `{pack.id}`", ""]
+        else:
+            lines += ["", f"#### inherited: {measure.title} ({measure.document or '无文号'}) — `{measure.pack}`", ""]
+        other = len(part) - encoded - info
+        rest = f"{other} unaccounted" if own else f"{other} not applied (rules disabled or replaced)"
+        lines += [f"{len(part)} articles: {encoded} encoded, {info} informational, {rest}.", "",
+                  "| article | status | rules / parameters | cases that exercise it | note |", "|---|---|---|---|---|"]
+        for r in part:
+            what = ", ".join(f"`{x}`" for x in r.rules + r.parameters) or "—"
+            cases = str(len(r.cases)) if r.cases else ("—" if r.status != "encoded" else "**none**")
+            note = (r.informational or "").replace("|", "/")
+            lines.append(f"| {r.label} | {r.status} | {what} | {cases} | {note} |")
     return "\n".join(lines)

@@ -32,30 +32,42 @@ def citation_label(article: int, paragraph: int | None = None, item: int | None 
 
 
 def cite(pack: Pack, citation: Citation) -> CitationOut:
-    """The full citation of ``citation`` in ``pack``, with the article's text."""
-    return _cite(pack, citation.article, citation.paragraph, citation.item)
+    """The full citation of ``citation`` in ``pack``, with the article's text.
+
+    A citation of an inherited article (``citation.measure`` names a pack this one extends) carries
+    that measure's document, title and pack id, and its label starts with the measure's 文号 (or
+    《title》 when it has none): ``楚政办通〔2025〕26号第十六条``.
+    """
+    return _cite(pack, citation.measure, citation.article, citation.paragraph, citation.item)
 
 
 @lru_cache(maxsize=4096)
-def _cite_cached(pack_key: int, article: int, paragraph: int | None, item: int | None) -> CitationOut:
+def _cite_cached(pack_key: int, measure: str | None, article: int, paragraph: int | None,
+                 item: int | None) -> CitationOut:
     pack = _PACKS[pack_key]
-    found = pack.article(article)
+    found = pack.article(article, measure)
     text = found.text if found else ""
     item_text = None
     if found is not None and item is not None:
         item_text = next((it.text for it in found.items or [] if it.number == item), None)
     elif found is not None and paragraph is not None and found.paragraphs:
         item_text = found.paragraphs[paragraph - 1]
-    return CitationOut(document=pack.document, title=pack.title, article=article, paragraph=paragraph, item=item,
-                       label=citation_label(article, paragraph, item), text=text, item_text=item_text, pack=pack.id)
+    label = citation_label(article, paragraph, item)
+    of = pack.own_measure
+    if measure is not None and measure != pack.id:
+        of = pack.measure_of(found) if found is not None else next(
+            (m for m in pack.measures() if m.pack == measure), of)
+        label = (of.document or f"《{of.title}》") + label
+    return CitationOut(document=of.document, title=of.title, article=article, paragraph=paragraph, item=item,
+                       label=label, text=text, item_text=item_text, pack=of.pack)
 
 
 _PACKS: dict[int, Pack] = {}
 
 
-def _cite(pack: Pack, article: int, paragraph: int | None, item: int | None) -> CitationOut:
+def _cite(pack: Pack, measure: str | None, article: int, paragraph: int | None, item: int | None) -> CitationOut:
     key = id(pack)
     if _PACKS.get(key) is not pack:
         _PACKS[key] = pack
         _cite_cached.cache_clear()
-    return _cite_cached(key, article, paragraph, item)
+    return _cite_cached(key, measure, article, paragraph, item)

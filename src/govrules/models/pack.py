@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SerializationInfo, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from govrules.models.base import Date, StrictModel
 
@@ -19,6 +19,7 @@ PACK_FORMAT = "govrules/pack@1"
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
 RuleId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.\-]*$", max_length=120)]
+PackId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9\-]*$", max_length=80)]
 
 
 class EffectiveBasis(StrEnum):
@@ -62,6 +63,37 @@ class Jurisdiction(StrictModel):
     parent: str | None = None
 
 
+class _Inheritable(StrictModel):
+    """A model with keys for ``extends`` that are left out of its dump while unset.
+
+    So that a pack which does not use inheritance dumps (and digests) exactly as before they existed.
+    """
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_inheritance(self, handler: SerializerFunctionWrapHandler,
+                                info: SerializationInfo) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for key in _INHERITANCE_KEYS:
+            if key in data and data[key] in (None, False, []):
+                del data[key]
+        return data
+
+
+_INHERITANCE_KEYS = ("measure", "replaces", "extends", "disable")
+
+
+class MeasureRef(StrictModel):
+    """The measure an inherited article belongs to: its pack id, 文号 and title.
+
+    Set by the loader when it resolves ``extends`` (never written in a pack file): an article without
+    ``measure`` belongs to the pack's own measure.
+    """
+
+    pack: PackId
+    document: str
+    title: str
+
+
 class Item(StrictModel):
     """An enumerated item (项) of an article: (一), (二), …"""
 
@@ -70,7 +102,7 @@ class Item(StrictModel):
     text: str
 
 
-class Article(StrictModel):
+class Article(_Inheritable):
     """One article (条) of the measure, with its full text."""
 
     number: int = Field(ge=1)
@@ -81,6 +113,9 @@ class Article(StrictModel):
     items_derived: bool = Field(False, description="items split from one sentence by the pack author")
     informational: str | None = Field(
         None, description="why the article decides nothing about a project (then no rule needs to cite it)")
+    measure: MeasureRef | None = Field(
+        None, description="set by the loader for articles inherited through `extends`; absent: the pack's own "
+                          "measure. Do not write it in a pack file")
 
 
 class FactType(StrEnum):
@@ -135,15 +170,17 @@ class Unit(StrEnum):
     items = "count"
 
 
-class Citation(StrictModel):
+class Citation(_Inheritable):
     """Where in the measure a rule comes from."""
 
+    measure: PackId | None = Field(
+        None, description="id of the pack whose articles are cited (a pack this one extends); default: this pack")
     article: int = Field(ge=1)
     paragraph: int | None = Field(None, ge=1)
     item: int | None = Field(None, ge=1)
 
 
-class Parameter(StrictModel):
+class Parameter(_Inheritable):
     """A named number of the measure (a threshold, a period), never a literal buried in a condition."""
 
     name: Identifier
@@ -154,6 +191,8 @@ class Parameter(StrictModel):
     cite: Citation
     settable: bool = Field(False, description="a user may set it per evaluation (the verdict then says so)")
     note: str | None = None
+    replaces: bool = Field(False, description="with `extends`: this parameter replaces the inherited one of the "
+                                              "same name (a load error when there is none)")
 
 
 class Deadline(StrictModel):
@@ -214,7 +253,7 @@ class ForEach(StrEnum):
     budget_line = "budget_line"
 
 
-class _RuleBase(StrictModel):
+class _RuleBase(_Inheritable):
     id: RuleId
     title: str = Field(description="what the rule concludes, in the measure's words (Chinese)")
     when: str = Field(description="condition in the rule-engine expression language")
@@ -222,6 +261,8 @@ class _RuleBase(StrictModel):
     cite: Citation
     for_each: ForEach | None = None
     note: str | None = None
+    replaces: bool = Field(False, description="with `extends`: this rule replaces the inherited rule of the same "
+                                              "id (a load error when there is none)")
 
 
 class ScopeRule(_RuleBase):
@@ -293,11 +334,16 @@ Rule = Annotated[
 ]
 
 
-class Pack(StrictModel):
+class Pack(_Inheritable):
     """A policy pack: one measure, encoded."""
 
     format: Literal["govrules/pack@1"]
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9\-]*$")]
+    extends: str | None = Field(
+        None, description="the pack this one builds on: a bundled id, or a path relative to this file. Its "
+                          "articles, facts, parameters and rules are inherited; inherited citations keep "
+                          "the parent's document and title")
+    disable: list[RuleId] = Field(default_factory=list, description="with `extends`: inherited rules to drop")
     title: str
     document: str = Field(description="文号; empty when none is printed")
     issuer: str
@@ -311,12 +357,34 @@ class Pack(StrictModel):
     parameters: list[Parameter] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
 
-    def article(self, number: int) -> Article | None:
-        """The article numbered ``number``, if the pack has it."""
+    @property
+    def own_measure(self) -> MeasureRef:
+        """This pack's own measure."""
+        return MeasureRef(pack=self.id, document=self.document, title=self.title)
+
+    def measure_of(self, article: Article) -> MeasureRef:
+        """The measure ``article`` belongs to (this pack's own unless inherited)."""
+        return article.measure if article.measure is not None else self.own_measure
+
+    def measures(self) -> list[MeasureRef]:
+        """Every measure whose articles the pack holds: its own first, then those it extends, in order."""
+        found: dict[str, MeasureRef] = {self.id: self.own_measure}
         for article in self.articles:
-            if article.number == number:
+            if article.measure is not None:
+                found.setdefault(article.measure.pack, article.measure)
+        return list(found.values())
+
+    def article(self, number: int, measure: str | None = None) -> Article | None:
+        """The article numbered ``number`` of ``measure`` (a pack id; default: the pack's own measure)."""
+        want = measure or self.id
+        for article in self.articles:
+            if article.number == number and (article.measure.pack if article.measure else self.id) == want:
                 return article
         return None
+
+    def cited_article(self, citation: Citation) -> Article | None:
+        """The article ``citation`` points at, in whichever measure of the pack it names."""
+        return self.article(citation.article, citation.measure)
 
     def in_force(self, on: dt.date) -> tuple[bool, str | None]:
         """Whether the measure is in force on ``on``, and why not."""
