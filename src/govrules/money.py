@@ -4,12 +4,17 @@ Amounts are ``Decimal`` yuan, never float: a threshold such as 500,000 yuan (含
 exactly. Accepted spellings: ``480000``, ``"480000"``, ``"480,000元"``, ``"48万元"``, ``"48.5万"``,
 ``"0.5亿元"``. A negative, non-finite or non-numeric amount is an error; an amount with more than
 two decimals of a yuan (below one fen) is refused rather than rounded silently.
+
+Both parsers bound what they return: a value is finite, not negative (``-0.0`` included), no larger
+than a plausible maximum and no finer than a fixed number of decimal places, and it is returned with
+an exponent in that range, so ``0E-999999999`` becomes ``0.00`` instead of a billion characters when
+a verdict writes it out.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
 _UNITS: dict[str, Decimal] = {"": Decimal(1), "元": Decimal(1), "万": Decimal(10_000), "万元": Decimal(10_000),
                               "亿": Decimal(100_000_000), "亿元": Decimal(100_000_000)}
@@ -17,6 +22,13 @@ _AMOUNT = re.compile(r"^\s*(?:人民币|￥|¥)?\s*([0-9][0-9,，]*(?:\.[0-9]+)?
 FEN = Decimal("0.01")
 #: Larger than any municipal IT budget by orders of magnitude; guards against unit slips.
 MAX_AMOUNT = Decimal("1e12")
+#: Ratios (and the counts of days, months, years parsed with them): far above any real one.
+MAX_RATIO = Decimal("1e6")
+#: Decimal places a ratio may have (``"8.5%"`` is 0.085: three); 28 is the precision of Decimal arithmetic.
+RATIO_PLACES = 28
+_RATIO = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([%％])?\s*$")
+#: Enough precision to quantize any bounded value exactly.
+_WIDE = Context(prec=60)
 
 
 class MoneyFormatError(ValueError):
@@ -61,32 +73,70 @@ def parse_money(value: object) -> Decimal:
         raise MoneyFormatError(f"an amount must be a number or a string, not {type(value).__name__}")
     if not amount.is_finite():
         raise MoneyFormatError("an amount must be finite")
-    if amount < 0:
-        raise MoneyFormatError(f"an amount cannot be negative ({amount})")
+    if amount.is_signed():
+        raise MoneyFormatError(f"an amount cannot be negative ({_short(amount)})")
     if amount > MAX_AMOUNT:
-        raise MoneyFormatError(f"{amount} yuan is beyond any plausible project amount (check the unit)")
-    exponent = amount.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(FEN):
-        raise MoneyFormatError(f"{amount} yuan has more precision than one fen (0.01)")
-    return amount
+        raise MoneyFormatError(f"{_short(amount)} yuan is beyond any plausible project amount (check the unit)")
+    exact = _within_places(amount, 2)
+    if exact is None:
+        raise MoneyFormatError(f"{_short(amount)} yuan has more precision than one fen (0.01)")
+    return exact
 
 
 def parse_ratio(value: object) -> Decimal:
-    """Return a ratio as exact ``Decimal``; accepts ``0.08``, ``"0.08"`` and ``"8%"``."""
+    """Return a ratio as exact ``Decimal``; accepts ``0.08``, ``"0.08"`` and ``"8%"``.
+
+    A string is ASCII digits with an optional fraction and ``%``: no sign, exponent, ``_`` or
+    full-width digits (which :class:`~decimal.Decimal` itself would accept).
+
+    >>> parse_ratio("8.5%")
+    Decimal('0.085')
+    """
     if isinstance(value, bool):
         raise MoneyFormatError("a ratio must be a number, not true/false")
     if isinstance(value, str):
-        text = value.strip()
-        try:
-            ratio = Decimal(text[:-1]) / 100 if text.endswith(("%", "％")) else Decimal(text)
-        except InvalidOperation as exc:
-            raise MoneyFormatError(f"`{value}` is not a ratio: write 0.08 or \"8%\"") from exc
+        if value.strip().startswith(("-", "－")):
+            raise MoneyFormatError(f"a ratio cannot be negative (`{_short(value)}`)")
+        match = _RATIO.match(value)
+        if match is None:
+            raise MoneyFormatError(f"`{_short(value)}` is not a ratio: write 0.08 or \"8%\"")
+        digits, percent = match.groups()
+        if len(digits) > 40:
+            raise MoneyFormatError(f"`{_short(value)}` has too many digits for a ratio")
+        ratio = Decimal(digits)
+        if percent:
+            ratio = ratio.scaleb(-2, _WIDE)  # exact: moves the decimal point, never rounds
     elif isinstance(value, float):
         ratio = Decimal(repr(value))
     elif isinstance(value, int | Decimal):
         ratio = Decimal(value)
     else:
         raise MoneyFormatError(f"a ratio must be a number or a string, not {type(value).__name__}")
-    if not ratio.is_finite() or ratio < 0:
-        raise MoneyFormatError(f"a ratio must be finite and not negative ({value})")
-    return ratio
+    if not ratio.is_finite() or ratio.is_signed():
+        raise MoneyFormatError(f"a ratio must be finite and not negative ({_short(value)})")
+    if ratio > MAX_RATIO:
+        raise MoneyFormatError(f"{_short(ratio)} is beyond any plausible ratio or count (at most {MAX_RATIO})")
+    exact = _within_places(ratio, RATIO_PLACES)
+    if exact is None:
+        raise MoneyFormatError(f"{_short(ratio)} has more than {RATIO_PLACES} decimal places")
+    return exact
+
+
+def _within_places(value: Decimal, places: int) -> Decimal | None:
+    """``value`` with at most ``places`` decimals, or None if that would change it.
+
+    ``value`` is finite and bounded, so quantizing at 60 digits of precision is exact. Values that
+    already have no more decimals are returned as they are (``Decimal("485000.0")`` stays so).
+    """
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if exponent >= -places:
+        return value
+    quantized = value.quantize(Decimal(1).scaleb(-places), context=_WIDE)
+    return quantized if quantized == value else None
+
+
+def _short(value: object, keep: int = 40) -> str:
+    """``value`` for a message, cut short (a hostile amount may be a million characters)."""
+    text = str(value)
+    return text if len(text) <= keep else f"{text[:keep]}… ({len(text)} characters)"

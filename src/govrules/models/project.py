@@ -6,12 +6,44 @@ unknown and names them in the verdict.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, StrictBool, ValidationInfo, field_validator
 
 from govrules.models.base import Date, EventDate, Money, Ratio, StrictModel
+
+# ``date.fromisoformat`` also reads "20250101" and ISO weeks ("2025-W01-1" is 2024-12-30): a record
+# says YYYY-MM-DD or is refused, never read as some other day.
+_CALENDAR_DAY = re.compile(r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*$")
+
+
+def _calendar_day_text(value: object) -> object:
+    if isinstance(value, str) and not _CALENDAR_DAY.match(value):
+        shown = value if len(value) <= 40 else f"{value[:40]}…"
+        raise ValueError(f"`{shown}` is not a date: write YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[Date, BeforeValidator(_calendar_day_text)]
+"""A calendar date written YYYY-MM-DD (or a ``date``)."""
+
+Event = Annotated[EventDate, BeforeValidator(_calendar_day_text)]
+"""An event's date written YYYY-MM-DD, or ``false`` when it has not happened yet."""
+
+# Events that cannot precede one another; a record that says otherwise is refused, not guessed at.
+# (earlier, later): each pair is checked on the later field, so the error names it.
+_DATE_ORDER: tuple[tuple[str, str], ...] = (
+    ("contract_signed", "acceptance"),
+    ("contract_signed", "contract_filed"),
+    ("contract_signed", "contract_end"),
+    ("acceptance", "acceptance_report_filed"),
+    ("application", "approval"),
+    ("completion", "acceptance"),
+    ("decommissioned", "decommission_filed"),
+)
 
 
 class Level(StrEnum):
@@ -104,23 +136,34 @@ class Funding(StrictModel):
 class Dates(StrictModel):
     """When the project's events happened: a date, ``false`` (not yet), or absent (unknown)."""
 
-    application: EventDate | None = Field(None, description="立项申请/申报")
-    approval: EventDate | None = Field(None, description="立项批复 or 备案 completed")
-    construction_start: EventDate | None = Field(None, description="开工建设")
-    planned_completion: EventDate | None = Field(None, description="计划完成 (per the annual plan)")
-    procurement_plan_filed: EventDate | None = Field(None, description="采购方案报备")
-    contract_signed: EventDate | None = Field(None, description="合同签订")
-    contract_filed: EventDate | None = Field(None, description="合同(及采购文件)备案")
-    contract_end: EventDate | None = Field(None, description="合同履行期届满")
-    supervision_filed: EventDate | None = Field(None, description="监理单位备案")
-    completion: EventDate | None = Field(None, description="建成/竣工")
-    trial_run_end: EventDate | None = Field(None, description="试运行期满")
-    acceptance: EventDate | None = Field(None, description="竣工验收")
-    acceptance_report_filed: EventDate | None = Field(None, description="验收报告备案")
-    self_evaluation_submitted: EventDate | None = Field(None, description="绩效自评报送 (latest)")
-    om_funds_applied: EventDate | None = Field(None, description="运维经费申请提出 (latest)")
-    decommissioned: EventDate | None = Field(None, description="系统停用")
-    decommission_filed: EventDate | None = Field(None, description="停用报备")
+    application: Event | None = Field(None, description="立项申请/申报")
+    approval: Event | None = Field(None, description="立项批复 or 备案 completed")
+    construction_start: Event | None = Field(None, description="开工建设")
+    planned_completion: Event | None = Field(None, description="计划完成 (per the annual plan)")
+    procurement_plan_filed: Event | None = Field(None, description="采购方案报备")
+    contract_signed: Event | None = Field(None, description="合同签订")
+    contract_filed: Event | None = Field(None, description="合同(及采购文件)备案")
+    contract_end: Event | None = Field(None, description="合同履行期届满")
+    supervision_filed: Event | None = Field(None, description="监理单位备案")
+    completion: Event | None = Field(None, description="建成/竣工")
+    trial_run_end: Event | None = Field(None, description="试运行期满")
+    acceptance: Event | None = Field(None, description="竣工验收")
+    acceptance_report_filed: Event | None = Field(None, description="验收报告备案")
+    self_evaluation_submitted: Event | None = Field(None, description="绩效自评报送 (latest)")
+    om_funds_applied: Event | None = Field(None, description="运维经费申请提出 (latest)")
+    decommissioned: Event | None = Field(None, description="系统停用")
+    decommission_filed: Event | None = Field(None, description="停用报备")
+
+    @field_validator(*dict.fromkeys(later for _, later in _DATE_ORDER))
+    @classmethod
+    def _not_before_earlier_events(cls, value: dt.date | Literal[False] | None,
+                                   info: ValidationInfo) -> dt.date | Literal[False] | None:
+        if value:
+            for earlier, later in _DATE_ORDER:
+                first = info.data.get(earlier) if later == info.field_name else None
+                if first and value < first:
+                    raise ValueError(f"dates.{later} ({value}) is before dates.{earlier} ({first})")
+        return value
 
 
 EVENT_NAMES: tuple[str, ...] = tuple(Dates.model_fields)
@@ -131,28 +174,29 @@ class System(StrictModel):
 
     name: str
     status: SystemStatus | None = None
-    in_catalogue: bool | None = Field(None, description="列入政务信息系统目录/信息资源目录")
+    in_catalogue: StrictBool | None = Field(None, description="列入政务信息系统目录/信息资源目录")
     facts: dict[str, Any] = Field(default_factory=dict, description="facts about this system (pack vocabulary)")
 
 
 class BudgetLine(StrictModel):
     """A year's money line."""
 
-    year: int = Field(ge=1990, le=2100)
+    year: int = Field(ge=1990, le=2100, strict=True)
     purpose: Purpose
     amount: Money | None = None
     spent: Money | None = None
-    carried_over_years: int | None = Field(None, ge=0, le=50, description="consecutive years carried over unused")
+    carried_over_years: int | None = Field(None, ge=0, le=50, strict=True,
+                                           description="consecutive years carried over unused")
 
 
 class ChangeRequest(StrictModel):
     """A change request during implementation (需求变更)."""
 
     scale: Ratio | None = Field(None, description="变更规模 as a ratio of the approved scope, e.g. 0.08")
-    increases_investment: bool | None = Field(None, description="whether the change adds investment")
+    increases_investment: StrictBool | None = Field(None, description="whether the change adds investment")
     cause: ChangeCause | None = None
-    major: bool | None = Field(None, description="重大变更 (major change of conditions or content)")
-    date: Date | None = None
+    major: StrictBool | None = Field(None, description="重大变更 (major change of conditions or content)")
+    date: Day | None = None
     description: str | None = None
 
 
@@ -179,19 +223,17 @@ class Project(StrictModel):
     changes: list[ChangeRequest] = Field(default_factory=list)
     facts: dict[str, Any] = Field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Project:
-        if self.category is not None and self.execution is not None:
-            expected = CATEGORY_EXECUTION[self.category]
-            if expected is not self.execution:
-                raise ValueError(f"category `{self.category.value}` is a {expected.value} project, "
-                                 f"but execution is `{self.execution.value}`")
-        d = self.dates
-        for earlier, later in _DATE_ORDER:
-            first, second = getattr(d, earlier), getattr(d, later)
-            if first and second and second < first:
-                raise ValueError(f"dates.{later} ({second}) is before dates.{earlier} ({first})")
-        return self
+    @field_validator("category")
+    @classmethod
+    def _category_matches_execution(cls, category: Category | None, info: ValidationInfo) -> Category | None:
+        # checked on `category` (validated after `execution`), so that the error names the field
+        execution = info.data.get("execution")
+        if category is not None and execution is not None:
+            expected = CATEGORY_EXECUTION[category]
+            if expected is not execution:
+                raise ValueError(f"category `{category.value}` is a {expected.value} project, "
+                                 f"but execution is `{execution.value}`")
+        return category
 
     def effective_execution(self) -> Execution | None:
         """``execution``, or the one implied by ``category`` when only that is given."""
@@ -208,14 +250,3 @@ CATEGORY_EXECUTION: dict[Category, Execution] = {
     Category.operation_maintenance: Execution.service,
     Category.other_service: Execution.service,
 }
-
-# Events that cannot precede one another; a record that says otherwise is refused, not guessed at.
-_DATE_ORDER: tuple[tuple[str, str], ...] = (
-    ("contract_signed", "acceptance"),
-    ("contract_signed", "contract_filed"),
-    ("contract_signed", "contract_end"),
-    ("acceptance", "acceptance_report_filed"),
-    ("application", "approval"),
-    ("completion", "acceptance"),
-    ("decommissioned", "decommission_filed"),
-)
