@@ -12,7 +12,6 @@ import json
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -20,7 +19,7 @@ from govrules.calendar import WorkdayCalendar
 from govrules.compiler import CompiledPack
 from govrules.errors import GovrulesError, ProjectError
 from govrules.evaluator import evaluate
-from govrules.loader import read_project_data, validate_project
+from govrules.loader import _load_json, read_project_data, validate_project
 
 
 @dataclass(frozen=True)
@@ -82,10 +81,13 @@ def _jsonl(handle: IO[str], name: str) -> Iterator[Record]:
             continue
         source = f"{name}:{line_no}"
         try:
-            data = json.loads(line, parse_float=Decimal)
+            data = _load_json(line, source)
+        except ProjectError as exc:
+            yield Record(index, source, error=exc)
         except (json.JSONDecodeError, UnicodeError) as exc:
             yield Record(index, source, error=ProjectError(f"{source}: invalid JSON: {exc}", source=source,
-                                                           errors=[{"path": "", "message": str(exc)}]))
+                                                           errors=[{"path": "", "message": str(exc)}],
+                                                           message_zh=f"{source}: JSON 格式错误"))
         else:
             yield Record(index, source, data=data)
         index += 1
@@ -105,6 +107,9 @@ def evaluate_records(records: Iterator[Record], pack: CompiledPack, as_of: dt.da
                 verdict = evaluate(project, pack, as_of, parameters=parameters, calendar=calendar, trace=trace)
             except GovrulesError as exc:
                 line.update(ok=False, error=exc.to_dict())
+            except Exception as exc:
+                line.update(ok=False, error={"code": "internal_error", "message": f"{type(exc).__name__}: {exc}",
+                                             "message_zh": "评估该记录时发生内部错误（请报告）"})
             else:
                 line.update(ok=True, project=project.id, verdict=verdict.model_dump(mode="json"))
         yield line

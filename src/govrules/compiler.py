@@ -439,6 +439,26 @@ def _fact_symbol(fact: Fact) -> Symbol:
 def compile_condition(text: str, table: SymbolTable, for_each: ForEach | None) -> tuple[Lowered, list[str]]:
     """Parse, type-check and lower one condition; return it with warnings (e.g. bare money literals)."""
     _load_rule_engine()
+    if len(text) > MAX_CONDITION_CHARS:
+        raise ConditionError("condition.too_long", f"the condition has {len(text)} characters; the limit is "
+                             f"{MAX_CONDITION_CHARS}", 0, hint="split it into several rules")
+    try:
+        return _compile_condition(text, table, for_each)
+    except RecursionError:
+        # rule-engine's parser and the lowering recurse once per operator: a very long chain of
+        # `and`/`not`/`+` exhausts the stack before any of them is reported.
+        raise ConditionError("condition.too_deep", "the condition has too many operators to compile", 0,
+                             hint="split it into several rules") from None
+    except (OverflowError, ArithmeticError) as exc:
+        raise ConditionError("condition.number", f"a literal in the condition is out of range ({exc})", 0,
+                             hint="use smaller numbers or durations") from None
+
+
+#: Bounds on a single condition (documented in docs/limits.md).
+MAX_CONDITION_CHARS = 4_000
+
+
+def _compile_condition(text: str, table: SymbolTable, for_each: ForEach | None) -> tuple[Lowered, list[str]]:
     try:
         rule = rule_engine.Rule(text, context=table.context(for_each))
     except re_errors.SymbolResolutionError as exc:

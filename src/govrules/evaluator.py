@@ -10,6 +10,7 @@ and consequences. Nothing here reads files or the clock (``as_of`` is passed in)
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -162,16 +163,20 @@ class _Evaluation:
             parameter = declared.get(name)
             if parameter is None:
                 raise ProjectError(f"unknown parameter `{name}`; this pack's parameters: {', '.join(declared)}",
-                                   errors=[{"path": f"parameters.{name}", "message": "unknown parameter"}])
+                                   errors=[{"path": f"parameters.{name}", "message": "unknown parameter"}],
+                                   message_zh=f"参数 {name} 不是本办法包的参数；可设定的参数: {', '.join(declared)}")
             if not parameter.settable:
                 raise ProjectError(f"parameter `{name}` is fixed by the text of {self.pack.document} "
                                    f"({parameter.value}); it cannot be set",
-                                   errors=[{"path": f"parameters.{name}", "message": "not settable"}])
+                                   errors=[{"path": f"parameters.{name}", "message": "not settable"}],
+                                   message_zh=f"参数 {name}（{parameter.zh}）由办法文本规定为 {parameter.value}，"
+                                              "不可更改")
             try:
                 value = parse_money(raw) if parameter.unit.value == "CNY" else parse_ratio(raw)
             except MoneyFormatError as exc:
                 raise ProjectError(f"parameter `{name}`: {exc}",
-                                   errors=[{"path": f"parameters.{name}", "message": str(exc)}]) from None
+                                   errors=[{"path": f"parameters.{name}", "message": str(exc)}],
+                                   message_zh=f"参数 {name} 的取值无效: {raw}") from None
             values[name] = value
             self.warnings.append(f"参数 {name}（{parameter.zh}）由使用者设定为 {value}"
                                  + (f"，本办法文本未规定具体数值: {parameter.note}" if parameter.value is None
@@ -211,6 +216,9 @@ class _Evaluation:
             value = getattr(p.dates, event)
             env[f"dates.{event}"] = NOT_YET if value is False else value
         env.update(self._facts(p.facts, "facts", project_scope=True))
+        for i, system in enumerate(p.systems or []):
+            if system.facts:  # checked even when no rule ranges over systems: nothing is accepted unread
+                self._facts(system.facts, f"systems.{i}.facts", project_scope=False)
         env.update(self.params)
         return env
 
@@ -571,6 +579,9 @@ class _Evaluation:
             self.warnings.append(f"{exc.message_zh}（{rule.id}）: 期限无法精确计算，未作推算；"
                                  "可提供该年度节假日安排文件")
             return None, f"缺少{exc.year}年节假日安排，期限无法计算（未知）"
+        except (OverflowError, ValueError):
+            self.warnings.append(f"{rule.id}: 期限超出可计算的日期范围（{count} {unit}），未作推算")
+            return None, "期限超出可计算的日期范围（未知）"
 
     def _consequences(self, outcomes: dict[str, list[Outcome]]) -> list[Consequence]:
         result: list[Consequence] = []
@@ -607,12 +618,7 @@ def _coerce_fact(kind: FactType, value: Any, values: list[str] | None) -> Any:
     if kind is FactType.ratio:
         return parse_ratio(value)
     if kind in (FactType.number, FactType.integer):
-        if isinstance(value, bool) or not isinstance(value, int | Decimal | float | str):
-            raise ValueError(f"expected a number, got `{value}`")
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
-        if kind is FactType.integer and number != number.to_integral_value():
-            raise ValueError(f"expected a whole number, got `{value}`")
-        return number
+        return _number(value, whole=kind is FactType.integer)
     if kind is FactType.date:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
@@ -631,6 +637,23 @@ def _coerce_fact(kind: FactType, value: Any, values: list[str] | None) -> Any:
     if kind is FactType.enum and value not in (values or []):
         raise ValueError(f"`{value}` is not one of: {', '.join(values or [])}")
     return value
+
+
+_NUMBER = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,12})?")
+
+
+def _number(value: Any, *, whole: bool) -> Decimal:
+    """A number fact: plain decimal digits only, at most 15 before and 12 after the point."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | float | str):
+        raise ValueError(f"expected a number, got `{value}`")
+    text = repr(value) if isinstance(value, float) else str(value)
+    if not _NUMBER.fullmatch(text.strip()):
+        raise ValueError(f"`{value}` is not a plain number (digits, an optional sign and decimal point; "
+                         "at most 15 digits before and 12 after the point)")
+    number = Decimal(text.strip())
+    if whole and number != number.to_integral_value():
+        raise ValueError(f"expected a whole number, got `{value}`")
+    return number
 
 
 def _jsonable(value: Any) -> Any:

@@ -730,14 +730,53 @@ def read_project_data(raw: bytes, file: str) -> Any:
     try:
         text = read_text(raw, file)
         if file.endswith(".json"):
-            return json.loads(text, parse_float=Decimal)
+            return _load_json(text, file)
         return load_yaml(text, file).data
     except YamlInputError as exc:
         d = exc.diagnostics[0]
-        raise ProjectError(str(d), errors=[e.to_dict() for e in exc.diagnostics], source=file) from None
+        errors = [{**e.to_dict(), "path": ""} for e in exc.diagnostics]
+        raise ProjectError(str(d), errors=errors, source=file,
+                           message_zh=f"{d.location or file}: 文件无法读取为项目数据（{d.code}）") from None
     except json.JSONDecodeError as exc:
         raise ProjectError(f"{file}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}", source=file,
-                           errors=[{"path": "", "message": exc.msg, "line": exc.lineno, "column": exc.colno}]) from None
+                           errors=[{"path": "", "message": exc.msg, "line": exc.lineno, "column": exc.colno}],
+                           message_zh=f"{file}:{exc.lineno}:{exc.colno}: JSON 格式错误") from None
+
+
+def _load_json(text: str, file: str) -> Any:
+    """JSON as data, with the same refusals as YAML: duplicate keys, huge numbers, deep nesting."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for key, value in items:
+            if key in seen:
+                raise ProjectError(f"{file}: duplicate key `{key}`", source=file,
+                                   errors=[{"path": key, "message": f"duplicate key `{key}`"}],
+                                   message_zh=f"{file}: 键 {key} 重复")
+            seen[key] = value
+        return seen
+
+    def number(digits: str) -> Decimal:
+        if len(digits) > 40:
+            raise ValueError(f"a number of {len(digits)} characters")
+        return Decimal(digits)
+
+    def integer(digits: str) -> int:
+        if len(digits) > 40:
+            raise ValueError(f"a number of {len(digits)} characters")
+        return int(digits)
+
+    try:
+        return json.loads(text, parse_float=number, parse_int=integer, object_pairs_hook=pairs)
+    except RecursionError:
+        raise ProjectError(f"{file}: the JSON is nested too deeply", source=file,
+                           errors=[{"path": "", "message": "nested too deeply"}],
+                           message_zh=f"{file}: JSON 嵌套过深") from None
+    except ValueError as exc:
+        if isinstance(exc, json.JSONDecodeError):
+            raise
+        raise ProjectError(f"{file}: {exc}", source=file, errors=[{"path": "", "message": str(exc)}],
+                           message_zh=f"{file}: 数值过长") from None
 
 
 def validate_project(data: Any, *, source: str | None = None) -> Project:

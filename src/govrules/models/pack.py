@@ -205,10 +205,10 @@ class Deadline(StrictModel):
     """
 
     after: str | None = None
-    working_days: int | None = Field(None, ge=1)
-    days: int | None = Field(None, ge=1)
-    months: int | None = Field(None, ge=1)
-    years: int | None = Field(None, ge=1)
+    working_days: int | None = Field(None, ge=1, le=3650)
+    days: int | None = Field(None, ge=1, le=36500)
+    months: int | None = Field(None, ge=1, le=1200)
+    years: int | None = Field(None, ge=1, le=100)
     parameter: Identifier | None = Field(None, description="take the count from this parameter instead")
     month: int | None = Field(None, ge=1, le=12)
     day: int | None = Field(None, ge=1, le=31)
@@ -229,6 +229,8 @@ class Deadline(StrictModel):
                                  "years, parameter")
         elif self.month is None or self.day is None:
             raise ValueError("an annual deadline needs both `month` and `day`")
+        elif self.day > (29 if self.month == 2 else 30 if self.month in (4, 6, 9, 11) else 31):
+            raise ValueError(f"no year has the day {self.month}-{self.day}")
         return self
 
 
