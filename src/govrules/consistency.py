@@ -91,7 +91,7 @@ _STEP: dict[str, Decimal] = {"money": Decimal("0.01"), "ratio": Decimal("0.0001"
                              "number": Decimal("0.01")}
 _UNIT_KIND: dict[str, str] = {"CNY": "money", "ratio": "ratio"}
 _RANK_ROUTE: dict[str, int] = {"approval": 2, "filing": 1, "none": 0}
-_RANK_CHANGE: dict[str, int] = {"approval": 2, "adjustment_request": 2, "filing": 1, "not_covered": 0}
+_RANK_CHANGE: dict[str, int] = {"approval": 2, "adjustment_request": 2, "filing": 1, "none": 0, "not_covered": 0}
 _CORE_NUMERIC: dict[str, str] = {"budget": "money", "procurement_budget": "money", "fiscal_amount": "money",
                                  "system_count": "integer", "change_count": "integer", "change_scale": "ratio",
                                  "line_amount": "money", "line_spent": "money", "line_year": "integer",

@@ -465,7 +465,7 @@ class _Evaluation:
             if not deciding and gap:
                 reasons = ["本办法未对此类变更作出规定（不作推定）"]
             authority = deciding[0].rule.authority if decision != "undetermined" and deciding else None
-            result.append(_fast(ChangeOut, index=index, decision=decision, authority=authority,
+            result.append(_fast(ChangeOut, index=index, decision=decision, authority=authority, gap=gap,
                                     citations=[self._cite(o.rule) for o in deciding], reasons=reasons))
         return result
 

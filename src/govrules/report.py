@@ -10,7 +10,8 @@ _ROUTE = {"approval": "审批", "filing": "备案", "none": "无需", "build_fir
           "undetermined": "待定"}
 _GROUND_KIND = {"rejection": "不予审批", "deferral": "暂缓安排", "no_funding": "不安排资金"}
 _GROUND_STATUS = {"triggered": "成立", "unknown": "待定", "excepted": "因例外而排除"}
-_CHANGE = {"filing": "报备", "approval": "审批", "adjustment_request": "提交调整申请", "not_covered": "本办法未规定",
+_CHANGE = {"filing": "报备", "approval": "审批", "adjustment_request": "提交调整申请", "none": "无需办理",
+           "not_covered": "本办法未规定",
            "undetermined": "待定"}
 _OBLIGATION = {"met": "已履行", "pending": "待履行", "overdue": "已逾期", "unknown": "待定"}
 

@@ -307,8 +307,11 @@ class ChangeRule(_RuleBase):
     """How a change request is handled (evaluated per change)."""
 
     kind: Literal["change"]
-    decision: Literal["filing", "approval", "adjustment_request", "not_covered", "undetermined"]
+    decision: Literal["filing", "approval", "adjustment_request", "none", "not_covered", "undetermined"] = Field(
+        description="none: the text says no procedure is needed; not_covered: the text does not regulate such a "
+                    "change; undetermined (with gap): the text leaves the case open")
     authority: str | None = None
+    gap: bool = Field(False, description="the text does not decide this case; the rule says so")
     overrides: list[RuleId] = Field(default_factory=list, description="change rules this one sets aside when it holds")
 
 

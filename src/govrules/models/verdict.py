@@ -67,10 +67,11 @@ class ChangeOut(_Out):
     """How one change request is handled."""
 
     index: int
-    decision: Literal["filing", "approval", "adjustment_request", "not_covered", "undetermined"]
+    decision: Literal["filing", "approval", "adjustment_request", "none", "not_covered", "undetermined"]
     authority: str | None = None
     citations: list[CitationOut]
     reasons: list[str]
+    gap: bool = False
 
 
 class Obligation(_Out):

@@ -61,7 +61,8 @@ class Expectation(StrictModel):
     scope_citations: list[int] | None = None
     grounds: dict[str, Literal["triggered", "unknown", "excepted", "absent"]] | None = None
     grounds_exactly: list[str] | None = None
-    changes: list[Literal["filing", "approval", "adjustment_request", "not_covered", "undetermined"]] | None = None
+    changes: list[Literal["filing", "approval", "adjustment_request", "none", "not_covered", "undetermined"]] | None = (
+        Field(None, description="the decision of each change request, in order"))
     obligations: dict[str, ObligationExpectation] | None = None
     consequences: list[str] | None = None
     no_consequences: list[str] | None = None

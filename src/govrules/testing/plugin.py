@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from govrules.errors import CaseError
 from govrules.testing.cases import CaseFile, load_case_file, run_case
 
 
@@ -26,7 +27,10 @@ class CaseFileCollector(pytest.File):
 
     def collect(self) -> Iterator[pytest.Item]:
         """One item per case."""
-        case_file = load_case_file(self.path)
+        try:
+            case_file = load_case_file(self.path)
+        except CaseError as exc:  # a malformed file is one clear collection error, not a traceback
+            raise self.CollectError(str(exc)) from None
         for index, case in enumerate(case_file.model.cases):
             yield CaseItem.from_parent(self, name=case.name, case_file=case_file, index=index)
 
