@@ -241,12 +241,26 @@ class Lowered:
         """The unknown symbols that make this (sub)condition unknown in ``env``."""
         if self.fn(env) is not None:
             return set()
-        if self.symbol is not None:
-            return {self.symbol}
         found: set[str] = set()
-        for child in self.children:
-            found |= child.unknowns(env)
+        self.unknowns_of_unknown(env, found)
         return found
+
+    def unknowns_of_unknown(self, env: Env, found: set[str]) -> None:
+        """Add to ``found`` the unknown symbols below this node, which the caller knows is unknown.
+
+        Descends only into children that are unknown too (each evaluated once here) and never
+        re-evaluates this node itself."""
+        if self.symbol is not None:
+            found.add(self.symbol)
+            return
+        for child in self.children:
+            if child.literal:
+                continue
+            if child.symbol is not None:
+                if env.get(child.symbol) is None:
+                    found.add(child.symbol)
+            elif child.fn(env) is None:
+                child.unknowns_of_unknown(env, found)
 
 
 def build(op: str, arg: Any, children: list[Lowered]) -> Lowered:
@@ -708,6 +722,8 @@ class CompiledPack:
     project_facts: dict[str, Fact] = field(default_factory=dict)
     system_facts: dict[str, Fact] = field(default_factory=dict)
 
+    plan: list[tuple[Any, ...]] = field(default_factory=list)
+
     def __post_init__(self) -> None:
         self.project_facts = {f.name: f for f in self.pack.facts if f.scope.value == "project"}
         self.system_facts = {f.name: f for f in self.pack.facts if f.scope.value == "system"}
@@ -723,6 +739,14 @@ class CompiledPack:
             if compiled.met is not None:
                 used |= compiled.met.symbols()
         self.used_symbols = frozenset(used)
+        # What the evaluator's loop needs per rule, looked up once: (compiled, rule, kind, id, for_each,
+        # ((exception id, exception ranges over items), ...), keep outcomes whose condition is false).
+        self.plan = [
+            (c, c.rule, c.rule.kind, c.rule.id, c.rule.for_each,
+             tuple((e, self.by_id[e].rule.for_each is not None) for e in c.rule.unless if e in self.by_id),
+             c.rule.kind == "scope")
+            for c in self.ordered
+        ]
 
     @property
     def id(self) -> str:

@@ -271,59 +271,61 @@ class _Evaluation:
                  else None} for b in p.budget_lines or []]
 
     def _evaluate_rules(self) -> dict[str, list[Outcome]]:
-        """Evaluate every rule (exceptions first); outcomes grouped by rule kind, in pack order."""
+        """Evaluate every rule (exceptions first); outcomes grouped by rule kind, in pack order.
+
+        Only outcomes that can matter are kept: a rule whose condition is false concludes nothing,
+        except a scope rule (out of scope is a conclusion). Every rule still gets a trace step.
+        """
         item_envs = {kind: [{**self.env, **item} for item in self._items(kind)] for kind in self.c.for_each_kinds}
         exceptions: dict[tuple[str, int | None], Tri] = {}
         by_kind: dict[str, list[Outcome]] = {}
-        by_id = self.c.by_id
-        for compiled in self.c.ordered:
-            rule = compiled.rule
-            kind = rule.kind
+        trace = self.trace
+        detailed = self.detailed
+        base_env = self.env
+        for compiled, rule, kind, rule_id, for_each, unless, keep_false in self.c.plan:
             fn = compiled.condition.fn
             bucket = by_kind.setdefault(kind, [])
             envs: Iterable[tuple[int | None, Mapping[str, Any]]] = (
-                ((None, self.env),) if rule.for_each is None else enumerate(item_envs.get(rule.for_each, [])))
+                ((None, base_env),) if for_each is None else enumerate(item_envs.get(for_each, [])))
             for index, env in envs:
                 value = fn(env)
-                outcome = Outcome(compiled, index, env, value, value, [], [])
+                defeated: list[str] = []
                 if kind == "exception":
-                    exceptions[(rule.id, index)] = value
-                elif rule.unless and value is not False:
-                    for exc_id in rule.unless:
-                        exc_rule = by_id[exc_id].rule
-                        exc_value = exceptions.get((exc_id, index if exc_rule.for_each else None))
+                    exceptions[(rule_id, index)] = value
+                    effective = value
+                elif value is False:
+                    effective = False
+                    if keep_false:
+                        bucket.append(Outcome(compiled, index, env, False, False, defeated, []))
+                else:
+                    undecided: list[str] = []
+                    effective = value
+                    for exc_id, exc_ranges in unless:
+                        exc_value = exceptions.get((exc_id, index if exc_ranges else None))
                         if exc_value is True:
-                            outcome.defeated_by.append(exc_id)
+                            defeated.append(exc_id)
                         elif exc_value is None:
-                            outcome.undecided_exceptions.append(exc_id)
-                    if outcome.defeated_by:
-                        outcome.effective = False
-                    elif outcome.undecided_exceptions:
-                        outcome.effective = None
-                bucket.append(outcome)
-                self._record(outcome)
+                            undecided.append(exc_id)
+                    if defeated:
+                        effective = False
+                    elif undecided:
+                        effective = None
+                    bucket.append(Outcome(compiled, index, env, value, effective, defeated, undecided))
+                if effective is None:
+                    conclusion = "undetermined"
+                    if kind != "exception" and value is None:
+                        unknown: set[str] = set()
+                        compiled.condition.unknowns_of_unknown(env, unknown)
+                        for name in unknown:
+                            self.missing.setdefault(name, set()).add(rule_id)
+                elif defeated:
+                    conclusion = f"excepted by {', '.join(defeated)}"
+                else:
+                    conclusion = rule.title if effective else "does not apply"
+                saw = ({name: _jsonable(env.get(name)) for name in compiled.sorted_symbols} if detailed else {})
+                trace.append(TraceStep(rule_id, kind, index, rule.when, saw, _RESULT[effective], defeated,
+                                       conclusion))
         return by_kind
-
-    def _record(self, outcome: Outcome) -> None:
-        rule = outcome.rule
-        effective = outcome.effective
-        if outcome.defeated_by:
-            conclusion = f"excepted by {', '.join(outcome.defeated_by)}"
-        elif effective is True:
-            conclusion = rule.title
-        elif effective is None:
-            conclusion = "undetermined"
-        else:
-            conclusion = "does not apply"
-        saw: dict[str, Any] = {}
-        if self.detailed:
-            env = outcome.env
-            saw = {name: _jsonable(env.get(name)) for name in outcome.compiled.sorted_symbols}
-        if effective is None and rule.kind != "exception":
-            for name in outcome.compiled.condition.unknowns(outcome.env):
-                self.missing.setdefault(name, set()).add(rule.id)
-        self.trace.append(TraceStep(rule.id, rule.kind, outcome.item, rule.when, saw, _RESULT[effective],
-                                    outcome.defeated_by, conclusion))
 
     def _exception_unknowns(self, outcome: Outcome) -> None:
         for exc_id in outcome.undecided_exceptions:
