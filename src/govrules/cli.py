@@ -73,6 +73,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lint-only", action="store_true", help="skip the consistency analysis")
     p.add_argument("--examples", action="store_true", help="print an example project for each finding")
 
+    p = sub.add_parser("diff", help="where two packs decide the same project differently, region by region")
+    p.add_argument("pack_a")
+    p.add_argument("pack_b")
+    p.add_argument("--as-of", type=_date, help="the date (default: the later of the two effective dates)")
+    p.add_argument("--param", type=_param, action="append", default=[], metavar="PACK:NAME=VALUE",
+                   help="set a parameter of one pack, e.g. chuxiong-2025:procurement_limit=1000000")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--examples", action="store_true", help="print an example project for each difference")
+    p.add_argument("--fail-on-difference", action="store_true", help="exit 1 when the packs decide some case "
+                                                                      "differently")
+
     p = sub.add_parser("test", help="run pack test cases (*.cases.yaml files or folders)")
     p.add_argument("paths", nargs="+")
 
@@ -278,6 +289,23 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print(f"{pack.file}: {len(pack.rules)} rules, {len(pack.pack.articles)} articles{of}, "
               f"{len(result.errors)} error(s), {len(result.warnings)} warning(s){consistency}")
     return EXIT_OK if ok else EXIT_FINDINGS
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from govrules.diff import diff_report, format_diff
+
+    parameters: dict[str, dict[str, str]] = {}
+    for name, value in args.param:
+        pack_id, sep, param = name.partition(":")
+        if not sep:
+            raise ProjectError(f"--param {name}: write PACK:NAME=VALUE")
+        parameters.setdefault(pack_id, {})[param] = value
+    report = diff_report(args.pack_a, args.pack_b, parameters=parameters or None, as_of=args.as_of)
+    if args.format == "json":
+        _print_json(report.to_dict())
+    else:
+        print(format_diff(report, examples=args.examples).rstrip())
+    return EXIT_FINDINGS if args.fail_on_difference and report.differences else EXIT_OK
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
