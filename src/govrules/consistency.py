@@ -1316,7 +1316,10 @@ def _describe_dim(dim: _Dim, chosen: set[int]) -> str:
                 return dim.label if value else dim.label.replace(" in ", " not in ", 1)
             if dim.label == "fiscal_funded":
                 return f"fiscal_funded = {_fmt(value)}"
-            return dim.label if value else dim.label.replace("includes", "includes no", 1)
+            if value:
+                return str(dim.label)
+            negated = dim.label.replace("includes a ", "includes no ", 1)
+            return negated if negated != dim.label else dim.label.replace("includes", "includes no", 1)
         return f"{dim.label} = {_fmt(value)}"
     if dim.kind == "execution":
         pairs = [dim.values[i] for i in sorted(chosen)]

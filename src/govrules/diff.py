@@ -1029,7 +1029,7 @@ class _Diff:
                     continue
                 regions, _ = part.host.regions(cases, 10**6 if len(key) == 1 else self.max_regions)
                 for text, seed, spec in regions:
-                    text = text.removeprefix("per change: ").replace("includes no a fiscal", "includes no fiscal")
+                    text = text.removeprefix("per change: ")
                     candidates.setdefault((key, text), _Candidate(key, text, spec, seed))
         for candidate in candidates.values():
             for index, part in enumerate(runs):
