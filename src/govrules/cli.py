@@ -101,8 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--document", required=True, help="the measure's 文号 (\"\" when none is printed)")
     p.add_argument("--extends", metavar="PACK", help="build on this pack: a bundled id or a path relative to --dir")
     p.add_argument("--dir", default=".", help="where to write the files (default: the current folder)")
-    p.add_argument("--issuer", help="the issuing office (default: a TODO placeholder)")
-    p.add_argument("--jurisdiction", help="where the measure applies (default: a TODO placeholder)")
+    p.add_argument("--issuer", help="the issuing office (default: a 待填写 placeholder)")
+    p.add_argument("--jurisdiction", help="where the measure applies (default: a 待填写 placeholder)")
     p.add_argument("--level", choices=["province", "prefecture", "city", "county"], default="city",
                    help="the jurisdiction's level (default: city)")
     p.add_argument("--issued", type=_date, help="the date of issue (default: today)")

@@ -66,8 +66,8 @@ def new_pack(pack_id: str, *, title: str, document: str, directory: str | Path =
     folder.mkdir(parents=True, exist_ok=True)
     schema = _schema_reference(folder)
     pack_text = _pack_text(pack_id, title=title, document=document, extends=extends, schema=schema,
-                           issuer=issuer or "TODO 印发机关", jurisdiction=jurisdiction or "TODO 地区", level=level,
-                           issued=day)
+                           issuer=issuer or "待填写: 印发机关", jurisdiction=jurisdiction or "待填写: 地区",
+                           level=level, issued=day)
     _write_new(paths[0], pack_text)
     _write_new(paths[1], _cases_text(pack_id, title=title, document=document, level=level, issued=day,
                                      extends=extends))
@@ -124,10 +124,10 @@ document: {_quote(document)}   # 文号 ("" when none is printed)
 issuer: {_quote(issuer)}
 jurisdiction: {{name: {_quote(jurisdiction)}, level: {level}}}   # level: province | prefecture | city | county
 dates:
-  issued: {issued.isoformat()}      # TODO 印发/成文日期
-  effective: {issued.isoformat()}   # TODO the date the text names
+  issued: {issued.isoformat()}      # 待填写: 印发/成文日期
+  effective: {issued.isoformat()}   # 待填写: the date the text names
   effective_basis: issuance   # issuance (自印发之日起施行) | publication (自发布之日起施行) | date
-source: TODO where the text comes from
+source: "待填写: where the text comes from"
 
 # Every article, with its exact text; `paragraphs:` (款) when there are two or more, `items:` (项) to cite
 # them one by one. An article that decides nothing about a project gets `informational:` with the reason.
