@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 a check or test found problems (or ``--fail-on`` matche
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import sys
@@ -187,17 +188,26 @@ def _holds_list(path: str) -> bool:
         return False
 
 
+def _pack_parameters(pairs: list[tuple[str, str]]) -> dict[str, dict[str, str]]:
+    """``--param PACK:NAME=VALUE`` options, grouped by pack id."""
+    parameters: dict[str, dict[str, str]] = {}
+    for name, value in pairs:
+        pack_id, sep, param = name.partition(":")
+        if not sep or not pack_id or not param:
+            raise ProjectError(f"--param {name}={value}: write PACK:NAME=VALUE, e.g. "
+                               "chuxiong-2025:procurement_limit=1000000",
+                               errors=[{"path": f"parameters.{name}", "message": "expected PACK:NAME=VALUE"}],
+                               message_zh="参数应写作 办法包:参数名=取值")
+        parameters.setdefault(pack_id, {})[param] = value
+    return parameters
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from govrules.loader import load_project
     from govrules.multi import evaluate_all
     from govrules.report import render_comparison
 
-    parameters: dict[str, dict[str, str]] = {}
-    for name, value in args.param:
-        pack_id, sep, param = name.partition(":")
-        if not sep:
-            raise ProjectError(f"--param {name}: write PACK:NAME=VALUE")
-        parameters.setdefault(pack_id, {})[param] = value
+    parameters = _pack_parameters(args.param)
     verdicts = evaluate_all(load_project(args.project), args.as_of, include_not_in_force=args.all,
                             parameters=parameters)
     if args.format == "json":
@@ -266,12 +276,16 @@ def _cmd_check(args: argparse.Namespace) -> int:
         from govrules.consistency import check_consistency, format_findings
 
         findings = check_consistency(pack, parameters=dict(args.param) or None)
+    # A finding concerns a region of projects; point it at the first rule it names, so that an editor
+    # (and a reader of the text output) can jump to it.
+    located = [dataclasses.replace(f.to_diagnostic(), location=result.locate_rule(f.rules[0]) if f.rules else None)
+               for f in findings]
     consistency_errors = [f for f in findings if f.severity == "error"]
     ok = result.ok and not consistency_errors
     if args.format == "json":
         diagnostics = [d.to_dict() for d in result.diagnostics]
-        for finding in findings:
-            entry = finding.to_diagnostic().to_dict()
+        for finding, diagnostic in zip(findings, located, strict=True):
+            entry = diagnostic.to_dict()
             entry.update(region=finding.region, example=finding.example, parameters=dict(finding.parameters),
                          rules=list(finding.rules))
             diagnostics.append(entry)
@@ -279,8 +293,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     else:
         for d in result.diagnostics:
             print(d)
-        if findings:
-            print(format_findings(findings, examples=args.examples).rstrip())
+        for finding, diagnostic in zip(findings, located, strict=True):
+            where = f"{diagnostic.location}: " if diagnostic.location else ""
+            print(f"{where}{format_findings([finding], examples=args.examples).rstrip()}")
         measures = pack.pack.measures()
         of = f" (of {len(measures)} measures: {', '.join(m.pack for m in measures)})" if len(measures) > 1 else ""
         consistency = "" if args.lint_only else (
@@ -294,12 +309,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_diff(args: argparse.Namespace) -> int:
     from govrules.diff import diff_report, format_diff
 
-    parameters: dict[str, dict[str, str]] = {}
-    for name, value in args.param:
-        pack_id, sep, param = name.partition(":")
-        if not sep:
-            raise ProjectError(f"--param {name}: write PACK:NAME=VALUE")
-        parameters.setdefault(pack_id, {})[param] = value
+    parameters = _pack_parameters(args.param)
     report = diff_report(args.pack_a, args.pack_b, parameters=parameters or None, as_of=args.as_of)
     if args.format == "json":
         _print_json(report.to_dict())

@@ -733,6 +733,10 @@ class _Analysis:
         constants = {"as_of": self.as_of, "effective_date": self.src.pack.dates.effective}
         for name in sorted(var.cut_constants):
             cuts.setdefault(constants[name], name)
+        return self._date_dim_from(var, cuts)
+
+    def _date_dim_from(self, var: _Var, cuts: dict[dt.date, str]) -> _Dim:
+        """A date dimension cut at ``cuts``; sampled around ``as_of`` where the analysis is not exact."""
         cells = _date_cells(cuts)
         if not var.exact:
             extra = {self.as_of + dt.timedelta(days=self.rng.randint(-1500, 1500)) for _ in range(self.samples)}

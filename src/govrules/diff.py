@@ -34,18 +34,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from govrules.compiler import NOT_YET, CompiledPack, CompiledRule
+from govrules.compiler import CompiledPack, CompiledRule
 from govrules.consistency import (
     _Analysis,
-    _Cell,
-    _date_cells,
     _Dim,
     _fmt,
     _parameter_values,
     _placements,
     _Reader,
     _Result,
-    _sampled_cells,
     _Source,
     _source,
     _Spec,
@@ -462,13 +459,7 @@ class _Joint(_Analysis):
                 else:
                     effective = member.src.pack.dates.effective
                     cuts.setdefault(effective, effective.isoformat())
-        cells = _date_cells(cuts)
-        if not var.exact:
-            extra = {self.as_of + dt.timedelta(days=self.rng.randint(-1500, 1500)) for _ in range(self.samples)}
-            cells = _sampled_cells([c.rep for c in cells if c.rep is not NOT_YET] + list(extra))
-            cells.append(_Cell(NOT_YET, NOT_YET, "not yet", True, NOT_YET, "not yet", True, sampled=True))
-        return _Dim(var.name, "date", var.name, [c.rep for c in cells], label=var.name, cells=cells, group=var.name,
-                    exact=var.exact)
+        return self._date_dim_from(var, cuts)
 
     def build(self, names: Sequence[str]) -> list[_Dim]:
         """Dimensions for ``names`` (canonical), with both packs' cut points."""

@@ -61,6 +61,14 @@ class CheckResult:
 
     pack: CompiledPack
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    document: Document | None = None
+
+    def locate_rule(self, rule_id: str) -> SourceLocation | None:
+        """Where rule ``rule_id`` is written (its ``when``), for findings that concern a rule."""
+        compiled = self.pack.by_id.get(rule_id)
+        if compiled is None or self.document is None:
+            return None
+        return self.document.locate(("rules", compiled.index, "when"))
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -90,7 +98,7 @@ def check_pack(source: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> CheckR
     compiled, document = load_pack_document(path.read_bytes(), file=_display(path), limits=limits,
                                             base_dir=path.parent)
     findings = [*compiled.diagnostics, *lint(compiled, document)]
-    return CheckResult(compiled, sorted(findings, key=sort_key))
+    return CheckResult(compiled, sorted(findings, key=sort_key), document)
 
 
 def lint(pack: CompiledPack, document: Document | None = None) -> list[Diagnostic]:
