@@ -108,6 +108,9 @@ def _aliases_and_keys() -> list[Hostile]:
     return [
         Hostile("anchor-and-alias", lambda base, tmp: base.replace(TITLE, "title: &t 示例办法").replace(
             ISSUER, "issuer: *t"), frozenset({"yaml.alias"}), "&t"),
+        Hostile("anchor-on-a-key", _sub(TITLE, "&k " + TITLE), frozenset({"yaml.alias"}), "&k"),
+        Hostile("anchor-on-a-key-and-alias-as-a-key", _sub(TITLE, "&k " + TITLE + "\n*k : 示例"),
+                frozenset({"yaml.alias"}), "&k"),
         Hostile("nested-duplicate-key", _sub("{name: 示例市, level: city}", "{name: 示例市, level: city, name: 别处}"),
                 frozenset({"yaml.duplicate_key"}), "name: 别处"),
         Hostile("boolean-key", _sub(TITLE, "true: 1\n" + TITLE), frozenset({"yaml.key"}), "true: 1"),

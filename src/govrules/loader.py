@@ -571,7 +571,8 @@ def compile_pack(pack: Pack, document: Document | None = None, text: str | None 
 
     articles: dict[tuple[str, int], Article] = {}  # by (measure, number): a child and its parent both have a 第一条
     for i, article in enumerate(pack.articles):
-        number = (pack.measure_of(article).pack, article.number)
+        # pack.measure_of(article).pack, without building the pack's own MeasureRef for every article
+        number = (article.measure.pack if article.measure is not None else pack.id, article.number)
         if number in articles:
             errors.append(Diagnostic("pack.duplicate_article", f"article {article.number} appears twice",
                                      at("articles", i, "number"), hint="each article is listed once, in order"))
@@ -584,8 +585,10 @@ def compile_pack(pack: Pack, document: Document | None = None, text: str | None 
             "parameters", next((i for i, p in enumerate(pack.parameters) if p.name == name), 0), "name")
         errors.append(Diagnostic(code, message, where))
 
+    chain = [m.pack for m in pack.measures()]
     for i, parameter in enumerate(pack.parameters):
-        errors.extend(_check_citation(parameter.cite, articles, at("parameters", i, "cite"), parameter.name, pack))
+        errors.extend(_check_citation(parameter.cite, articles, at("parameters", i, "cite"), parameter.name, pack,
+                                      chain))
 
     rules: list[CompiledRule] = []
     by_id: dict[str, CompiledRule] = {}
@@ -596,7 +599,7 @@ def compile_pack(pack: Pack, document: Document | None = None, text: str | None 
                                      hint="give each rule its own id (to replace an inherited rule, define it once, "
                                           "with `replaces: true`)"))
             continue
-        errors.extend(_check_citation(rule.cite, articles, at("rules", i, "cite"), rule.id, pack))
+        errors.extend(_check_citation(rule.cite, articles, at("rules", i, "cite"), rule.id, pack, chain))
         try:
             condition, notes = compile_condition(rule.when, table, rule.for_each)
         except ConditionError as exc:
@@ -661,9 +664,9 @@ def compile_pack(pack: Pack, document: Document | None = None, text: str | None 
 
 
 def _check_citation(cite: Citation, articles: dict[tuple[str, int], Article], where: SourceLocation | None,
-                    owner: str, pack: Pack) -> list[Diagnostic]:
+                    owner: str, pack: Pack, chain: list[str]) -> list[Diagnostic]:
+    """Problems of ``cite``; ``chain`` is the ids of ``pack.measures()``."""
     measure = cite.measure or pack.id
-    chain = [m.pack for m in pack.measures()]
     if measure not in chain:
         return [Diagnostic("pack.citation_measure", f"cites measure `{measure}`, which is not this pack nor one it "
                            "extends", where, rule=owner, hint="measures here: " + ", ".join(chain))]

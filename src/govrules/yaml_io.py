@@ -11,6 +11,17 @@ anchor, merge keys and duplicate keys, and builds plain values itself: ``str``, 
 The size limits are enforced while the document is composed, not after: a file of a million tiny
 values or ten thousand nested ``[`` is refused at the first value past the limit, in time bounded by
 the limit rather than by the file.
+
+Two ways to the same result. ruamel.yaml's pure-Python parser costs about 70 µs a value, most of
+the time of loading a pack; so where ruamel.yaml.clib is installed, its C parser (libyaml) reads
+the events and :func:`_load_events` builds the values from them in one iterative pass, with the
+same limits and refusals. libyaml is not ruamel's parser, though: it reads tabs, the Unicode line
+separators, directives and some flow forms differently, places an empty value elsewhere, and words
+its errors in its own way. So the C path takes only what it is known to read identically, and hands
+everything else (any syntax error, anchor or alias, unusual tag, directive, second document, tab,
+Unicode line separator, control character) to the pure path, which stays the reference: a file
+either loads identically on both paths, or is read by the pure path alone (tests/test_yaml_paths.py
+holds the two paths to that on every YAML file in the repository and on mutated packs).
 """
 
 from __future__ import annotations
@@ -21,20 +32,43 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from io import StringIO
-from typing import Any
+from typing import Any, NamedTuple
 
 from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer
+from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.resolver import VersionedResolver
 
 from govrules.diagnostics import Diagnostic, SourceLocation
+
+try:  # libyaml's parser, from ruamel.yaml.clib (a dependency; absent on a platform without its wheel)
+    from _ruamel_yaml import CParser as _CParser
+except ImportError:  # pragma: no cover - exercised by tests that set _CParser to None
+    _CParser = None
 
 Path = tuple[str | int, ...]
 
 _CORE = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
+_STR = _CORE + "str"
+_MERGE = _CORE + "merge"
+_NULL = _CORE + "null"
+_BOOL = _CORE + "bool"
+_INT = _CORE + "int"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INT_DIGITS = re.compile(r"[0-9a-fA-F]")
 
@@ -119,9 +153,22 @@ def load_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Document
             "yaml.too_large", f"the document has {len(text)} characters "
             f"({_encoded_size(text, limits.max_bytes)} bytes in UTF-8); the limit is {limits.max_bytes} bytes",
             SourceLocation(file, 1, 1), hint="split it, or raise Limits.max_bytes")])
+    if _CParser is not None and _PURE_ONLY.search(text) is None:
+        try:
+            return _load_events(text, file, limits)
+        except _LimitExceeded as exc:
+            raise YamlInputError([Diagnostic(exc.code, exc.message, _mark_location(file, exc.mark))]) from None
+        except _UsePure:
+            pass
+    return _load_pure(text, file, limits)
+
+
+def _load_pure(text: str, file: str, limits: Limits) -> Document:
+    """:func:`load_yaml` with ruamel.yaml's pure-Python parser and composer: the reference path."""
     yaml = YAML(typ="safe", pure=True)
     yaml.Composer = _LimitedComposer
     yaml.composer.limits = limits
+    yaml.composer.warn_double_anchors = False  # every anchor is refused below, with its position
     try:
         nodes = list(_compose_all(yaml, text))
     except _LimitExceeded as exc:
@@ -143,15 +190,15 @@ def load_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Document
     except RecursionError:
         raise YamlInputError([Diagnostic("yaml.too_deep", "the document is nested too deeply",
                                          SourceLocation(file, 1, 1))]) from None
+    except AssertionError as exc:  # ruamel's parser asserts the version of a `%YAML` directive
+        raise YamlInputError([Diagnostic("yaml.syntax", f"invalid YAML: {exc}", SourceLocation(file, 1, 1))]) from None
     if len(nodes) != 1:
         raise YamlInputError([Diagnostic(
             "yaml.documents", f"expected exactly one YAML document, found {len(nodes)}",
             SourceLocation(file, 1, 1))])
     builder = _Builder(file, limits, yaml)
     data = builder.build(nodes[0], (), 0)
-    if builder.problems:
-        raise YamlInputError(sorted(builder.problems, key=lambda d: (d.location or SourceLocation("", 0, 0))))
-    return Document(data, file, builder.positions, builder.key_positions)
+    return builder.document(data)
 
 
 def _compose_all(yaml: YAML, text: str) -> Iterator[Node]:
@@ -222,8 +269,31 @@ class _Builder:
         self.seen: set[int] = set()
         self.count = 0
 
-    def fail(self, code: str, message: str, node: Node, hint: str | None = None) -> None:
-        self.problems.append(Diagnostic(code, message, _loc(self.file, node), hint=hint))
+    def fail(self, code: str, message: str, where: Node | SourceLocation, hint: str | None = None) -> None:
+        location = where if isinstance(where, SourceLocation) else _loc(self.file, where)
+        self.problems.append(Diagnostic(code, message, location, hint=hint))
+
+    def document(self, data: Any) -> Document:
+        """The built ``data`` as a :class:`Document`, or every problem found as one :class:`YamlInputError`."""
+        if self.problems:
+            raise YamlInputError(sorted(self.problems, key=lambda d: (d.location or SourceLocation("", 0, 0))))
+        return Document(data, self.file, self.positions, self.key_positions)
+
+    def key(self, value: str, tag: str, result: dict[str, Any], where: Node | SourceLocation) -> bool:
+        """Whether the scalar key ``value`` (of ``tag``) may be added to ``result``; if not, say why."""
+        if tag == _MERGE:
+            self.fail("yaml.merge", "merge keys (<<) are not allowed", where)
+        elif tag not in _ALLOWED_TAGS:
+            self.fail("yaml.key", "a key must be a plain string", where)
+        elif tag != _STR:
+            self.fail("yaml.key", f"the key `{value}` is read as a {tag[len(_CORE):]}, not as text", where,
+                      hint=f"quote it: '{value}'")
+        elif value in result:
+            self.fail("yaml.duplicate_key", f"duplicate key `{value}`", where,
+                      hint="each key may appear once in a mapping")
+        else:
+            return True
+        return False
 
     def build(self, node: Node, path: Path, depth: int) -> Any:
         self.count += 1
@@ -247,21 +317,15 @@ class _Builder:
         if isinstance(node, MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
-                if key_node.tag == _CORE + "merge":
-                    self.fail("yaml.merge", "merge keys (<<) are not allowed", key_node)
+                if getattr(key_node, "anchor", None):
+                    self.fail("yaml.alias", "anchors and aliases (&, *) are not allowed in packs or projects",
+                              key_node, hint="write the key out")
                     continue
-                if not isinstance(key_node, ScalarNode) or key_node.tag not in _ALLOWED_TAGS:
+                if not isinstance(key_node, ScalarNode) and key_node.tag != _MERGE:
                     self.fail("yaml.key", "a key must be a plain string", key_node)
                     continue
-                if key_node.tag != _CORE + "str":
-                    kind = str(key_node.tag)[len(_CORE):]
-                    self.fail("yaml.key", f"the key `{key_node.value}` is read as a {kind}, not as text",
-                              key_node, hint=f"quote it: '{key_node.value}'")
-                    continue
                 key = str(key_node.value)
-                if key in result:
-                    self.fail("yaml.duplicate_key", f"duplicate key `{key}`", key_node,
-                              hint="each key may appear once in a mapping")
+                if not self.key(key, str(key_node.tag), result, key_node):
                     continue
                 self.key_positions[(*path, key)] = _loc(self.file, key_node)
                 result[key] = self.build(value_node, (*path, key), depth + 1)
@@ -272,47 +336,52 @@ class _Builder:
         return self.scalar(node)
 
     def scalar(self, node: ScalarNode) -> Any:
-        value = node.value
+        return self.scalar_value(node.value, str(node.tag), node, node)
+
+    def scalar_value(self, value: str, tag: str, where: Node | SourceLocation, node: ScalarNode | None) -> Any:
+        """The value of a scalar of ``tag`` (refused at ``where``); ``node`` is the scalar's, if there is one."""
         if len(value) > self.limits.max_scalar_chars:
             self.fail("yaml.too_long", f"a value of {len(value)} characters exceeds "
-                      f"{self.limits.max_scalar_chars}", node)
+                      f"{self.limits.max_scalar_chars}", where)
             return None
-        tag = str(node.tag)[len(_CORE):]
+        tag = tag[len(_CORE):]
         if tag == "str":
             return value
         if tag == "float":
             try:
                 number = Decimal(value.replace("_", ""))
             except InvalidOperation:
-                self.fail("yaml.number", f"`{value}` is not a finite decimal number", node)
+                self.fail("yaml.number", f"`{value}` is not a finite decimal number", where)
                 return None
             if not number.is_finite():
-                self.fail("yaml.number", f"`{value}` is not a finite number", node)
+                self.fail("yaml.number", f"`{value}` is not a finite number", where)
                 return None
             if _written_digits(number) > self.limits.max_number_digits:
                 self.fail("yaml.number", f"`{_shorten(value)}` is out of range: written out it has more than "
-                          f"{self.limits.max_number_digits} digits", node)
+                          f"{self.limits.max_number_digits} digits", where)
                 return None
             return number
         if tag == "int" and len(_INT_DIGITS.findall(value)) > self.limits.max_number_digits:
             self.fail("yaml.number", f"`{_shorten(value)}` is out of range: more than "
-                      f"{self.limits.max_number_digits} digits", node)
+                      f"{self.limits.max_number_digits} digits", where)
             return None
         if tag == "timestamp":
             if not _DATE.match(value):
-                self.fail("yaml.datetime", f"`{value}`: write a date as YYYY-MM-DD (no time of day)", node)
+                self.fail("yaml.datetime", f"`{value}`: write a date as YYYY-MM-DD (no time of day)", where)
                 return None
             try:
                 return dt.date.fromisoformat(value)
             except ValueError:
-                self.fail("yaml.date", f"`{value}` is not a valid date", node)
+                self.fail("yaml.date", f"`{value}` is not a valid date", where)
                 return None
         # int, bool, null: the safe constructor's scalar rules (YAML 1.2 core schema)
+        if node is None:
+            node = ScalarNode(_CORE + tag, value, None, None)
         try:
             return self.constructor.construct_object(node, deep=False)
-        except (ValueError, ArithmeticError, YAMLError):
+        except (ValueError, ArithmeticError, LookupError, YAMLError):  # LookupError: `!!bool maybe`
             self.fail("yaml.number" if tag == "int" else "yaml.scalar", f"`{_shorten(value)}` cannot be read as "
-                      f"a {tag}", node)
+                      f"a {tag}", where)
             return None
 
 
@@ -327,3 +396,209 @@ def _written_digits(number: Decimal) -> int:
 
 def _shorten(text: str, keep: int = 40) -> str:
     return text if len(text) <= keep else f"{text[:keep]}… ({len(text)} characters)"
+
+
+# --------------------------------------------------------------------------------------------------
+# The C path: libyaml's events, built into values in one iterative pass.
+
+#: Characters after which the C path does not vouch for reading as the pure path does: those the pure
+#: reader refuses (control characters, surrogates), the tab (ruamel refuses it in places libyaml takes
+#: it), NEL, LS and PS (line breaks to libyaml, not to ruamel) and the BOM (read_text drops a leading one;
+#: libyaml refuses one further on). Such a file goes to the pure path whole; the bundled packs have none.
+_PURE_ONLY = re.compile("[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+#: What the scanner skips between tokens (tabs never get here): spaces, line breaks, comments.
+_BETWEEN_TOKENS = re.compile(r"(?: |\r\n|\r|\n|#[^\r\n]*)*")
+_DECIMAL = re.compile(r"[-+]?[0-9]+")
+#: The words ruamel's safe constructor reads as booleans (for `!!bool`, more than YAML 1.2 resolves as one).
+_BOOLS: dict[str, bool] = dict(SafeConstructor.bool_values)
+
+
+class _UsePure(Exception):
+    """The document holds something the C path leaves to the pure path."""
+
+
+class _Mark(NamedTuple):
+    """A 0-based position, as in ruamel's marks."""
+
+    line: int
+    column: int
+
+
+def _implicit_resolvers() -> tuple[dict[str, list[tuple[str, re.Pattern[str]]]], list[tuple[str, re.Pattern[str]]]]:
+    """ruamel's implicit resolvers for YAML 1.2 (the pure path's version for a document without ``%YAML``):
+    by first character, each list followed by those for any character (as ``VersionedResolver.resolve``
+    tries them), and those for any character; patterns compiled once, not through ruamel's lazy wrapper."""
+    table = VersionedResolver(version=(1, 2)).versioned_resolver
+
+    def compiled(resolvers: Any) -> list[tuple[str, re.Pattern[str]]]:
+        return [(str(tag), re.compile(regexp.pattern, regexp.flags)) for tag, regexp in resolvers]
+
+    anywhere = compiled(table.get(None, []))
+    return {first: compiled(resolvers) + anywhere for first, resolvers in table.items() if first is not None}, anywhere
+
+
+_IMPLICIT, _IMPLICIT_ANYWHERE = _implicit_resolvers()
+
+
+def _resolve_plain(value: str) -> str:
+    """The tag ruamel's resolver gives the plain scalar ``value``. (Not ``VersionedResolver.resolve``
+    itself: its ``Tag`` objects decode their text character by character, some µs a scalar.)"""
+    for tag, regexp in _IMPLICIT.get(value[:1], _IMPLICIT_ANYWHERE):
+        if regexp.match(value):
+            return tag
+    return _STR
+
+
+class _Open:
+    """A mapping or sequence whose end event has not come yet."""
+
+    __slots__ = ("block", "built", "is_key", "key", "mapping", "path", "value")
+
+    def __init__(self, value: Any, path: Path, mapping: bool, block: bool, built: bool, is_key: bool) -> None:
+        self.value = value  # the dict or list being filled (None when not built)
+        self.path = path
+        self.mapping = mapping
+        self.block = block
+        self.built = built  # False inside a refused key, or the value of one: composed and counted only
+        self.is_key = is_key
+        self.key: Any = _NO_KEY  # a mapping's pending key: _NO_KEY, the key text, or _REFUSED
+
+
+_NO_KEY = object()
+_REFUSED = object()
+
+
+def _token_after(text: str, mark: Any) -> _Mark:
+    """Where the pure scanner's next token starts, from libyaml's mark of the end of the previous one.
+
+    An empty value in a block mapping (``key:`` and nothing else on the line) is placed by libyaml
+    just after the ``:``, and by ruamel at the next token (the next key, or the end of the mapping).
+    """
+    start = mark.index  # in characters of `text`, like ruamel's
+    between = _BETWEEN_TOKENS.match(text, start)
+    assert between is not None  # the pattern matches the empty string
+    gap = text[start:between.end()]
+    breaks = gap.count("\n") + gap.count("\r") - gap.count("\r\n")
+    if not breaks:
+        return _Mark(mark.line, mark.column + len(gap))
+    return _Mark(mark.line + breaks, len(gap) - max(gap.rfind("\n"), gap.rfind("\r")) - 1)
+
+
+def _load_events(text: str, file: str, limits: Limits) -> Document:
+    """:func:`load_yaml` on libyaml's events; raises :class:`_UsePure` for what it leaves to the pure path.
+
+    Every value is counted and its depth checked at its event, as :class:`_LimitedComposer` does at its
+    node, and built as :class:`_Builder` would build it.
+    """
+    parser = _CParser(text)
+    try:
+        return _build_events(parser.get_event, text, file, limits)
+    except YAMLError:  # libyaml's refusal: the pure path words the error (or reads what libyaml cannot)
+        raise _UsePure from None
+    finally:
+        parser.dispose()
+
+
+def _build_events(next_event: Any, text: str, file: str, limits: Limits) -> Document:
+    builder = _Builder(file, limits, YAML(typ="safe", pure=True))
+    positions, key_positions = builder.positions, builder.key_positions
+    max_nodes, max_depth, max_chars = limits.max_nodes, limits.max_depth, limits.max_scalar_chars
+    max_digits = limits.max_number_digits
+    if type(next_event()) is not StreamStartEvent:
+        raise _UsePure
+    event = next_event()
+    if type(event) is not DocumentStartEvent or event.version is not None or event.tags:
+        raise _UsePure  # no document (the pure path counts them), or directives
+    stack: list[_Open] = []
+    values = 0
+    while True:
+        event = next_event()
+        kind = type(event)
+        parent = stack[-1] if stack else None
+        if kind is MappingEndEvent or kind is SequenceEndEvent:
+            done = stack.pop()
+            value, is_key, parent = done.value, done.is_key, stack[-1] if stack else None
+        else:
+            if kind is not ScalarEvent and kind is not MappingStartEvent and kind is not SequenceStartEvent:
+                raise _UsePure  # an alias
+            tag = event.ctag  # a str from libyaml (ruamel's pure parser makes a Tag)
+            if event.anchor is not None or (tag is not None and tag not in _ALLOWED_TAGS):
+                raise _UsePure  # `!` too: libyaml and ruamel disagree on whether `!` with no text is plain
+            is_key = parent is not None and parent.mapping and parent.key is _NO_KEY
+            mark = event.start_mark
+            if kind is ScalarEvent:
+                scalar = event.value
+                if not scalar and tag is None and event.implicit[0]:  # an empty plain scalar
+                    if parent is None or not parent.mapping or not parent.block or is_key:
+                        raise _UsePure
+                    mark = _token_after(text, mark)
+            if not is_key:
+                values += 1
+                if values > max_nodes:
+                    raise _LimitExceeded("yaml.too_many_nodes", f"more than {max_nodes} values", mark)
+            if len(stack) > max_depth:
+                raise _LimitExceeded("yaml.too_deep", f"nested deeper than {max_depth} levels", mark)
+            where = SourceLocation(file, mark.line + 1, mark.column + 1)
+            path: Path = ()
+            if parent is None:
+                built = True
+            else:
+                built = parent.built and not is_key and parent.key is not _REFUSED
+                if built:
+                    path = (*parent.path, parent.key if parent.mapping else len(parent.value))
+            if kind is not ScalarEvent:  # a mapping or a sequence starts
+                mapping = kind is MappingStartEvent
+                if is_key and parent is not None and parent.built:
+                    builder.fail("yaml.key", "a key must be a plain string", where)
+                value = None
+                if built:
+                    positions[path] = where
+                    value = {} if mapping else []
+                stack.append(_Open(value, path, mapping, not event.flow_style, built, is_key))
+                continue
+            if tag is None:
+                tag = _resolve_plain(scalar) if event.implicit[0] else _STR
+            if is_key:
+                assert parent is not None
+                if parent.built and builder.key(scalar, tag, parent.value, where):
+                    key_positions[(*parent.path, scalar)] = where
+                    parent.key = scalar
+                else:
+                    parent.key = _REFUSED
+                continue
+            value = None
+            if not built:
+                pass
+            elif tag not in _ALLOWED_TAGS:  # resolved from a plain scalar: `<<` as a value
+                builder.fail("yaml.tag", f"the tag `{tag}` is not allowed: packs and projects are plain data",
+                             where, hint="remove the tag; only strings, numbers, booleans, dates, lists and maps")
+            else:
+                positions[path] = where
+                # the common cases first, as _Builder.scalar_value and ruamel's safe constructor read them
+                # (for YAML 1.2: a document with `%YAML` never gets here)
+                if len(scalar) > max_chars:
+                    value = builder.scalar_value(scalar, tag, where, None)
+                elif tag == _STR:
+                    value = scalar
+                elif tag == _NULL:
+                    value = None
+                elif tag == _BOOL and scalar.lower() in _BOOLS:
+                    value = _BOOLS[scalar.lower()]
+                elif tag == _INT and len(scalar) <= max_digits and _DECIMAL.fullmatch(scalar):
+                    value = int(scalar)
+                else:
+                    value = builder.scalar_value(scalar, tag, where, None)
+        # a node is complete: the root, or `parent`'s key, value or item
+        if parent is None:
+            break
+        if is_key:
+            parent.key = _REFUSED  # a mapping or a sequence as a key, refused at its start
+        elif parent.mapping:
+            if parent.built and parent.key is not _REFUSED:
+                parent.value[parent.key] = value
+            parent.key = _NO_KEY
+        elif parent.built:
+            parent.value.append(value)
+    if type(next_event()) is not DocumentEndEvent or type(next_event()) is not StreamEndEvent:
+        raise _UsePure  # a second document: the pure path counts them
+    return builder.document(value)
