@@ -18,23 +18,30 @@ def _closest(name: str, choices: list[str]) -> str | None:
     return found[0] if found else None
 
 
+# The keys each model accepts (field names and aliases), computed once per class: the check below
+# runs for every object of every validated record.
+_VALID_KEYS: dict[type, frozenset[str]] = {}
+
+
 class StrictModel(BaseModel):
     """A model that refuses unknown keys and says which keys are valid."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # defer_build: a model's validator and serializer are built on first use, not at import, so
+    # that a command pays only for the models it uses (a pack rebuilt from the compiled cache
+    # validates ``Pack``; rendering a verdict as text never builds the output models).
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
     _extra_hint: ClassVar[str] = ""
 
     @model_validator(mode="before")
     @classmethod
     def _refuse_unknown_keys(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            valid = set(cls.model_fields)
-            for info in cls.model_fields.values():
-                if info.alias:
-                    valid.add(info.alias)
-            unknown = [k for k in data if k not in valid]
-            if unknown:
-                key = unknown[0]
+            valid = _VALID_KEYS.get(cls)
+            if valid is None:
+                valid = _VALID_KEYS[cls] = frozenset(
+                    [*cls.model_fields, *(info.alias for info in cls.model_fields.values() if info.alias)])
+            if not valid.issuperset(data):
+                key = next(k for k in data if k not in valid)
                 hint = _closest(str(key), sorted(valid))
                 did_you_mean = f" (did you mean `{hint}`?)" if hint else ""
                 raise ValueError(

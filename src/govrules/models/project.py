@@ -44,6 +44,8 @@ _DATE_ORDER: tuple[tuple[str, str], ...] = (
     ("completion", "acceptance"),
     ("decommissioned", "decommission_filed"),
 )
+_EARLIER: dict[str, tuple[str, ...]] = {
+    later: tuple(earlier for earlier, checked in _DATE_ORDER if checked == later) for _, later in _DATE_ORDER}
 
 
 class Level(StrEnum):
@@ -159,10 +161,11 @@ class Dates(StrictModel):
     def _not_before_earlier_events(cls, value: dt.date | Literal[False] | None,
                                    info: ValidationInfo) -> dt.date | Literal[False] | None:
         if value:
-            for earlier, later in _DATE_ORDER:
-                first = info.data.get(earlier) if later == info.field_name else None
+            data = info.data
+            for earlier in _EARLIER[info.field_name or ""]:
+                first = data.get(earlier)
                 if first and value < first:
-                    raise ValueError(f"dates.{later} ({value}) is before dates.{earlier} ({first})")
+                    raise ValueError(f"dates.{info.field_name} ({value}) is before dates.{earlier} ({first})")
         return value
 
 
