@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from pydantic_core import PydanticSerializationError
+
 from govrules.calendar import WorkdayCalendar
 from govrules.compiler import CompiledPack
 from govrules.errors import GovrulesError, ProjectError
 from govrules.evaluator import evaluate
 from govrules.loader import _load_json, read_project_data, validate_project
+from govrules.models.verdict import Verdict
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,13 @@ def _jsonl(handle: IO[str], name: str) -> Iterator[Record]:
 
 def evaluate_records(records: Iterator[Record], pack: CompiledPack, as_of: dt.date | None, *,
                      parameters: Mapping[str, Any] | None = None, calendar: WorkdayCalendar | None = None,
-                     trace: bool = False) -> Iterator[dict[str, Any]]:
-    """One JSON-ready line per record, in input order; a bad record never stops the batch."""
+                     trace: bool = False, json_ready: bool = True) -> Iterator[dict[str, Any]]:
+    """One JSON-ready line per record, in input order; a bad record never stops the batch.
+
+    A line's ``verdict`` is ``verdict.model_dump(mode="json")``; with ``json_ready=False`` it is the
+    :class:`~govrules.models.verdict.Verdict` itself, which :func:`write_jsonl` writes straight to JSON
+    text (several times faster than building the dict and encoding it).
+    """
     for position, record in enumerate(records):
         line: dict[str, Any] = {"record": position, "source": record.source}
         if record.error is not None:
@@ -111,17 +119,50 @@ def evaluate_records(records: Iterator[Record], pack: CompiledPack, as_of: dt.da
                 line.update(ok=False, error={"code": "internal_error", "message": f"{type(exc).__name__}: {exc}",
                                              "message_zh": "评估该记录时发生内部错误（请报告）"})
             else:
-                line.update(ok=True, project=project.id, verdict=verdict.model_dump(mode="json"))
+                line.update(ok=True, project=project.id,
+                            verdict=verdict.model_dump(mode="json") if json_ready else verdict)
         yield line
 
 
+def verdict_json(verdict: Verdict, *, indent: int | None = None) -> str:
+    """The verdict's JSON text: ``json.dumps(verdict.model_dump(mode="json"), ensure_ascii=False)``.
+
+    Written by pydantic's serializer straight from the model, several times faster than building
+    the dict and encoding it; compact (``","`` and ``":"``) unless ``indent`` is given. Text that
+    UTF-8 cannot carry (a lone surrogate left by an undecodable input byte) is written as
+    ``json.dumps`` writes it.
+    """
+    try:
+        return verdict.model_dump_json(indent=indent)
+    except PydanticSerializationError:
+        separators = (",", ":") if indent is None else None
+        return json.dumps(verdict.model_dump(mode="json"), ensure_ascii=False, indent=indent, separators=separators)
+
+
+def jsonl_line(line: dict[str, Any]) -> str:
+    """One output line as compact JSON text (non-ASCII as is), without the newline.
+
+    A :class:`~govrules.models.verdict.Verdict` under ``verdict`` is written as its JSON text
+    (:func:`verdict_json`): the same text ``json.dumps`` would write for its
+    ``model_dump(mode="json")``, spliced into the line rather than built as a dict and encoded.
+    """
+    verdict = line.get("verdict")
+    if isinstance(verdict, Verdict):
+        if next(reversed(line)) == "verdict" and len(line) > 1:  # as evaluate_records builds it
+            head = json.dumps({k: v for k, v in line.items() if k != "verdict"}, ensure_ascii=False,
+                              separators=(",", ":"))
+            return f'{head[:-1]},"verdict":{verdict_json(verdict)}}}'
+        line = {**line, "verdict": verdict.model_dump(mode="json")}
+    return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
+
+
 def write_jsonl(lines: Iterator[dict[str, Any]], out: IO[str], progress: IO[str] | None = None) -> dict[str, int]:
-    """Write lines and a final summary; return the counts."""
+    """Write lines (see :func:`jsonl_line`) and a final summary; return the counts."""
     counts = {"records": 0, "verdicts": 0, "errors": 0}
     for line in lines:
         counts["records"] += 1
         counts["verdicts" if line["ok"] else "errors"] += 1
-        out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+        out.write(jsonl_line(line) + "\n")
         if progress is not None and counts["records"] % 500 == 0:
             progress.write(f"\r{counts['records']} records, {counts['errors']} errors")
             progress.flush()

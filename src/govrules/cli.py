@@ -12,9 +12,12 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govrules.errors import CaseError, GovrulesError, PackError, ProjectError
+
+if TYPE_CHECKING:
+    from govrules.models.project import Project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -147,45 +150,49 @@ def _print_json(data: Any) -> None:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from govrules.batch import evaluate_records, is_batch_source, iter_records, write_jsonl
+    from govrules.batch import evaluate_records, is_batch_source, iter_records, verdict_json, write_jsonl
     from govrules.evaluator import evaluate
-    from govrules.loader import load_pack, load_project
+    from govrules.loader import load_pack
     from govrules.report import render_text
 
     pack = load_pack(args.pack)
-    if is_batch_source(args.project) or _holds_list(args.project):
+    project = None if is_batch_source(args.project) else _single_project(args.project)
+    if project is None:
         records = iter_records(args.project)
         lines = evaluate_records(records, pack, args.as_of, parameters=dict(args.param),
-                                 calendar=_calendar(args.calendar), trace=not args.no_trace)
+                                 calendar=_calendar(args.calendar), trace=not args.no_trace, json_ready=False)
         progress = sys.stderr if sys.stderr.isatty() else None
         counts = write_jsonl(lines, sys.stdout, progress)
         return EXIT_OK if counts["errors"] == 0 or not args.fail_on_error else EXIT_FINDINGS
-    project = load_project(args.project)
     verdict = evaluate(project, pack, args.as_of, parameters=dict(args.param), calendar=_calendar(args.calendar),
                        trace=not args.no_trace)
     if args.format == "json":
-        _print_json(verdict.model_dump(mode="json"))
+        print(verdict_json(verdict, indent=2))
     else:
         print(render_text(verdict))
     return EXIT_OK
 
 
-def _holds_list(path: str) -> bool:
-    """A project file whose top level is a list is a batch."""
-    from govrules.loader import read_project_data
+def _single_project(path: str) -> Project | None:
+    """The project in file ``path``, or None when the file's top level is a list (a batch).
+
+    The file is read and parsed once, whichever it turns out to be.
+    """
+    from govrules.loader import load_project, read_project_data, validate_project
 
     p = Path(path)
     if not p.is_file() or p.stat().st_size > 50_000_000:
-        return False
-    head = p.read_bytes()[:4096].lstrip()
-    if head.startswith(b"["):
-        return True
-    if p.suffix == ".json":
-        return False
+        return load_project(p)  # which reports what is wrong with it
     try:
-        return isinstance(read_project_data(p.read_bytes(), str(p)), list)
-    except ProjectError:
-        return False
+        raw = p.read_bytes()
+    except OSError:
+        return load_project(p)
+    if raw[:4096].lstrip().startswith(b"["):
+        return None
+    data = read_project_data(raw, str(p))
+    if isinstance(data, list) and p.suffix != ".json":
+        return None
+    return validate_project(data, source=str(p))
 
 
 def _pack_parameters(pairs: list[tuple[str, str]]) -> dict[str, dict[str, str]]:
