@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import functools
 import re
+from calendar import monthrange
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -297,9 +298,10 @@ class WorkdayCalendar:
     package data of that year (or adds a year the package does not know).
     """
 
-    __slots__ = ("_extra", "_holidays", "_workdays", "_years")
+    __slots__ = ("_added", "_extra", "_holidays", "_workdays", "_years")
 
     def __init__(self, extra_years: Mapping[int, YearSchedule] | None = None) -> None:
+        self._added: dict[tuple[date, int], date] = {}  # add_working_days answers: the walk is ~1 µs a day
         base = _package_tables()
         extra: dict[int, YearSchedule] = {}
         for year, schedule in (extra_years or {}).items():
@@ -381,11 +383,16 @@ class WorkdayCalendar:
             raise TypeError(f"n must be an integer, not {type(n).__name__}")
         if n < 1:
             raise ValueError(f"n must be at least 1, not {n}")
+        found = self._added.get((event, n))
+        if found is not None:
+            return found
         remaining = n
         for day in self._days_after(event):
             if self.is_workday(day):
                 remaining -= 1
                 if remaining == 0:
+                    if len(self._added) < 100_000:
+                        self._added[(event, n)] = day
                     return day
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -454,5 +461,4 @@ def annual_date(year: int, month: int, day: int) -> date:
 
 
 def _month_length(year: int, month: int) -> int:
-    last: date = date(year, month, 1) + relativedelta(day=31)
-    return last.day
+    return monthrange(year, month)[1]

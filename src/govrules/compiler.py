@@ -723,6 +723,7 @@ class CompiledPack:
     system_facts: dict[str, Fact] = field(default_factory=dict)
 
     plan: list[tuple[Any, ...]] = field(default_factory=list)
+    _fast: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.project_facts = {f.name: f for f in self.pack.facts if f.scope.value == "project"}
@@ -747,6 +748,16 @@ class CompiledPack:
              c.rule.kind == "scope")
             for c in self.ordered
         ]
+
+    def fast_path(self) -> Any:
+        """The pack's generated rule function and shared trace steps (:class:`govrules.codegen.FastPath`).
+
+        Built on first use, not at load: loading stays cheap for commands that never evaluate."""
+        if self._fast is None:
+            from govrules.codegen import FastPath
+
+            self._fast = FastPath(self)
+        return self._fast
 
     @property
     def id(self) -> str:

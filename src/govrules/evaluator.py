@@ -21,9 +21,9 @@ from pydantic import BaseModel
 
 from govrules import __version__
 from govrules.calendar import WorkdayCalendar, annual_date
-from govrules.compiler import NOT_YET, CompiledPack, CompiledRule, Symbol
+from govrules.codegen import step_conclusion
+from govrules.compiler import NOT_YET, CompiledPack, CompiledRule
 from govrules.errors import CalendarDataMissing, ProjectError
-from govrules.explain import cite
 from govrules.models.pack import (
     FactType,
     ForEach,
@@ -48,9 +48,16 @@ Tri = bool | None
 _M = TypeVar("_M", bound=BaseModel)
 
 
+_FLAG_TYPES = frozenset({bool, type(None)})
+_EVENT_KEYS = {event: f"dates.{event}" for event in EVENT_NAMES}
+
 _RESULT: dict[Tri, Literal["true", "false", "unknown"]] = {True: "true", False: "false", None: "unknown"}
 
 _DEFAULTS: dict[type[BaseModel], dict[str, Any]] = {}
+
+#: Evaluate conditions with each pack's generated function (False: with the closures alone, the
+#: reference the differential tests compare against).
+USE_GENERATED = True
 
 
 def _fast(cls: type[_M], **values: Any) -> _M:
@@ -151,7 +158,29 @@ class _Evaluation:
         self.warnings: list[str] = []
         self.trace: list[TraceStep] = []
         self.missing: dict[str, set[str]] = {}
-        self.params = self._parameters(parameters)
+        self._exceptions: dict[tuple[str, int | None], Tri] = {}
+        self._by_kind: dict[str, list[Outcome]] = {}
+        self._exceptions_walked: set[tuple[str, int | None]] = set()
+        self._fast_path = fast = compiled.fast_path()
+        self.in_force = True
+        # Parameters, their warnings and whether the measure is in force depend on the pack, the date
+        # and the overrides alone: worked out once per combination.
+        key: Any = None
+        try:
+            key = (as_of, tuple(sorted(parameters.items())))
+            hash(key)
+        except TypeError:
+            key = None
+        setting = fast.settings.get(key) if key is not None else None
+        if setting is None:
+            self.params = self._parameters(parameters)
+            self._preamble()
+            setting = (self.params, tuple(self.warnings), self.in_force)
+            if key is not None and len(fast.settings) < fast.MAX_SHARED:
+                fast.settings[key] = setting
+        else:
+            self.params, warnings, self.in_force = setting
+            self.warnings = list(warnings)
         self.env = self._environment()
 
     # ---------------------------------------------------------------- environment
@@ -185,25 +214,30 @@ class _Evaluation:
         return values
 
     def _environment(self) -> dict[str, Any]:
+        # `_value_` rather than `.value`: Enum's `value` property costs ~0.5 µs a read on Python 3.11.
         p = self.project
-        env: dict[str, Any] = {}
-        execution = p.effective_execution()
-        env["level"] = p.level.value if p.level else None
-        env["execution"] = execution.value if execution else None
-        env["category"] = p.category.value if p.category else None
-        env["nature"] = p.nature.value if p.nature else None
-        env["owner"] = p.owner
-        env["budget"] = p.budget
-        env["procurement_budget"] = p.procurement_budget if p.procurement_budget is not None else p.budget
-        if p.funding is None:
+        execution = p.execution
+        if execution is None and p.category is not None:
+            execution = p.effective_execution()
+        level, category, nature = p.level, p.category, p.nature
+        env: dict[str, Any] = {
+            "level": level._value_ if level else None,
+            "execution": execution._value_ if execution else None,
+            "category": category._value_ if category else None,
+            "nature": nature._value_ if nature else None,
+            "owner": p.owner,
+            "budget": p.budget,
+            "procurement_budget": p.procurement_budget if p.procurement_budget is not None else p.budget,
+        }
+        funding = p.funding
+        if funding is None:
             env["funding_sources"] = env["fiscal_funded"] = env["fiscal_amount"] = None
         else:
-            sources = frozenset(f.source.value for f in p.funding)
-            env["funding_sources"] = sources
-            env["fiscal_funded"] = any(f.source in FISCAL_SOURCES for f in p.funding)
-            amounts = [f.amount for f in p.funding if f.source in FISCAL_SOURCES]
-            known = [a for a in amounts if a is not None]
-            env["fiscal_amount"] = sum(known, Decimal(0)) if len(known) == len(amounts) else None
+            env["funding_sources"] = frozenset(f.source._value_ for f in funding)
+            fiscal = [f.amount for f in funding if f.source in FISCAL_SOURCES]
+            env["fiscal_funded"] = bool(fiscal)
+            known = [amount for amount in fiscal if amount is not None]
+            env["fiscal_amount"] = sum(known, Decimal(0)) if len(known) == len(fiscal) else None
         if p.systems is None:
             env["system_count"] = env["all_systems_in_catalogue"] = None
         else:
@@ -212,9 +246,8 @@ class _Evaluation:
         env["change_count"] = Decimal(len(p.changes))
         env["as_of"] = self.as_of
         env["effective_date"] = self.pack.dates.effective
-        for event in EVENT_NAMES:
-            value = getattr(p.dates, event)
-            env[f"dates.{event}"] = NOT_YET if value is False else value
+        for event, value in p.dates.__dict__.items():
+            env[_EVENT_KEYS[event]] = NOT_YET if value is False else value
         env.update(self._facts(p.facts, "facts", project_scope=True))
         for i, system in enumerate(p.systems or []):
             if system.facts:  # checked even when no rule ranges over systems: nothing is accepted unread
@@ -225,6 +258,10 @@ class _Evaluation:
     def _facts(self, raw: Mapping[str, Any], path: str, *, project_scope: bool) -> dict[str, Any]:
         declared = self.c.project_facts if project_scope else self.c.system_facts
         values: dict[str, Any] = dict.fromkeys(declared)
+        flags = self._fast_path.project_flags if project_scope else self._fast_path.system_flags
+        if flags.issuperset(raw) and _FLAG_TYPES.issuperset(map(type, raw.values())):
+            values.update(raw)  # only declared true/false facts, the common case: nothing to convert
+            return values
         errors: list[dict[str, Any]] = []
         for name, value in raw.items():
             fact = declared.get(name)
@@ -255,17 +292,17 @@ class _Evaluation:
         p = self.project
         if for_each is ForEach.change:
             return [{"change_scale": c.scale, "change_increases_investment": c.increases_investment,
-                     "change_cause": c.cause.value if c.cause else None, "change_major": c.major}
+                     "change_cause": c.cause._value_ if c.cause else None, "change_major": c.major}
                     for c in p.changes]
         if for_each is ForEach.system:
             items = []
             for i, s in enumerate(p.systems or []):
-                item: dict[str, Any] = {"system_status": s.status.value if s.status else None,
+                item: dict[str, Any] = {"system_status": s.status._value_ if s.status else None,
                                         "system_in_catalogue": s.in_catalogue}
                 item.update(self._facts(s.facts, f"systems.{i}.facts", project_scope=False))
                 items.append(item)
             return items
-        return [{"line_year": Decimal(b.year), "line_purpose": b.purpose.value, "line_amount": b.amount,
+        return [{"line_year": Decimal(b.year), "line_purpose": b.purpose._value_, "line_amount": b.amount,
                  "line_spent": b.spent,
                  "line_carried_over_years": Decimal(b.carried_over_years) if b.carried_over_years is not None
                  else None} for b in p.budget_lines or []]
@@ -275,71 +312,99 @@ class _Evaluation:
 
         Only outcomes that can matter are kept: a rule whose condition is false concludes nothing,
         except a scope rule (out of scope is a conclusion). Every rule still gets a trace step.
+        The pack's generated function (:mod:`govrules.codegen`) computes the conditions; should it
+        fail on some input, the closures (the reference) evaluate the verdict instead.
         """
         item_envs = {kind: [{**self.env, **item} for item in self._items(kind)] for kind in self.c.for_each_kinds}
-        exceptions: dict[tuple[str, int | None], Tri] = {}
-        by_kind: dict[str, list[Outcome]] = {}
-        trace = self.trace
-        detailed = self.detailed
-        base_env = self.env
-        for compiled, rule, kind, rule_id, for_each, unless, keep_false in self.c.plan:
+        rules = self._fast_path.function() if USE_GENERATED else None
+        if rules is not None:
+            try:
+                rules(self.env, item_envs, self._exceptions, self._by_kind, self.missing, self.trace.append,
+                           self._step, not self.detailed)
+                return self._by_kind
+            except Exception:  # the reference path below decides, or raises on, the same input
+                self.trace.clear()
+                self.missing.clear()
+                self._by_kind.clear()
+                self._exceptions.clear()
+        for k, (compiled, *_rest) in enumerate(self.c.plan):
             fn = compiled.condition.fn
-            bucket = by_kind.setdefault(kind, [])
-            envs: Iterable[tuple[int | None, Mapping[str, Any]]] = (
-                ((None, base_env),) if for_each is None else enumerate(item_envs.get(for_each, [])))
-            for index, env in envs:
-                value = fn(env)
-                defeated: list[str] = []
-                if kind == "exception":
-                    exceptions[(rule_id, index)] = value
-                    effective = value
-                elif value is False:
-                    effective = False
-                    if keep_false:
-                        bucket.append(Outcome(compiled, index, env, False, False, defeated, []))
-                else:
-                    undecided: list[str] = []
-                    effective = value
-                    for exc_id, exc_ranges in unless:
-                        exc_value = exceptions.get((exc_id, index if exc_ranges else None))
-                        if exc_value is True:
-                            defeated.append(exc_id)
-                        elif exc_value is None:
-                            undecided.append(exc_id)
-                    if defeated:
-                        effective = False
-                    elif undecided:
-                        effective = None
-                    bucket.append(Outcome(compiled, index, env, value, effective, defeated, undecided))
-                if effective is None:
-                    conclusion = "undetermined"
-                    if kind != "exception" and value is None:
-                        unknown: set[str] = set()
-                        compiled.condition.unknowns_of_unknown(env, unknown)
-                        for name in unknown:
-                            self.missing.setdefault(name, set()).add(rule_id)
-                elif defeated:
-                    conclusion = f"excepted by {', '.join(defeated)}"
-                else:
-                    conclusion = rule.title if effective else "does not apply"
-                saw = ({name: _jsonable(env.get(name)) for name in compiled.sorted_symbols} if detailed else {})
-                trace.append(TraceStep(rule_id, kind, index, rule.when, saw, _RESULT[effective], defeated,
-                                       conclusion))
-        return by_kind
+            for_each = compiled.rule.for_each
+            if for_each is None:
+                self._step(k, None, self.env, fn(self.env))
+            else:
+                for index, env in enumerate(item_envs.get(for_each, ())):
+                    self._step(k, index, env, fn(env))
+        return self._by_kind
+
+    def _step(self, k: int, index: int | None, env: Mapping[str, Any], value: Tri) -> None:
+        """Record rule ``k`` of the plan on ``env`` (item ``index``), whose condition gave ``value``."""
+        compiled, rule, kind, rule_id, _for_each, unless, keep_false = self.c.plan[k]
+        bucket = self._by_kind.setdefault(kind, [])
+        defeated: list[str] = []
+        if kind == "exception":
+            self._exceptions[(rule_id, index)] = value
+            effective = value
+        elif value is False:
+            effective = False
+            if keep_false:
+                bucket.append(Outcome(compiled, index, env, False, False, defeated, []))
+        else:
+            undecided: list[str] = []
+            effective = value
+            exceptions = self._exceptions
+            for exc_id, exc_ranges in unless:
+                exc_value = exceptions.get((exc_id, index if exc_ranges else None))
+                if exc_value is True:
+                    defeated.append(exc_id)
+                elif exc_value is None:
+                    undecided.append(exc_id)
+            if defeated:
+                effective = False
+            elif undecided:
+                effective = None
+            bucket.append(Outcome(compiled, index, env, value, effective, defeated, undecided))
+        if effective is None and kind != "exception" and value is None:
+            unknown: set[str] = set()
+            compiled.condition.unknowns_of_unknown(env, unknown)
+            for name in unknown:
+                self.missing.setdefault(name, set()).add(rule_id)
+        if self.detailed:
+            saw = {name: _jsonable(env.get(name)) for name in compiled.sorted_symbols}
+            self.trace.append(TraceStep(rule_id, kind, index, rule.when, saw, _RESULT[effective], tuple(defeated),
+                                        step_conclusion(rule, effective, defeated)))
+        else:
+            self.trace.append(self._fast_path.step(k, index, effective, tuple(defeated)))
 
     def _exception_unknowns(self, outcome: Outcome) -> None:
         for exc_id in outcome.undecided_exceptions:
+            # an exception undecided for several rules (Art. 15's grounds share one) is walked once
+            key = (exc_id, outcome.item)
+            if key in self._exceptions_walked:
+                continue
+            self._exceptions_walked.add(key)
             compiled = self.c.by_id[exc_id]
             for name in compiled.condition.unknowns(outcome.env):
                 self.missing.setdefault(name, set()).add(exc_id)
 
     def _cite(self, rule: Any) -> CitationOut:
-        return cite(self.pack, rule.cite)
+        citation: CitationOut = self._fast_path.citation(rule)
+        return citation
+
+    def _shared(self, key: Any, cls: type[_M], **values: Any) -> _M:
+        """An output object that depends on ``key`` alone: built once per pack and shared (it is frozen)."""
+        outputs = self._fast_path.outputs
+        found = outputs.get(key)
+        if found is None:
+            found = _fast(cls, **values)
+            if len(outputs) < self._fast_path.MAX_SHARED:
+                outputs[key] = found
+        return found  # type: ignore[no-any-return]
 
     # ---------------------------------------------------------------- combine
 
-    def run(self) -> Verdict:
-        in_force, why = self.pack.in_force(self.as_of)
+    def _preamble(self) -> None:
+        self.in_force, why = self.pack.in_force(self.as_of)
         if why:
             self.warnings.append(why)
         for name, value in self.params.items():
@@ -348,6 +413,9 @@ class _Evaluation:
                 note = parameter.note or "本办法未规定具体数值"
                 self.warnings.append(
                     f"参数 {name}（{parameter.zh}）未设定: {note}；依赖它的结论待定，可用 parameters 设定")
+
+    def run(self) -> Verdict:
+        in_force = self.in_force
         outcomes = self._evaluate_rules()
         for results in outcomes.values():
             for outcome in results:
@@ -373,24 +441,43 @@ class _Evaluation:
     def _scope(self, outcomes: dict[str, list[Outcome]]) -> Scope:
         scopes = outcomes.get("scope", [])
         exemptions = outcomes.get("exemption", [])
+        key = ("scope", *[(o.compiled.rule.id, o.item, o.effective) for o in scopes], "exemption",
+               *[(o.compiled.rule.id, o.item, o.effective) for o in exemptions])
+        status, citations, reasons = self._combined(key, lambda: self._work_out_scope(scopes, exemptions))
+        return _fast(Scope, status=status, citations=list(citations), reasons=list(reasons))
+
+    def _work_out_scope(self, scopes: list[Outcome], exemptions: list[Outcome]) -> Any:
         for o in exemptions:
             if o.effective is True:
-                return _fast(Scope, status=o.rule.status, citations=[self._cite(o.rule)], reasons=[o.rule.title])
+                return o.rule.status, [self._cite(o.rule)], [o.rule.title]
         covered = _any(o.effective for o in scopes) if scopes else True
         if covered is False:
-            return _fast(Scope, status="out_of_scope", citations=[self._cite(o.rule) for o in scopes],
-                         reasons=[f"不满足: {o.rule.title}" for o in scopes])
+            return "out_of_scope", [self._cite(o.rule) for o in scopes], [f"不满足: {o.rule.title}" for o in scopes]
         holding = [o for o in scopes if o.effective is True]
         open_exemptions = [o for o in exemptions if o.effective is None]
         if covered is True and not open_exemptions:
-            return _fast(Scope, status="in_scope", citations=[self._cite(o.rule) for o in holding],
-                         reasons=[o.rule.title for o in holding])
+            return "in_scope", [self._cite(o.rule) for o in holding], [o.rule.title for o in holding]
         reasons = [f"待定: {o.rule.title}" for o in scopes if o.effective is None]
         reasons += [f"可能不适用: {o.rule.title}" for o in open_exemptions]
-        return _fast(Scope, status="undetermined",
-                     citations=[self._cite(o.rule) for o in holding + open_exemptions
-                                + [o for o in scopes if o.effective is None]],
-                     reasons=reasons)
+        return ("undetermined", [self._cite(o.rule) for o in holding + open_exemptions
+                                 + [o for o in scopes if o.effective is None]], reasons)
+
+    def _combined(self, key: Any, work: Any) -> Any:
+        """What ``work`` combines from a set of outcomes (``key``: their rules, items and results),
+        worked out once per pack for each such set; the warnings it gave are given again."""
+        fast = self._fast_path
+        known = fast.combined.get(key)
+        if known is None:
+            warnings = self.warnings
+            self.warnings = []
+            try:
+                known = (work(), tuple(self.warnings))
+            finally:
+                self.warnings = warnings
+            if len(fast.combined) < fast.MAX_SHARED:
+                fast.combined[key] = known
+        self.warnings.extend(known[1])
+        return known[0]
 
     def _decide(self, candidates: list[Outcome]) -> tuple[str, list[Outcome], list[str], bool]:
         """Combine route or change rules: (decision, deciding outcomes, reasons, gap)."""
@@ -418,41 +505,63 @@ class _Evaluation:
         return "undetermined", [], [], True
 
     def _route(self, outcomes: dict[str, list[Outcome]]) -> Route:
-        decision, deciding, reasons, gap = self._decide(outcomes.get("route", []))
+        candidates = outcomes.get("route", [])
+        key = ("route", *[(o.compiled.rule.id, o.item, o.effective) for o in candidates])
+        silent = "本办法未对此类项目规定审批或备案程序（办法未作规定，不作推定）"
+        decision, authority, citations, reasons, gap = self._combined(
+            key, lambda: self._work_out_decision(candidates, silent))
+        return _fast(Route, decision=decision, authority=authority, citations=list(citations), reasons=list(reasons),
+                     gap=gap)
+
+    def _work_out_decision(self, candidates: list[Outcome], silent: str) -> Any:
+        decision, deciding, reasons, gap = self._decide(candidates)
         if not deciding and gap:
-            reasons = ["本办法未对此类项目规定审批或备案程序（办法未作规定，不作推定）"]
+            reasons = [silent]
         authority = deciding[0].rule.authority if decision != "undetermined" and deciding else None
-        return _fast(Route, decision=decision, authority=authority,
-                     citations=[self._cite(o.rule) for o in deciding], reasons=reasons, gap=gap)
+        return decision, authority, [self._cite(o.rule) for o in deciding], reasons, gap
 
     def _grounds(self, outcomes: dict[str, list[Outcome]]) -> list[Ground]:
-        grounds: list[Ground] = []
+        # Each ground's combination of outcomes is too varied to reuse whole lists: reuse each Ground.
         by_rule: dict[str, list[Outcome]] = {}
-        for o in outcomes.get("ground", []):
-            by_rule.setdefault(o.rule.id, []).append(o)
+        for o in outcomes.get("ground", ()):
+            group = by_rule.get(o.compiled.rule.id)
+            if group is None:
+                by_rule[o.compiled.rule.id] = [o]
+            else:
+                group.append(o)
+        outputs = self._fast_path.outputs
+        grounds: list[Ground] = []
         for rule_id, results in by_rule.items():
-            rule = results[0].rule
-            condition = _any(o.condition for o in results)
+            # A ground over items holds if it holds for one of them; the first exception named decides
+            # which exception the verdict cites.
+            if len(results) == 1:
+                condition, effective = results[0].condition, results[0].effective
+            else:
+                condition, effective = _any(o.condition for o in results), _any(o.effective for o in results)
             if condition is False:
                 continue
-            excepted = [o for o in results if o.condition is True and o.defeated_by]
-            effective = _any(o.effective for o in results)
-            exception_rule = None
+            exception_id: str | None = None
             if effective is True:
                 status = "triggered"
             elif effective is None:
                 status = "unknown"
-                open_exc = [e for o in results for e in o.undecided_exceptions]
-                exception_rule = self.c.by_id[open_exc[0]].rule if open_exc else None
-            elif excepted:
-                status = "excepted"
-                exception_rule = self.c.by_id[excepted[0].defeated_by[0]].rule
+                exception_id = next((e for o in results for e in o.undecided_exceptions), None)
             else:
-                continue
-            grounds.append(_fast(Ground, id=rule_id, kind=rule.ground, status=status, title=rule.title,
-                                  citation=self._cite(rule),
-                                  exception=self._cite(exception_rule) if exception_rule else None,
-                                  exception_id=exception_rule.id if exception_rule else None))
+                excepted = next((o for o in results if o.condition is True and o.defeated_by), None)
+                if excepted is None:
+                    continue
+                status = "excepted"
+                exception_id = excepted.defeated_by[0]
+            key = ("ground", rule_id, status, exception_id)
+            ground = outputs.get(key)
+            if ground is None:
+                rule = results[0].compiled.rule
+                exception_rule = self.c.by_id[exception_id].rule if exception_id else None
+                ground = self._shared(key, Ground, id=rule_id, kind=rule.ground, status=status, title=rule.title,
+                                      citation=self._cite(rule),
+                                      exception=self._cite(exception_rule) if exception_rule else None,
+                                      exception_id=exception_id)
+            grounds.append(ground)
         return grounds
 
     def _changes(self, outcomes: dict[str, list[Outcome]], applies: bool) -> list[ChangeOut]:
@@ -463,12 +572,12 @@ class _Evaluation:
                 result.append(_fast(ChangeOut, index=index, decision="not_covered", citations=[],
                                         reasons=["本办法不适用于该项目"]))
                 continue
-            decision, deciding, reasons, gap = self._decide([o for o in rules if o.item == index])
-            if not deciding and gap:
-                reasons = ["本办法未对此类变更作出规定（不作推定）"]
-            authority = deciding[0].rule.authority if decision != "undetermined" and deciding else None
+            candidates = [o for o in rules if o.item == index]
+            key = ("change", *[(o.compiled.rule.id, o.effective) for o in candidates])
+            decision, authority, citations, reasons, gap = self._combined(
+                key, lambda these=candidates: self._work_out_decision(these, "本办法未对此类变更作出规定（不作推定）"))
             result.append(_fast(ChangeOut, index=index, decision=decision, authority=authority, gap=gap,
-                                    citations=[self._cite(o.rule) for o in deciding], reasons=reasons))
+                                citations=list(citations), reasons=list(reasons)))
         return result
 
     def _obligations(self, outcomes: dict[str, list[Outcome]]) -> list[Obligation]:
@@ -480,6 +589,36 @@ class _Evaluation:
         return result
 
     def _obligation(self, o: Outcome) -> Obligation:
+        """The obligation of ``o``, worked out once per pack for each combination of what it reads."""
+        fast = self._fast_path
+        compiled = o.compiled
+        reads = fast.obligation_reads.get(compiled.rule.id)
+        if reads is None:
+            reads = fast.obligation_reads[compiled.rule.id] = _obligation_reads(compiled)
+        env = o.env
+        deadline = compiled.rule.deadline
+        parameter = self.params.get(deadline.parameter) if deadline is not None and deadline.parameter else None
+        key = (compiled.rule.id, o.item, o.effective, self.as_of, self.calendar, parameter,
+               *[env.get(name) for name in reads])
+        known = fast.obligations.get(key)
+        if known is None:
+            # Work it out with its own missing facts and warnings, kept to be replayed on a repeat.
+            missing, warnings = self.missing, self.warnings
+            self.missing, self.warnings = {}, []
+            try:
+                worked_out = self._work_out_obligation(o)
+                known = (worked_out, tuple((n, tuple(ids)) for n, ids in self.missing.items()), tuple(self.warnings))
+            finally:
+                self.missing, self.warnings = missing, warnings
+            if len(fast.obligations) < fast.MAX_SHARED:
+                fast.obligations[key] = known
+        obligation: Obligation = known[0]
+        for name, ids in known[1]:
+            self.missing.setdefault(name, set()).update(ids)
+        self.warnings.extend(known[2])
+        return obligation
+
+    def _work_out_obligation(self, o: Outcome) -> Obligation:
         rule: ObligationRule = o.rule
         due, reason = self._due(rule, o.env)
         done = o.env.get(f"dates.{rule.done}") if rule.done else None
@@ -490,16 +629,16 @@ class _Evaluation:
         met = o.compiled.met.fn(o.env) if o.compiled.met is not None else None
         if o.compiled.met is not None and o.effective is not None:
             if met is True:
-                return _fast(Obligation, id=rule.id, action=rule.action, due=due, status="met",
+                return self._obligation_out(id=rule.id, action=rule.action, due=due, status="met",
                              citation=self._cite(rule), reason=reason, item=o.item)
             if met is None:
                 for name in o.compiled.met.unknowns(o.env):
                     self.missing.setdefault(name, set()).add(rule.id)
                 status = "unknown" if due is None or self.as_of > due else "pending"
-                return _fast(Obligation, id=rule.id, action=rule.action, due=due, status=status,
+                return self._obligation_out(id=rule.id, action=rule.action, due=due, status=status,
                                   citation=self._cite(rule), reason=reason or "是否已履行未知", item=o.item)
             status = "overdue" if due is not None and self.as_of > due else "pending"
-            return _fast(Obligation, id=rule.id, action=rule.action, due=due, status=status,
+            return self._obligation_out(id=rule.id, action=rule.action, due=due, status=status,
                               citation=self._cite(rule), reason=reason or "尚未履行", item=o.item)
         if o.effective is None:
             status, reason = "unknown", reason or "是否负有该义务待定"
@@ -525,8 +664,14 @@ class _Evaluation:
                 self.missing.setdefault(f"dates.{rule.done}", set()).add(rule.id)
         else:
             status = "pending"
-        return _fast(Obligation, id=rule.id, action=rule.action, due=due, status=status,
+        return self._obligation_out(id=rule.id, action=rule.action, due=due, status=status,
                           citation=self._cite(rule), late=late, reason=reason, item=o.item)
+
+    def _obligation_out(self, **values: Any) -> Obligation:
+        # the citation and action follow from the rule's id
+        key = ("obligation", values["id"], values["due"], values["status"], values.get("late", False),
+               values.get("reason"), values.get("item"))
+        return self._shared(key, Obligation, **values)
 
     def _due(self, rule: ObligationRule, env: Mapping[str, Any]) -> tuple[dt.date | None, str | None]:
         deadline = rule.deadline
@@ -567,15 +712,24 @@ class _Evaluation:
                                                    ("months", deadline.months), ("years", deadline.years))
                                if c is not None)
         assert count is not None
+        deadlines = self._fast_path.deadlines
+        key = (self.calendar, event, unit, count)
+        known = deadlines.get(key)
+        if known is not None:
+            return known, None
         try:
             if unit == "working_days":
-                return self.calendar.add_working_days(event, count), None
-            delta = {"days": relativedelta(days=count), "months": relativedelta(months=count),
-                     "years": relativedelta(years=count)}[unit]
-            due: dt.date = event + delta
-            # 民法典第二百零三条: a period whose last day is a statutory rest day ends on the next working day.
-            while not self.calendar.is_workday(due):
-                due += dt.timedelta(days=1)
+                due = self.calendar.add_working_days(event, count)
+            else:
+                delta = {"days": relativedelta(days=count), "months": relativedelta(months=count),
+                         "years": relativedelta(years=count)}[unit]
+                due = event + delta
+                # 民法典第二百零三条: a period whose last day is a statutory rest day ends on the next
+                # working day.
+                while not self.calendar.is_workday(due):
+                    due += dt.timedelta(days=1)
+            if len(deadlines) < self._fast_path.MAX_SHARED:
+                deadlines[key] = due
             return due, None
         except CalendarDataMissing as exc:
             self.warnings.append(f"{exc.message_zh}（{rule.id}）: 期限无法精确计算，未作推算；"
@@ -590,24 +744,48 @@ class _Evaluation:
         for o in outcomes.get("consequence", []):
             if o.effective is False:
                 continue
-            result.append(_fast(Consequence, id=o.rule.id, effect=o.rule.effect, citation=self._cite(o.rule),
-                                      status="applies" if o.effective else "possible", item=o.item))
+            status = "applies" if o.effective else "possible"
+            result.append(self._shared(("consequence", o.rule.id, status, o.item), Consequence, id=o.rule.id,
+                                       effect=o.rule.effect, citation=self._cite(o.rule), status=status,
+                                       item=o.item))
         return result
 
     def _missing_facts(self) -> list[MissingFact]:
-        symbols: dict[str, Symbol] = dict(self.c.table.symbols)
-        for table in self.c.table.item_symbols.values():
-            symbols.update(table)
-        symbols.update(self.c.table.system_facts)
+        fast = self._fast_path
+        symbols = fast.symbols
+        outputs = fast.outputs
         result = []
-        for name in sorted(self.missing):
-            info = symbols.get(name)
-            if info is None:
-                continue
-            path = f"parameters.{name}" if info.source == "parameter" else info.path
-            result.append(_fast(MissingFact, name=name, path=path, zh=info.zh, en=info.en,
-                                      needed_by=sorted(self.missing[name])))
+        missing = self.missing
+        for name in sorted(missing):
+            needed_by = tuple(sorted(missing[name]))
+            key = ("missing", name, needed_by)
+            found = outputs.get(key)
+            if found is None:
+                info = symbols.get(name)
+                if info is None:
+                    continue
+                path = f"parameters.{name}" if info.source == "parameter" else info.path
+                found = self._shared(key, MissingFact, name=name, path=path, zh=info.zh, en=info.en,
+                                     needed_by=needed_by)
+            result.append(found)
         return result
+
+
+def _obligation_reads(compiled: CompiledRule) -> tuple[str, ...]:
+    """The environment names an obligation's status and deadline are worked out from."""
+    rule = compiled.rule
+    names: list[str] = []
+    deadline = rule.deadline
+    if deadline is not None:
+        if deadline.year_from is not None:
+            names.append(deadline.year_from)
+        if deadline.after is not None:
+            names.append(f"dates.{deadline.after}")
+    if rule.done:
+        names.append(f"dates.{rule.done}")
+    if compiled.met is not None:
+        names.extend(sorted(compiled.met.symbols()))
+    return tuple(names)
 
 
 def _coerce_fact(kind: FactType, value: Any, values: list[str] | None) -> Any:

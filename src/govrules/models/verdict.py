@@ -15,7 +15,9 @@ from govrules.models.base import Date
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built on first use: the evaluator constructs these without validation, and only a JSON dump
+    # (or a schema) needs the serializer.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class CitationOut(_Out):
@@ -104,15 +106,26 @@ class MissingFact(_Out):
     path: str
     zh: str
     en: str
-    needed_by: list[str]
+    needed_by: tuple[str, ...]
 
 
-@dataclass(slots=True)
+class ReadOnlyDict(dict[str, Any]):
+    """A dict that refuses changes: the ``saw`` of a compact trace step, which verdicts share."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("a trace step is read-only")
+
+    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = _refuse  # type: ignore[assignment]
+    __ior__ = _refuse  # type: ignore[assignment]
+
+
+@dataclass(slots=True, frozen=True)
 class TraceStep:
     """One rule evaluated: the values it saw and what it concluded.
 
     A plain slotted dataclass rather than a pydantic model: a verdict carries one per rule and item,
     and building them is on the hot path. pydantic still validates, serialises and documents it.
+    Frozen, because a compact step (no values seen) is built once per pack and shared by verdicts.
     """
 
     rule: str
@@ -121,7 +134,7 @@ class TraceStep:
     condition: str
     saw: dict[str, Any]
     result: Literal["true", "false", "unknown"]
-    defeated_by: list[str]
+    defeated_by: tuple[str, ...]
     conclusion: str
 
 

@@ -1,0 +1,487 @@
+"""A pack's rules as one generated Python function: the evaluator's fast path.
+
+The closures of :mod:`govrules.compiler` cost a Python call per node of a condition. Here the same
+lowered conditions (rule-engine's parsed, type-checked AST, never the pack's text) are written out
+as straight-line Python: each symbol is read from the environment once into a local, each condition
+becomes one inline three-valued expression, and a subexpression that several rules share is
+evaluated once per project. A rule whose condition is false — most rules on most projects —
+costs its expression and one pre-built trace step; every other outcome goes through the same
+:meth:`~govrules.evaluator._Evaluation._step` as the reference loop, so exceptions, missing facts and
+the trace are decided in one place.
+
+Nothing from a pack reaches the source as code: operators come from a fixed table, symbol names
+are written as string literals (``repr``), and constants are passed in as values. Should the
+generated function raise anything, the evaluator falls back to the closures for that verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from govrules.compiler import _BINARY, FUNCTIONS, CompiledPack, Lowered, Symbol
+from govrules.explain import cite
+from govrules.models.pack import FactType
+from govrules.models.verdict import CitationOut, ReadOnlyDict, TraceStep
+
+_CMP = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+
+#: Deeper conditions are called through their closures (Python's parser limits nesting depth).
+MAX_INLINE_DEPTH = 40
+
+RulesFn = Callable[..., None]
+
+
+def _binary(fn: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    try:
+        return fn(a, b)
+    except (ArithmeticError, TypeError, OverflowError):
+        return None
+
+
+def _ternary(c: Any, yes: Any, no: Any) -> Any:
+    if c is None:
+        return yes if yes == no else None
+    return yes if c else no
+
+
+def _call(impl: Callable[..., Any], *values: Any) -> Any:
+    if any(v is None for v in values):
+        return None
+    return impl(*values)
+
+
+def _depth(node: Lowered, known: dict[int, int] | None = None) -> int:
+    """The node's depth (1 for a leaf); ``known`` memoises it by node."""
+    if known is not None:
+        found = known.get(id(node))
+        if found is None:
+            found = known[id(node)] = 1 + max((_depth(c, known) for c in node.children), default=0)
+        return found
+    return 1 + max((_depth(c) for c in node.children), default=0)
+
+
+@dataclass
+class _Scope:
+    """Names visible while writing one block: the locals bound to symbols and shared subexpressions."""
+
+    env: str
+    symbols: dict[str, str]
+    shared: dict[str, str]
+    parent: _Scope | None = None
+
+    def symbol(self, name: str) -> str | None:
+        scope: _Scope | None = self
+        while scope is not None:
+            if name in scope.symbols:
+                return scope.symbols[name]
+            scope = scope.parent
+        return None
+
+    def subexpression(self, key: str) -> str | None:
+        scope: _Scope | None = self
+        while scope is not None:
+            if key in scope.shared:
+                return scope.shared[key]
+            scope = scope.parent
+        return None
+
+
+class _Writer:
+    def __init__(self, compiled: CompiledPack) -> None:
+        self.c = compiled
+        self.lines: list[str] = []
+        self.values: dict[str, Any] = {
+            "_binary": _binary, "_ternary": _ternary, "_call": _call, "_NONE": None,
+        }
+        self.temps = 0
+        self.names = 0
+        self.exception_locals: dict[str, str] = {}
+        self.named: dict[int, str] = {}
+        self.keys: dict[int, str] = {}
+        self.depths: dict[int, int] = {}
+        self.steps: list[dict[Any, TraceStep]] = []
+        self.new_step: Callable[..., TraceStep] = lambda *args: None  # type: ignore[assignment]
+        self.outcome: Any = None
+
+    # -------------------------------------------------------------- expressions
+
+    def value(self, value: Any) -> str:
+        """The name under which the generated code sees ``value`` (one name per object)."""
+        name = self.named.get(id(value))
+        if name is None:
+            name = f"k{len(self.values)}"
+            self.values[name] = value
+            self.named[id(value)] = name
+        return name
+
+    def key(self, node: Lowered) -> str:
+        """A structural key: equal keys mean the same computation on the same environment."""
+        found = self.keys.get(id(node))
+        if found is None:
+            if node.op == "const":
+                found = repr(node.to_ir())
+            else:
+                found = f"{node.op}({node.arg!r}:{','.join(self.key(c) for c in node.children)})"
+            self.keys[id(node)] = found
+        return found
+
+    def temp(self) -> str:
+        self.temps += 1
+        return f"t{self.temps}"
+
+    def expr(self, node: Lowered, scope: _Scope) -> str:
+        """A Python expression giving the node's three-valued value, ``None`` for unknown."""
+        op = node.op
+        if op == "sym":
+            local = scope.symbol(node.arg)
+            return local if local is not None else f"{scope.env}.get({node.arg!r})"
+        if op == "const":
+            return self.value(node.arg)
+        shared = scope.subexpression(self.key(node))
+        if shared is not None:
+            return shared
+        kids = node.children
+        if op == "not":
+            inner = self.expr(kids[0], scope)
+            if _is_name(inner):
+                return f"(None if {inner} is None else not {inner})"
+            t = self.temp()
+            return f"(None if ({t} := {inner}) is None else not {t})"
+        if op == "neg":
+            t = self.temp()
+            return f"(None if ({t} := {self.expr(kids[0], scope)}) is None else -{t})"
+        if op in ("and", "or"):
+            stop, other = ("False", "True") if op == "and" else ("True", "False")
+            a, first = self.operand(self.expr(kids[0], scope), f"is {stop}")
+            b, second = self.operand(self.expr(kids[1], scope), f"is {stop}")
+            return (f"({stop} if {first} else ({stop} if {second} else "
+                    f"(None if {a} is None or {b} is None else {other})))")
+        if op == "cmp":
+            symbol = _CMP[node.arg]
+            left, right = self.expr(kids[0], scope), self.expr(kids[1], scope)
+            tests = []
+            if not _is_name(left):
+                t = self.temp()
+                tests.append(f"({t} := {left}) is None")
+                left = t
+            elif not kids[0].literal:
+                tests.append(f"{left} is None")
+            if not _is_name(right):
+                t = self.temp()
+                tests.append(f"({t} := {right}) is None")
+                right = t
+            elif not kids[1].literal:
+                tests.append(f"{right} is None")
+            if not tests:
+                return f"({left} {symbol} {right})"
+            return f"(None if {' or '.join(tests)} else {left} {symbol} {right})"
+        if op in ("arith", "bit"):
+            fn = self.value(_BINARY[node.arg])
+            return f"_binary({fn}, {self.expr(kids[0], scope)}, {self.expr(kids[1], scope)})"
+        if op == "coalesce":
+            t = self.temp()
+            return f"({t} if ({t} := {self.expr(kids[0], scope)}) is not None else {self.expr(kids[1], scope)})"
+        if op == "ternary":
+            return f"_ternary({', '.join(self.expr(k, scope) for k in kids)})"
+        if op == "in":
+            c, first = self.operand(self.expr(kids[0], scope), "is None", kids[0].literal)
+            m, second = self.operand(self.expr(kids[1], scope), "is None", kids[1].literal)
+            either = " or ".join(t for t in (first, second) if t)
+            return f"(None if {either} else {m} in {c})" if either else f"({m} in {c})"
+        if op == "call":
+            impl = self.value(FUNCTIONS[node.arg].impl)
+            return f"_call({impl}, {', '.join(self.expr(k, scope) for k in kids)})"
+        raise ValueError(f"unknown operation {op!r}")
+
+    def operand(self, text: str, test: str, literal: bool = False) -> tuple[str, str]:
+        """A name for an operand's value, and ``test`` applied to it (binding a temporary if needed)."""
+        if _is_name(text):
+            return text, "" if literal else f"{text} {test}"
+        t = self.temp()
+        return t, f"({t} := {text}) {test}"
+
+    def condition(self, index: int, node: Lowered, scope: _Scope) -> str:
+        if _depth(node, self.depths) > MAX_INLINE_DEPTH:
+            fn = self.value(node.fn)
+            return f"{fn}({scope.env})"
+        return self.expr(node, scope)
+
+    # -------------------------------------------------------------- blocks
+
+    def bind(self, rules: list[int], scope: _Scope, indent: str, getter: str) -> None:
+        """Bind the symbols these rules read, and the subexpressions two or more of them share."""
+        names: dict[str, int] = {}
+        for k in rules:
+            for name in sorted(self.c.ordered[k].symbols):
+                if scope.parent is None or scope.parent.symbol(name) is None:
+                    names.setdefault(name, 0)
+        for name in names:
+            self.names += 1
+            local = f"s{self.names}"
+            scope.symbols[name] = local
+            self.lines.append(f"{indent}{local} = {getter}({name!r})")
+        counts: dict[str, int] = {}
+        nodes: dict[str, Lowered] = {}
+        for k in rules:
+            if _depth(self.c.ordered[k].condition, self.depths) > MAX_INLINE_DEPTH:
+                continue
+            for node in _subtrees(self.c.ordered[k].condition):
+                key = self.key(node)
+                counts[key] = counts.get(key, 0) + 1
+                nodes[key] = node
+        # Shared subexpressions, smallest first, so a larger one can use a smaller one's local.
+        for key in sorted((k for k, n in counts.items() if n > 1), key=lambda k: _depth(nodes[k], self.depths)):
+            if scope.parent is not None and scope.parent.subexpression(key) is not None:
+                continue
+            text = self.expr(nodes[key], scope)
+            self.names += 1
+            local = f"x{self.names}"
+            self.lines.append(f"{indent}{local} = {text}")
+            scope.shared[key] = local
+
+
+def _is_name(text: str) -> bool:
+    return text.isidentifier()
+
+
+def _subtrees(node: Lowered) -> list[Lowered]:
+    """The non-trivial subtrees of a condition (not symbols or constants)."""
+    if node.op in ("sym", "const"):
+        return []
+    found = [node]
+    for child in node.children:
+        found.extend(_subtrees(child))
+    return found
+
+
+def generate(compiled: CompiledPack, path: FastPath | None = None) -> tuple[str, dict[str, Any]]:
+    """The source of the pack's rule function and the values it refers to.
+
+    ``rules(env, items, X, B, M, ta, step, fast)``: ``env`` the project's environment, ``items`` the
+    item environments by :class:`~govrules.models.pack.ForEach`, ``X`` exception values by (id, item),
+    ``B`` outcomes by rule kind, ``M`` missing facts (name → rule ids), ``ta`` the trace's append,
+    ``step`` the reference recording of one rule (used for every rule when ``fast`` is false, i.e.
+    when the detailed trace is asked for).
+    """
+    writer = _Writer(compiled)
+    path = path or FastPath(compiled, generate_rules=False)
+    writer.steps, writer.new_step, writer.outcome = path.rule_steps, path.step, path.outcome
+    w = writer.lines.append
+    w("def rules(env, items, X, B, M, ta, step, fast):")
+    w("    get = env.get")
+    for kind in sorted({c.rule.kind for c in compiled.ordered} - {"exception"}):
+        w(f"    b_{kind} = B.setdefault({kind!r}, [])")
+    base = _Scope("env", {}, {})
+    writer.bind([k for k, c in enumerate(compiled.ordered) if c.rule.for_each is None], base, "    ", "get")
+    item_sets: dict[Any, str] = {}
+    for k, c in enumerate(compiled.ordered):
+        for_each = c.rule.for_each
+        if for_each is None:
+            _emit(writer, k, base, "    ", "None")
+            continue
+        if for_each not in item_sets:
+            item_sets[for_each] = writer.value(for_each)
+        w(f"    for i, ienv in enumerate(items.get({item_sets[for_each]}, ())):")
+        scope = _Scope("ienv", {}, {}, parent=base)
+        writer.bind([k], scope, "        ", "ienv.get")
+        _emit(writer, k, scope, "        ", "i")
+    return "\n".join(writer.lines) + "\n", writer.values
+
+
+def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> None:
+    """One rule, as the reference ``_step`` records it: outcome, exceptions, missing facts, trace."""
+    compiled = writer.c.ordered[k]
+    rule = compiled.rule
+    plan_unless = writer.c.plan[k][5]
+    w = writer.lines.append
+    env = scope.env
+    w(f"{indent}# {rule.id}")
+    w(f"{indent}v = {writer.condition(k, compiled.condition, scope)}")
+    steps = writer.value(writer.steps[k])
+    new_step = writer.value(writer.new_step)
+    if rule.kind == "exception":
+        w(f"{indent}X[({rule.id!r}, {item})] = v")
+        if item == "None":
+            writer.exception_locals[rule.id] = f"e{k}"
+            w(f"{indent}e{k} = v")
+        w(f"{indent}if not fast:")
+        w(f"{indent}    step({k}, {item}, {env}, v)")
+        w(f"{indent}else:")
+        w(f"{indent}    ta({steps}.get(({item}, v, ())) or {new_step}({k}, {item}, v, ()))")
+        return
+    w(f"{indent}if not fast:")
+    w(f"{indent}    step({k}, {item}, {env}, v)")
+    w(f"{indent}elif v is False:")
+    if item == "None":
+        w(f"{indent}    ta({writer.value(writer.new_step(k, None, False, ()))})")
+    else:
+        w(f"{indent}    ta({steps}.get(({item}, False, ())) or {new_step}({k}, {item}, False, ()))")
+    outcome = writer.value(writer.outcome)
+    rule_value = writer.value(compiled)
+    if rule.kind == "scope":
+        w(f"{indent}    b_{rule.kind}.append({outcome}({rule_value}, {item}, {env}, False, False, [], []))")
+    w(f"{indent}else:")
+    inner = indent + "    "
+    if plan_unless:
+        w(f"{inner}d = ()")
+        w(f"{inner}und = []")
+        w(f"{inner}eff = v")
+        for exc_id, exc_ranges in plan_unless:
+            local = writer.exception_locals.get(exc_id) if not exc_ranges else None
+            source = local if local is not None else f"X.get(({exc_id!r}, {item if exc_ranges else 'None'}))"
+            w(f"{inner}x = {source}")
+            w(f"{inner}if x is True:")
+            w(f"{inner}    d += ({exc_id!r},)")
+            w(f"{inner}elif x is None:")
+            w(f"{inner}    und.append({exc_id!r})")
+        w(f"{inner}if d:")
+        w(f"{inner}    eff = False")
+        w(f"{inner}elif und:")
+        w(f"{inner}    eff = None")
+        effective, defeated, undecided = "eff", "d", "und"
+    else:
+        effective, defeated, undecided = "v", "()", "[]"
+    w(f"{inner}b_{rule.kind}.append({outcome}({rule_value}, {item}, {env}, v, {effective}, list({defeated}), "
+      f"{undecided}))")
+    w(f"{inner}if v is None:" if effective == "v" else f"{inner}if v is None and eff is None:")
+    _emit_unknowns(writer, compiled.condition, scope, inner + "    ", rule.id, root=True)
+    w(f"{inner}ta({steps}.get(({item}, {effective}, {defeated})) or {new_step}({k}, {item}, {effective}, "
+      f"{defeated}))")
+
+
+def _emit_unknowns(writer: _Writer, node: Lowered, scope: _Scope, indent: str, rule_id: str,
+                   root: bool = False) -> None:
+    """Code adding to ``M`` the unknown symbols of ``node``, known to be unknown (as
+    :meth:`Lowered.unknowns_of_unknown` finds them: only unknown children are descended into)."""
+    w = writer.lines.append
+    if root and _depth(node, writer.depths) > MAX_INLINE_DEPTH:
+        w(f"{indent}for n in {writer.value(_unknown_names)}({writer.value(node)}, {scope.env}):")
+        w(f"{indent}    M.setdefault(n, set()).add({rule_id!r})")
+        return
+    if node.symbol is not None:
+        w(f"{indent}M.setdefault({node.symbol!r}, set()).add({rule_id!r})")
+        return
+    wrote = False
+    for child in node.children:
+        if child.literal:
+            continue
+        wrote = True
+        if child.symbol is not None:
+            w(f"{indent}if {writer.expr(child, scope)} is None:")
+            w(f"{indent}    M.setdefault({child.symbol!r}, set()).add({rule_id!r})")
+        else:
+            w(f"{indent}if {writer.expr(child, scope)} is None:")
+            _emit_unknowns(writer, child, scope, indent + "    ", rule_id)
+    if not wrote:
+        w(f"{indent}pass")
+
+
+def _unknown_names(node: Lowered, env: Any) -> set[str]:
+    found: set[str] = set()
+    node.unknowns_of_unknown(env, found)
+    return found
+
+
+def build_rules_fn(compiled: CompiledPack, path: FastPath) -> RulesFn:
+    """Compile the pack's generated rule function (see :func:`generate`)."""
+    source, values = generate(compiled, path)
+    namespace: dict[str, Any] = dict(values)
+    code = compile(source, f"<govrules rules of {compiled.pack.id}>", "exec")
+    exec(code, namespace)  # the source is ours: fixed templates, repr'd names, constants passed as values
+    fn: RulesFn = namespace["rules"]
+    return fn
+
+
+_RESULT: dict[Any, Literal["true", "false", "unknown"]] = {True: "true", False: "false", None: "unknown"}
+_NOTHING_SEEN = ReadOnlyDict()
+
+
+def step_conclusion(rule: Any, effective: bool | None, defeated: tuple[str, ...] | list[str]) -> str:
+    """What a trace step says a rule concluded."""
+    if effective is None:
+        return "undetermined"
+    if defeated:
+        return f"excepted by {', '.join(defeated)}"
+    return str(rule.title) if effective else "does not apply"
+
+
+class FastPath:
+    """What a pack's verdicts reuse: its generated rule function and its compact trace steps.
+
+    A compact trace step (rule, item, result, exceptions, conclusion: no values seen) depends on
+    nothing else, so each is built once and shared (they are frozen).
+    """
+
+    MAX_STEPS = 50_000
+    MAX_SHARED = 50_000
+    WARM_UP = 3
+
+    def __init__(self, compiled: CompiledPack, *, generate_rules: bool = True) -> None:
+        from govrules.evaluator import Outcome
+
+        self.compiled = compiled
+        self.outcome = Outcome
+        self.rule_steps: list[dict[tuple[int | None, bool | None, tuple[str, ...]], TraceStep]] = [
+            {} for _ in compiled.ordered]
+        self._count = 0
+        #: (as_of, parameter overrides) → (parameters, warnings, in force); frozen outputs by key.
+        self.settings: dict[Any, tuple[dict[str, Any], tuple[str, ...], bool]] = {}
+        self.outputs: dict[Any, Any] = {}
+        self.deadlines: dict[tuple[Any, ...], Any] = {}  # (calendar, event, unit, count) → due date
+        #: obligation rule id → the environment names it reads; (rule, item, effective, as_of, calendar,
+        #: parameter, values read) → (obligation, missing facts, warnings)
+        self.obligation_reads: dict[str, tuple[str, ...]] = {}
+        self.obligations: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        #: (part of the verdict, outcomes: rules, items, results) → (what they combine to, warnings)
+        self.combined: dict[tuple[Any, ...], tuple[Any, tuple[str, ...]]] = {}
+        self._citations: dict[str, CitationOut] = {}
+        #: the declared true/false facts, by scope
+        self.project_flags = frozenset(name for name, f in compiled.project_facts.items() if f.type is FactType.bool)
+        self.system_flags = frozenset(name for name, f in compiled.system_facts.items() if f.type is FactType.bool)
+        self.symbols: dict[str, Symbol] = dict(compiled.table.symbols)
+        for table in compiled.table.item_symbols.values():
+            self.symbols.update(table)
+        self.symbols.update(compiled.table.system_facts)
+        self.rules: RulesFn | None = None
+        self._verdicts = 0 if generate_rules else -1
+
+    def function(self) -> RulesFn | None:
+        """The generated rule function, once the pack has been asked for :attr:`WARM_UP` verdicts.
+
+        Generating and compiling it costs 10–50 ms: more than a single verdict saves, so a command
+        that evaluates one project keeps to the closures. ``None`` until then, or if it cannot be
+        generated (the closures evaluate instead)."""
+        if self.rules is None and self._verdicts >= 0:
+            self._verdicts += 1
+            if self._verdicts >= self.WARM_UP:
+                self._verdicts = -1  # built once, or never retried
+                try:
+                    self.rules = build_rules_fn(self.compiled, self)
+                except (SyntaxError, RecursionError, MemoryError, ValueError):
+                    self.rules = None
+        return self.rules
+
+    def citation(self, rule: Any) -> CitationOut:
+        """The full citation of ``rule``."""
+        found = self._citations.get(rule.id)
+        if found is None:
+            found = self._citations[rule.id] = cite(self.compiled.pack, rule.cite)
+        return found
+
+    def step(self, k: int, index: int | None, effective: bool | None, defeated: tuple[str, ...]) -> TraceStep:
+        """The compact trace step of rule ``k`` (pack evaluation order) on item ``index``."""
+        steps = self.rule_steps[k]
+        key = (index, effective, defeated)
+        found = steps.get(key)
+        if found is None:
+            rule = self.compiled.ordered[k].rule
+            found = TraceStep(rule.id, rule.kind, index, rule.when, _NOTHING_SEEN, _RESULT[effective], defeated,
+                              step_conclusion(rule, effective, defeated))
+            if self._count < self.MAX_STEPS:
+                self._count += 1
+                steps[key] = found
+        return found
