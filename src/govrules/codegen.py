@@ -5,9 +5,10 @@ lowered conditions (rule-engine's parsed, type-checked AST, never the pack's tex
 as straight-line Python: each symbol is read from the environment once into a local, each condition
 becomes one inline three-valued expression, and a subexpression that several rules share is
 evaluated once per project. A rule whose condition is false — most rules on most projects —
-costs its expression and one pre-built trace step; every other outcome goes through the same
-:meth:`~govrules.evaluator._Evaluation._step` as the reference loop, so exceptions, missing facts and
-the trace are decided in one place.
+costs its expression and one pre-built trace step; for every other rule the generated code records
+what :meth:`~govrules.evaluator._Evaluation._step` records (outcome, exceptions, missing facts, trace
+step), written out for that rule. ``_step`` itself stays the reference: it records every rule when the
+detailed trace is asked for, and ``tests/test_differential.py`` holds the two to the same verdicts.
 
 Nothing from a pack reaches the source as code: operators come from a fixed table, symbol names
 are written as string literals (``repr``), and constants are passed in as values. Should the
@@ -55,13 +56,12 @@ def _call(impl: Callable[..., Any], *values: Any) -> Any:
 
 
 def _depth(node: Lowered, known: dict[int, int] | None = None) -> int:
-    """The node's depth (1 for a leaf); ``known`` memoises it by node."""
-    if known is not None:
-        found = known.get(id(node))
-        if found is None:
-            found = known[id(node)] = 1 + max((_depth(c, known) for c in node.children), default=0)
-        return found
-    return 1 + max((_depth(c) for c in node.children), default=0)
+    """The node's depth (1 for a leaf); ``known`` memoises it by node across calls."""
+    known = {} if known is None else known
+    found = known.get(id(node))
+    if found is None:
+        found = known[id(node)] = 1 + max((_depth(c, known) for c in node.children), default=0)
+    return found
 
 
 @dataclass
@@ -74,18 +74,19 @@ class _Scope:
     parent: _Scope | None = None
 
     def symbol(self, name: str) -> str | None:
-        scope: _Scope | None = self
-        while scope is not None:
-            if name in scope.symbols:
-                return scope.symbols[name]
-            scope = scope.parent
-        return None
+        """The local holding symbol ``name`` here or in an enclosing block."""
+        return self._find("symbols", name)
 
     def subexpression(self, key: str) -> str | None:
+        """The local holding the shared subexpression ``key`` here or in an enclosing block."""
+        return self._find("shared", key)
+
+    def _find(self, table: str, key: str) -> str | None:
         scope: _Scope | None = self
         while scope is not None:
-            if key in scope.shared:
-                return scope.shared[key]
+            found: str | None = getattr(scope, table).get(key)
+            if found is not None:
+                return found
             scope = scope.parent
         return None
 
@@ -95,7 +96,7 @@ class _Writer:
         self.c = compiled
         self.lines: list[str] = []
         self.values: dict[str, Any] = {
-            "_binary": _binary, "_ternary": _ternary, "_call": _call, "_NONE": None,
+            "_binary": _binary, "_ternary": _ternary, "_call": _call,
         }
         self.temps = 0
         self.names = 0
@@ -204,7 +205,8 @@ class _Writer:
         t = self.temp()
         return t, f"({t} := {text}) {test}"
 
-    def condition(self, index: int, node: Lowered, scope: _Scope) -> str:
+    def condition(self, node: Lowered, scope: _Scope) -> str:
+        """The rule's condition inline, or a call of its closure when it is too deep to inline."""
         if _depth(node, self.depths) > MAX_INLINE_DEPTH:
             fn = self.value(node.fn)
             return f"{fn}({scope.env})"
@@ -300,7 +302,7 @@ def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> Non
     w = writer.lines.append
     env = scope.env
     w(f"{indent}# {rule.id}")
-    w(f"{indent}v = {writer.condition(k, compiled.condition, scope)}")
+    w(f"{indent}v = {writer.condition(compiled.condition, scope)}")
     steps = writer.value(writer.steps[k])
     new_step = writer.value(writer.new_step)
     if rule.kind == "exception":
@@ -431,13 +433,11 @@ class FastPath:
         #: (as_of, parameter overrides) → (parameters, warnings, in force); frozen outputs by key.
         self.settings: dict[Any, tuple[dict[str, Any], tuple[str, ...], bool]] = {}
         self.outputs: dict[Any, Any] = {}
-        self.deadlines: dict[tuple[Any, ...], Any] = {}  # (calendar, event, unit, count) → due date
-        #: obligation rule id → the environment names it reads; (rule, item, effective, as_of, calendar,
-        #: parameter, values read) → (obligation, missing facts, warnings)
+        #: obligation rule id → the environment names its status and deadline are worked out from
         self.obligation_reads: dict[str, tuple[str, ...]] = {}
-        self.obligations: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        #: (part of the verdict, outcomes: rules, items, results) → (what they combine to, warnings)
-        self.combined: dict[tuple[Any, ...], tuple[Any, tuple[str, ...]]] = {}
+        #: (part of the verdict, everything it depends on) → (it, warnings, missing facts): see
+        #: ``_Evaluation._reused``
+        self.reused: dict[tuple[Any, ...], tuple[Any, tuple[str, ...], tuple[Any, ...]]] = {}
         self._citations: dict[str, CitationOut] = {}
         #: the declared true/false facts, by scope
         self.project_flags = frozenset(name for name, f in compiled.project_facts.items() if f.type is FactType.bool)

@@ -443,7 +443,7 @@ class _Evaluation:
         exemptions = outcomes.get("exemption", [])
         key = ("scope", *[(o.compiled.rule.id, o.item, o.effective) for o in scopes], "exemption",
                *[(o.compiled.rule.id, o.item, o.effective) for o in exemptions])
-        status, citations, reasons = self._combined(key, lambda: self._work_out_scope(scopes, exemptions))
+        status, citations, reasons = self._reused(key, lambda: self._work_out_scope(scopes, exemptions))
         return _fast(Scope, status=status, citations=list(citations), reasons=list(reasons))
 
     def _work_out_scope(self, scopes: list[Outcome], exemptions: list[Outcome]) -> Any:
@@ -462,21 +462,24 @@ class _Evaluation:
         return ("undetermined", [self._cite(o.rule) for o in holding + open_exemptions
                                  + [o for o in scopes if o.effective is None]], reasons)
 
-    def _combined(self, key: Any, work: Any) -> Any:
-        """What ``work`` combines from a set of outcomes (``key``: their rules, items and results),
-        worked out once per pack for each such set; the warnings it gave are given again."""
+    def _reused(self, key: Any, work: Any) -> Any:
+        """What ``work`` gives, worked out once per pack for each ``key`` (everything it depends on:
+        e.g. a set of outcomes, or the values an obligation reads); the warnings and missing facts it
+        recorded are recorded again on each reuse."""
         fast = self._fast_path
-        known = fast.combined.get(key)
+        known = fast.reused.get(key)
         if known is None:
-            warnings = self.warnings
-            self.warnings = []
+            missing, warnings = self.missing, self.warnings
+            self.missing, self.warnings = {}, []
             try:
-                known = (work(), tuple(self.warnings))
+                known = (work(), tuple(self.warnings), tuple((n, tuple(ids)) for n, ids in self.missing.items()))
             finally:
-                self.warnings = warnings
-            if len(fast.combined) < fast.MAX_SHARED:
-                fast.combined[key] = known
+                self.missing, self.warnings = missing, warnings
+            if len(fast.reused) < fast.MAX_SHARED:
+                fast.reused[key] = known
         self.warnings.extend(known[1])
+        for name, ids in known[2]:
+            self.missing.setdefault(name, set()).update(ids)
         return known[0]
 
     def _decide(self, candidates: list[Outcome]) -> tuple[str, list[Outcome], list[str], bool]:
@@ -508,7 +511,7 @@ class _Evaluation:
         candidates = outcomes.get("route", [])
         key = ("route", *[(o.compiled.rule.id, o.item, o.effective) for o in candidates])
         silent = "本办法未对此类项目规定审批或备案程序（办法未作规定，不作推定）"
-        decision, authority, citations, reasons, gap = self._combined(
+        decision, authority, citations, reasons, gap = self._reused(
             key, lambda: self._work_out_decision(candidates, silent))
         return _fast(Route, decision=decision, authority=authority, citations=list(citations), reasons=list(reasons),
                      gap=gap)
@@ -574,7 +577,7 @@ class _Evaluation:
                 continue
             candidates = [o for o in rules if o.item == index]
             key = ("change", *[(o.compiled.rule.id, o.effective) for o in candidates])
-            decision, authority, citations, reasons, gap = self._combined(
+            decision, authority, citations, reasons, gap = self._reused(
                 key, lambda these=candidates: self._work_out_decision(these, "本办法未对此类变更作出规定（不作推定）"))
             result.append(_fast(ChangeOut, index=index, decision=decision, authority=authority, gap=gap,
                                 citations=list(citations), reasons=list(reasons)))
@@ -600,22 +603,7 @@ class _Evaluation:
         parameter = self.params.get(deadline.parameter) if deadline is not None and deadline.parameter else None
         key = (compiled.rule.id, o.item, o.effective, self.as_of, self.calendar, parameter,
                *[env.get(name) for name in reads])
-        known = fast.obligations.get(key)
-        if known is None:
-            # Work it out with its own missing facts and warnings, kept to be replayed on a repeat.
-            missing, warnings = self.missing, self.warnings
-            self.missing, self.warnings = {}, []
-            try:
-                worked_out = self._work_out_obligation(o)
-                known = (worked_out, tuple((n, tuple(ids)) for n, ids in self.missing.items()), tuple(self.warnings))
-            finally:
-                self.missing, self.warnings = missing, warnings
-            if len(fast.obligations) < fast.MAX_SHARED:
-                fast.obligations[key] = known
-        obligation: Obligation = known[0]
-        for name, ids in known[1]:
-            self.missing.setdefault(name, set()).update(ids)
-        self.warnings.extend(known[2])
+        obligation: Obligation = self._reused(("obligation", *key), lambda: self._work_out_obligation(o))
         return obligation
 
     def _work_out_obligation(self, o: Outcome) -> Obligation:
@@ -712,11 +700,6 @@ class _Evaluation:
                                                    ("months", deadline.months), ("years", deadline.years))
                                if c is not None)
         assert count is not None
-        deadlines = self._fast_path.deadlines
-        key = (self.calendar, event, unit, count)
-        known = deadlines.get(key)
-        if known is not None:
-            return known, None
         try:
             if unit == "working_days":
                 due = self.calendar.add_working_days(event, count)
@@ -728,8 +711,6 @@ class _Evaluation:
                 # working day.
                 while not self.calendar.is_workday(due):
                     due += dt.timedelta(days=1)
-            if len(deadlines) < self._fast_path.MAX_SHARED:
-                deadlines[key] = due
             return due, None
         except CalendarDataMissing as exc:
             self.warnings.append(f"{exc.message_zh}（{rule.id}）: 期限无法精确计算，未作推算；"
