@@ -101,6 +101,12 @@ class _Writer:
         self.temps = 0
         self.names = 0
         self.exception_locals: dict[str, str] = {}
+        #: while a rule's condition is written: node → the temporary holding its value, for the nodes
+        #: whose temporary is certainly bound whenever their parent is unknown (see :meth:`bound`)
+        self.held: dict[int, str] | None = None
+        self.once: set[int] = set()
+        #: what ``held`` recorded for the last condition written, for its unknown-fact walk
+        self.walk_names: dict[int, str] = {}
         self.named: dict[int, str] = {}
         self.keys: dict[int, str] = {}
         self.depths: dict[int, int] = {}
@@ -134,6 +140,16 @@ class _Writer:
         self.temps += 1
         return f"t{self.temps}"
 
+    def hold(self, node: Lowered, name: str) -> None:
+        """Record that ``name`` holds ``node``'s value whenever ``node``'s parent is unknown.
+
+        The unknown-fact walk only descends into a node whose parent is unknown; reading the
+        temporary instead of evaluating the child again is then safe. A node object that occurs
+        twice in the condition is never recorded: which occurrence bound the name is not known.
+        """
+        if self.held is not None and id(node) in self.once and _is_name(name):
+            self.held[id(node)] = name
+
     def expr(self, node: Lowered, scope: _Scope) -> str:
         """A Python expression giving the node's three-valued value, ``None`` for unknown."""
         op = node.op
@@ -151,14 +167,19 @@ class _Writer:
             if _is_name(inner):
                 return f"(None if {inner} is None else not {inner})"
             t = self.temp()
+            self.hold(kids[0], t)
             return f"(None if ({t} := {inner}) is None else not {t})"
         if op == "neg":
             t = self.temp()
+            self.hold(kids[0], t)
             return f"(None if ({t} := {self.expr(kids[0], scope)}) is None else -{t})"
         if op in ("and", "or"):
             stop, other = ("False", "True") if op == "and" else ("True", "False")
+            # unknown only if neither operand stops it, so both were evaluated
             a, first = self.operand(self.expr(kids[0], scope), f"is {stop}")
             b, second = self.operand(self.expr(kids[1], scope), f"is {stop}")
+            self.hold(kids[0], a)
+            self.hold(kids[1], b)
             return (f"({stop} if {first} else ({stop} if {second} else "
                     f"(None if {a} is None or {b} is None else {other})))")
         if op == "cmp":
@@ -169,6 +190,7 @@ class _Writer:
                 t = self.temp()
                 tests.append(f"({t} := {left}) is None")
                 left = t
+                self.hold(kids[0], t)  # the right operand is skipped when the left is unknown
             elif not kids[0].literal:
                 tests.append(f"{left} is None")
             if not _is_name(right):
@@ -185,11 +207,13 @@ class _Writer:
             return f"_binary({fn}, {self.expr(kids[0], scope)}, {self.expr(kids[1], scope)})"
         if op == "coalesce":
             t = self.temp()
+            self.hold(kids[0], t)
             return f"({t} if ({t} := {self.expr(kids[0], scope)}) is not None else {self.expr(kids[1], scope)})"
         if op == "ternary":
             return f"_ternary({', '.join(self.expr(k, scope) for k in kids)})"
         if op == "in":
             c, first = self.operand(self.expr(kids[0], scope), "is None", kids[0].literal)
+            self.hold(kids[0], c)
             m, second = self.operand(self.expr(kids[1], scope), "is None", kids[1].literal)
             either = " or ".join(t for t in (first, second) if t)
             return f"(None if {either} else {m} in {c})" if either else f"({m} in {c})"
@@ -207,10 +231,19 @@ class _Writer:
 
     def condition(self, node: Lowered, scope: _Scope) -> str:
         """The rule's condition inline, or a call of its closure when it is too deep to inline."""
+        self.walk_names = {}
         if _depth(node, self.depths) > MAX_INLINE_DEPTH:
             fn = self.value(node.fn)
             return f"{fn}({scope.env})"
-        return self.expr(node, scope)
+        seen: dict[int, int] = {}
+        for sub in _nodes(node):
+            seen[id(sub)] = seen.get(id(sub), 0) + 1
+        self.once = {key for key, count in seen.items() if count == 1}
+        self.held = {}
+        try:
+            return self.expr(node, scope)
+        finally:
+            self.walk_names, self.held, self.once = self.held, None, set()
 
     # -------------------------------------------------------------- blocks
 
@@ -248,6 +281,14 @@ class _Writer:
 
 def _is_name(text: str) -> bool:
     return text.isidentifier()
+
+
+def _nodes(node: Lowered) -> list[Lowered]:
+    """Every node of a condition, each occurrence once."""
+    found = [node]
+    for child in node.children:
+        found.extend(_nodes(child))
+    return found
 
 
 def _subtrees(node: Lowered) -> list[Lowered]:
@@ -295,7 +336,11 @@ def generate(compiled: CompiledPack, path: FastPath | None = None) -> tuple[str,
 
 
 def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> None:
-    """One rule, as the reference ``_step`` records it: outcome, exceptions, missing facts, trace."""
+    """One rule, as the reference ``_step`` records it: outcome, exceptions, missing facts, trace.
+
+    Each way the rule can end is written out as its own branch, so that the outcome's exception
+    tuples and, for a rule over the project, the compact trace step are constants of that branch.
+    """
     compiled = writer.c.ordered[k]
     rule = compiled.rule
     plan_unless = writer.c.plan[k][5]
@@ -305,6 +350,20 @@ def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> Non
     w(f"{indent}v = {writer.condition(compiled.condition, scope)}")
     steps = writer.value(writer.steps[k])
     new_step = writer.value(writer.new_step)
+
+    def trace(at: str, effective: str, defeated: tuple[str, ...] | str) -> None:
+        """Append the compact step: a constant over the project, looked up by item otherwise."""
+        if item == "None" and isinstance(defeated, tuple):
+            if effective == "v":  # v is True or None here
+                true_step = writer.value(writer.new_step(k, None, True, defeated))
+                none_step = writer.value(writer.new_step(k, None, None, defeated))
+                w(f"{at}ta({true_step} if v else {none_step})")
+            else:
+                w(f"{at}ta({writer.value(writer.new_step(k, None, _TRI[effective], defeated))})")
+            return
+        key = repr(defeated) if isinstance(defeated, tuple) else defeated
+        w(f"{at}ta({steps}.get(({item}, {effective}, {key})) or {new_step}({k}, {item}, {effective}, {key}))")
+
     if rule.kind == "exception":
         w(f"{indent}X[({rule.id!r}, {item})] = v")
         if item == "None":
@@ -313,46 +372,74 @@ def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> Non
         w(f"{indent}if not fast:")
         w(f"{indent}    step({k}, {item}, {env}, v)")
         w(f"{indent}else:")
-        w(f"{indent}    ta({steps}.get(({item}, v, ())) or {new_step}({k}, {item}, v, ()))")
+        key = "v" if item == "None" else f"({item}, v, ())"
+        if item == "None":
+            by_value = {value: writer.new_step(k, None, value, ()) for value in (True, False, None)}
+            w(f"{indent}    ta({writer.value(by_value)}[v])")
+        else:
+            w(f"{indent}    ta({steps}.get({key}) or {new_step}({k}, {item}, v, ()))")
         return
+    outcome = writer.value(writer.outcome)
+    rule_value = writer.value(compiled)
+    bucket = f"b_{rule.kind}"
+
+    def append(at: str, effective: str, defeated: str, undecided: str) -> None:
+        w(f"{at}{bucket}.append({outcome}({rule_value}, {item}, {env}, v, {effective}, {defeated}, {undecided}))")
+
+    def unknowns(at: str, test: str) -> None:
+        w(f"{at}if {test}:")
+        _emit_unknowns(writer, compiled.condition, scope, at + "    ", rule.id, root=True)
+
     w(f"{indent}if not fast:")
     w(f"{indent}    step({k}, {item}, {env}, v)")
     w(f"{indent}elif v is False:")
-    if item == "None":
-        w(f"{indent}    ta({writer.value(writer.new_step(k, None, False, ()))})")
-    else:
-        w(f"{indent}    ta({steps}.get(({item}, False, ())) or {new_step}({k}, {item}, False, ()))")
-    outcome = writer.value(writer.outcome)
-    rule_value = writer.value(compiled)
+    trace(indent + "    ", "False", ())
     if rule.kind == "scope":
-        w(f"{indent}    b_{rule.kind}.append({outcome}({rule_value}, {item}, {env}, False, False, [], []))")
+        append(indent + "    ", "False", "()", "()")
     w(f"{indent}else:")
     inner = indent + "    "
-    if plan_unless:
+    single = plan_unless[0] if len(plan_unless) == 1 else None
+    local = writer.exception_locals.get(single[0]) if single is not None and not single[1] else None
+    if not plan_unless:
+        append(inner, "v", "()", "()")
+        unknowns(inner, "v is None")
+        trace(inner, "v", ())
+    elif local is not None and single is not None:
+        # one exception, already a local: defeated, undecided or clear
+        exc = (single[0],)
+        w(f"{inner}if {local} is True:")
+        append(inner + "    ", "False", repr(exc), "()")
+        trace(inner + "    ", "False", exc)
+        w(f"{inner}elif {local} is None:")
+        append(inner + "    ", "None", "()", repr(exc))
+        unknowns(inner + "    ", "v is None")
+        trace(inner + "    ", "None", ())
+        w(f"{inner}else:")
+        append(inner + "    ", "v", "()", "()")
+        unknowns(inner + "    ", "v is None")
+        trace(inner + "    ", "v", ())
+    else:
         w(f"{inner}d = ()")
-        w(f"{inner}und = []")
+        w(f"{inner}und = ()")
         w(f"{inner}eff = v")
         for exc_id, exc_ranges in plan_unless:
-            local = writer.exception_locals.get(exc_id) if not exc_ranges else None
-            source = local if local is not None else f"X.get(({exc_id!r}, {item if exc_ranges else 'None'}))"
+            exc_local = writer.exception_locals.get(exc_id) if not exc_ranges else None
+            source = exc_local if exc_local is not None else f"X.get(({exc_id!r}, {item if exc_ranges else 'None'}))"
             w(f"{inner}x = {source}")
             w(f"{inner}if x is True:")
             w(f"{inner}    d += ({exc_id!r},)")
             w(f"{inner}elif x is None:")
-            w(f"{inner}    und.append({exc_id!r})")
+            w(f"{inner}    und += ({exc_id!r},)")
         w(f"{inner}if d:")
         w(f"{inner}    eff = False")
         w(f"{inner}elif und:")
         w(f"{inner}    eff = None")
-        effective, defeated, undecided = "eff", "d", "und"
-    else:
-        effective, defeated, undecided = "v", "()", "[]"
-    w(f"{inner}b_{rule.kind}.append({outcome}({rule_value}, {item}, {env}, v, {effective}, list({defeated}), "
-      f"{undecided}))")
-    w(f"{inner}if v is None:" if effective == "v" else f"{inner}if v is None and eff is None:")
-    _emit_unknowns(writer, compiled.condition, scope, inner + "    ", rule.id, root=True)
-    w(f"{inner}ta({steps}.get(({item}, {effective}, {defeated})) or {new_step}({k}, {item}, {effective}, "
-      f"{defeated}))")
+        append(inner, "eff", "d", "und")
+        unknowns(inner, "v is None and eff is None")
+        trace(inner, "eff", "d")
+
+
+_TRI: dict[str, bool | None] = {"True": True, "False": False, "None": None}
 
 
 def _emit_unknowns(writer: _Writer, node: Lowered, scope: _Scope, indent: str, rule_id: str,
@@ -372,11 +459,11 @@ def _emit_unknowns(writer: _Writer, node: Lowered, scope: _Scope, indent: str, r
         if child.literal:
             continue
         wrote = True
+        value = writer.walk_names.get(id(child)) or writer.expr(child, scope)
+        w(f"{indent}if {value} is None:")
         if child.symbol is not None:
-            w(f"{indent}if {writer.expr(child, scope)} is None:")
             w(f"{indent}    M.setdefault({child.symbol!r}, set()).add({rule_id!r})")
         else:
-            w(f"{indent}if {writer.expr(child, scope)} is None:")
             _emit_unknowns(writer, child, scope, indent + "    ", rule_id)
     if not wrote:
         w(f"{indent}pass")

@@ -802,20 +802,22 @@ class _Analysis:
         result = []
         for compiled in rules:
             value = compiled.condition.fn(env)
-            outcome = _evaluator.Outcome(compiled, 0 if compiled.rule.for_each else None, env, value, value,
-                                         defeated_by=[], undecided_exceptions=[])
+            defeated: list[str] = []
+            undecided: list[str] = []
+            effective = value
             if compiled.rule.unless and value is not False:
                 for exc_id in compiled.rule.unless:
                     exc_value = self.src.by_id[exc_id].condition.fn(env)
                     if exc_value is True:
-                        outcome.defeated_by.append(exc_id)
+                        defeated.append(exc_id)
                     elif exc_value is None:
-                        outcome.undecided_exceptions.append(exc_id)
-                if outcome.defeated_by:
-                    outcome.effective = False
-                elif outcome.undecided_exceptions:
-                    outcome.effective = None
-            result.append(outcome)
+                        undecided.append(exc_id)
+                if defeated:
+                    effective = False
+                elif undecided:
+                    effective = None
+            result.append(_evaluator.Outcome(compiled, 0 if compiled.rule.for_each else None, env, value, effective,
+                                             tuple(defeated), tuple(undecided)))
         return result
 
     def scope(self, env: Mapping[str, Any]) -> str:

@@ -50,6 +50,7 @@ _M = TypeVar("_M", bound=BaseModel)
 
 _FLAG_TYPES = frozenset({bool, type(None)})
 _EVENT_KEYS = {event: f"dates.{event}" for event in EVENT_NAMES}
+_EVENT_KEY_LIST = tuple(_EVENT_KEYS.values())
 
 _RESULT: dict[Tri, Literal["true", "false", "unknown"]] = {True: "true", False: "false", None: "unknown"}
 
@@ -115,8 +116,8 @@ class Outcome:
     env: Mapping[str, Any]
     condition: Tri
     effective: Tri
-    defeated_by: list[str]
-    undecided_exceptions: list[str]
+    defeated_by: tuple[str, ...]
+    undecided_exceptions: tuple[str, ...]
 
     @property
     def rule(self) -> Any:
@@ -138,12 +139,16 @@ def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_
     >>> v.route.decision in {"approval", "undetermined"}
     True
     """
-    from govrules.loader import load_pack, validate_project
+    if isinstance(pack, str):
+        from govrules.loader import load_pack
 
-    compiled = load_pack(pack) if isinstance(pack, str) else pack
-    model = validate_project(project) if not isinstance(project, Project) else project
+        pack = load_pack(pack)
+    if not isinstance(project, Project):
+        from govrules.loader import validate_project
+
+        project = validate_project(project)
     day = as_of or dt.date.today()
-    return _Evaluation(compiled, model, day, parameters or {}, calendar or WorkdayCalendar.default(), trace).run()
+    return _Evaluation(pack, project, day, parameters or {}, calendar or WorkdayCalendar.default(), trace).run()
 
 
 class _Evaluation:
@@ -246,8 +251,12 @@ class _Evaluation:
         env["change_count"] = Decimal(len(p.changes))
         env["as_of"] = self.as_of
         env["effective_date"] = self.pack.dates.effective
-        for event, value in p.dates.__dict__.items():
-            env[_EVENT_KEYS[event]] = NOT_YET if value is False else value
+        events = p.dates.__dict__  # in field order, as pydantic builds it (validated or constructed)
+        if False in events.values() or len(events) != len(_EVENT_KEY_LIST):
+            for event, value in events.items():
+                env[_EVENT_KEYS[event]] = NOT_YET if value is False else value
+        else:
+            env.update(zip(_EVENT_KEY_LIST, events.values(), strict=True))
         env.update(self._facts(p.facts, "facts", project_scope=True))
         for i, system in enumerate(p.systems or []):
             if system.facts:  # checked even when no rule ranges over systems: nothing is accepted unread
@@ -341,24 +350,24 @@ class _Evaluation:
         """Record rule ``k`` of the plan on ``env`` (item ``index``), whose condition gave ``value``."""
         compiled, rule, kind, rule_id, _for_each, unless, keep_false = self.c.plan[k]
         bucket = self._by_kind.setdefault(kind, [])
-        defeated: list[str] = []
+        defeated: tuple[str, ...] = ()
         if kind == "exception":
             self._exceptions[(rule_id, index)] = value
             effective = value
         elif value is False:
             effective = False
             if keep_false:
-                bucket.append(Outcome(compiled, index, env, False, False, defeated, []))
+                bucket.append(Outcome(compiled, index, env, False, False, (), ()))
         else:
-            undecided: list[str] = []
+            undecided: tuple[str, ...] = ()
             effective = value
             exceptions = self._exceptions
             for exc_id, exc_ranges in unless:
                 exc_value = exceptions.get((exc_id, index if exc_ranges else None))
                 if exc_value is True:
-                    defeated.append(exc_id)
+                    defeated += (exc_id,)
                 elif exc_value is None:
-                    undecided.append(exc_id)
+                    undecided += (exc_id,)
             if defeated:
                 effective = False
             elif undecided:
@@ -371,10 +380,10 @@ class _Evaluation:
                 self.missing.setdefault(name, set()).add(rule_id)
         if self.detailed:
             saw = {name: _jsonable(env.get(name)) for name in compiled.sorted_symbols}
-            self.trace.append(TraceStep(rule_id, kind, index, rule.when, saw, _RESULT[effective], tuple(defeated),
+            self.trace.append(TraceStep(rule_id, kind, index, rule.when, saw, _RESULT[effective], defeated,
                                         step_conclusion(rule, effective, defeated)))
         else:
-            self.trace.append(self._fast_path.step(k, index, effective, tuple(defeated)))
+            self.trace.append(self._fast_path.step(k, index, effective, defeated))
 
     def _exception_unknowns(self, outcome: Outcome) -> None:
         for exc_id in outcome.undecided_exceptions:
