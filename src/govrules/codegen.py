@@ -520,8 +520,9 @@ class FastPath:
         #: (as_of, parameter overrides) → (parameters, warnings, in force); frozen outputs by key.
         self.settings: dict[Any, tuple[dict[str, Any], tuple[str, ...], bool]] = {}
         self.outputs: dict[Any, Any] = {}
-        #: obligation rule id → the environment names its status and deadline are worked out from
-        self.obligation_reads: dict[str, tuple[str, ...]] = {}
+        #: obligation rule → its id, deadline parameter, and the environment names its status and
+        #: deadline are worked out from
+        self.obligation_reads: dict[int, tuple[str, str | None, tuple[str, ...]]] = {}
         #: (part of the verdict, everything it depends on) → (it, warnings, missing facts): see
         #: ``_Evaluation._reused``
         self.reused: dict[tuple[Any, ...], tuple[Any, tuple[str, ...], tuple[Any, ...]]] = {}

@@ -72,13 +72,16 @@ def _fast(cls: type[_M], **values: Any) -> _M:
         defaults = {name: info.get_default(call_default_factory=True) for name, info in cls.model_fields.items()
                     if not info.is_required()}
         _DEFAULTS[cls] = defaults
-    fields = {**defaults, **values}
-    obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", fields)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
+    obj = _new(cls)
+    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__dict__", {**defaults, **values} if defaults else values)  # kwargs: a fresh dict
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
     return obj
+
+
+_new = object.__new__
+_set = object.__setattr__
 
 
 def _and(a: Tri, b: Tri) -> Tri:
@@ -604,15 +607,18 @@ class _Evaluation:
         """The obligation of ``o``, worked out once per pack for each combination of what it reads."""
         fast = self._fast_path
         compiled = o.compiled
-        reads = fast.obligation_reads.get(compiled.rule.id)
-        if reads is None:
-            reads = fast.obligation_reads[compiled.rule.id] = _obligation_reads(compiled)
-        env = o.env
-        deadline = compiled.rule.deadline
-        parameter = self.params.get(deadline.parameter) if deadline is not None and deadline.parameter else None
-        key = (compiled.rule.id, o.item, o.effective, self.as_of, self.calendar, parameter,
-               *[env.get(name) for name in reads])
-        obligation: Obligation = self._reused(("obligation", *key), lambda: self._work_out_obligation(o))
+        found = fast.obligation_reads.get(id(compiled))  # the pack's own rules: ids stay theirs
+        if found is None:
+            deadline = compiled.rule.deadline
+            found = fast.obligation_reads[id(compiled)] = (
+                compiled.rule.id, deadline.parameter if deadline is not None else None, _obligation_reads(compiled))
+        rule_id, parameter_name, reads = found
+        key = ("obligation", rule_id, o.item, o.effective, self.as_of, self.calendar,
+               self.params.get(parameter_name) if parameter_name else None, *map(o.env.get, reads))
+        known = fast.reused.get(key)
+        if known is not None and not known[1] and not known[2]:
+            return known[0]  # type: ignore[no-any-return]
+        obligation: Obligation = self._reused(key, lambda: self._work_out_obligation(o))
         return obligation
 
     def _work_out_obligation(self, o: Outcome) -> Obligation:
