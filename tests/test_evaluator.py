@@ -219,3 +219,18 @@ def test_verdict_has_every_contract_key(pack: Any) -> None:
 
 def test_deterministic(pack: Any) -> None:
     assert _v(pack).model_dump(mode="json") == _v(pack).model_dump(mode="json")
+
+
+def test_vocabulary_facts_a_pack_does_not_read_are_ignored_and_unknown_names_still_refused() -> None:
+    base = {"id": "p", "name": "示例", "execution": "construction", "budget": 600000,
+            "facts": {"own_funds_state_owned": False, "sporadic_office_purchase": False}}
+    plain = evaluate(base, "jingzhou-2017", as_of=dt.date(2025, 9, 1), trace=False)
+    # facts of the shared vocabulary that Jingzhou does not declare: accepted, unread, whatever their value
+    unread = {**base["facts"], "builds_infrastructure_platform": True, "application_kind": "不是枚举值"}
+    with_unread = evaluate({**base, "facts": unread}, "jingzhou-2017", as_of=dt.date(2025, 9, 1), trace=False)
+    assert with_unread.model_dump() == plain.model_dump()
+    with pytest.raises(ProjectError, match="facts.no_such_fact"):
+        evaluate({**base, "facts": {**unread, "no_such_fact": True}}, "jingzhou-2017", as_of=dt.date(2025, 9, 1))
+    with pytest.raises(ProjectError, match="facts.own_funds_state_owned"):
+        evaluate({**base, "facts": {**unread, "own_funds_state_owned": "yes"}}, "jingzhou-2017",
+                 as_of=dt.date(2025, 9, 1))

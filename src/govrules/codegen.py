@@ -530,6 +530,8 @@ class FastPath:
         #: the declared true/false facts, by scope
         self.project_flags = frozenset(name for name, f in compiled.project_facts.items() if f.type is FactType.bool)
         self.system_flags = frozenset(name for name, f in compiled.system_facts.items() if f.type is FactType.bool)
+        #: (project, system): those flags and the shared vocabulary's facts the pack does not read
+        self.flags_or_unread: tuple[frozenset[str], frozenset[str]] | None = None
         self.symbols: dict[str, Symbol] = dict(compiled.table.symbols)
         for table in compiled.table.item_symbols.values():
             self.symbols.update(table)

@@ -270,10 +270,22 @@ class _Evaluation:
     def _facts(self, raw: Mapping[str, Any], path: str, *, project_scope: bool) -> dict[str, Any]:
         declared = self.c.project_facts if project_scope else self.c.system_facts
         values: dict[str, Any] = dict.fromkeys(declared)
-        flags = self._fast_path.project_flags if project_scope else self._fast_path.system_flags
-        if flags.issuperset(raw) and _FLAG_TYPES.issuperset(map(type, raw.values())):
-            values.update(raw)  # only declared true/false facts, the common case: nothing to convert
-            return values
+        fast = self._fast_path
+        flags = fast.project_flags if project_scope else fast.system_flags
+        if flags.issuperset(raw):
+            if _FLAG_TYPES.issuperset(map(type, raw.values())):
+                values.update(raw)  # only declared true/false facts, the common case: nothing to convert
+                return values
+        else:
+            # declared true/false facts and facts of the shared vocabulary this pack does not read
+            if fast.flags_or_unread is None:
+                fast.flags_or_unread = (fast.project_flags | (_vocabulary() - set(self.c.project_facts)),
+                                        fast.system_flags | (_vocabulary() - set(self.c.system_facts)))
+            if fast.flags_or_unread[0 if project_scope else 1].issuperset(raw):
+                read = {name: value for name, value in raw.items() if name in flags}
+                if _FLAG_TYPES.issuperset(map(type, read.values())):
+                    values.update(read)
+                    return values
         errors: list[dict[str, Any]] = []
         for name, value in raw.items():
             fact = declared.get(name)
