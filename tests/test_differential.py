@@ -213,7 +213,7 @@ def test_a_generated_function_that_raises_falls_back_to_the_closures(monkeypatch
         args[5](object())  # the trace's append: a half-written trace that must be discarded
         raise ZeroDivisionError
 
-    monkeypatch.setattr(pack.fast_path(), "function", lambda: broken)
+    monkeypatch.setattr(pack.fast_path(), "function", lambda detailed=False: broken)
     assert govrules.evaluate(project, pack, day).model_dump(mode="json") == expected
 
 
@@ -246,3 +246,21 @@ def test_long_conditions_agree_inline_or_through_their_closure(clauses: int) -> 
         fast = _verdict_json(project, pack, dt.date(2025, 9, 1), {}, generated=True, trace=False)
         reference = _verdict_json(project, pack, dt.date(2025, 9, 1), {}, generated=False, trace=False)
         assert fast == reference
+
+
+@pytest.mark.parametrize("pack_id", PACK_IDS)
+def test_the_environment_holds_every_name_the_generated_function_reads_at_once(pack_id: str) -> None:
+    """The generated function reads the project's symbols with one itemgetter call, falling back to
+    one ``get`` per name when a name is absent: the evaluator's environment must hold them all."""
+    import operator
+
+    from govrules.codegen import generate
+    from govrules.evaluator import _Evaluation
+
+    pack = govrules.load_pack(pack_id)
+    project = validate_project({"id": "p", "name": "n"})
+    env = _Evaluation(pack, project, dt.date(2025, 9, 1), {}, WorkdayCalendar.default(), False).env
+    _, values = generate(pack)
+    getters = [v for v in values.values() if isinstance(v, operator.itemgetter)]
+    assert len(getters) == 1
+    assert len(getters[0](env)) > 1

@@ -17,6 +17,7 @@ generated function raise anything, the evaluator falls back to the closures for 
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -113,6 +114,7 @@ class _Writer:
         self.steps: list[dict[Any, TraceStep]] = []
         self.new_step: Callable[..., TraceStep] = lambda *args: None  # type: ignore[assignment]
         self.outcome: Any = None
+        self.detailed = False
 
     # -------------------------------------------------------------- expressions
 
@@ -256,9 +258,17 @@ class _Writer:
                     names.setdefault(name, 0)
         for name in names:
             self.names += 1
-            local = f"s{self.names}"
-            scope.symbols[name] = local
-            self.lines.append(f"{indent}{local} = {getter}({name!r})")
+            scope.symbols[name] = f"s{self.names}"
+        gets = [f"{indent}{scope.symbols[name]} = {getter}({name!r})" for name in names]
+        if scope.parent is None and len(names) > 1:
+            # one C call when the environment holds every name, as the evaluator builds it
+            values = self.value(operator.itemgetter(*names))
+            self.lines.append(f"{indent}try:")
+            self.lines.append(f"{indent}    {', '.join(scope.symbols[n] for n in names)} = {values}({scope.env})")
+            self.lines.append(f"{indent}except KeyError:")
+            self.lines.extend("    " + line for line in gets)
+        else:
+            self.lines.extend(gets)
         counts: dict[str, int] = {}
         nodes: dict[str, Lowered] = {}
         for k in rules:
@@ -301,20 +311,23 @@ def _subtrees(node: Lowered) -> list[Lowered]:
     return found
 
 
-def generate(compiled: CompiledPack, path: FastPath | None = None) -> tuple[str, dict[str, Any]]:
+def generate(compiled: CompiledPack, path: FastPath | None = None, *,
+             detailed: bool = False) -> tuple[str, dict[str, Any]]:
     """The source of the pack's rule function and the values it refers to.
 
-    ``rules(env, items, X, B, M, ta, step, fast)``: ``env`` the project's environment, ``items`` the
+    ``rules(env, items, X, B, M, ta, step)``: ``env`` the project's environment, ``items`` the
     item environments by :class:`~govrules.models.pack.ForEach`, ``X`` exception values by (id, item),
     ``B`` outcomes by rule kind, ``M`` missing facts (name → rule ids), ``ta`` the trace's append,
-    ``step`` the reference recording of one rule (used for every rule when ``fast`` is false, i.e.
-    when the detailed trace is asked for).
+    ``step`` the reference recording of one rule. With ``detailed`` (the detailed trace asked for),
+    the function computes each condition and hands it to ``step``; otherwise it records every
+    rule itself with a compact trace.
     """
     writer = _Writer(compiled)
+    writer.detailed = detailed
     path = path or FastPath(compiled, generate_rules=False)
     writer.steps, writer.new_step, writer.outcome = path.rule_steps, path.step, path.outcome
     w = writer.lines.append
-    w("def rules(env, items, X, B, M, ta, step, fast):")
+    w("def rules(env, items, X, B, M, ta, step):")
     w("    get = env.get")
     for kind in sorted({c.rule.kind for c in compiled.ordered} - {"exception"}):
         w(f"    b_{kind} = B.setdefault({kind!r}, [])")
@@ -369,15 +382,16 @@ def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> Non
         if item == "None":
             writer.exception_locals[rule.id] = f"e{k}"
             w(f"{indent}e{k} = v")
-        w(f"{indent}if not fast:")
-        w(f"{indent}    step({k}, {item}, {env}, v)")
-        w(f"{indent}else:")
-        key = "v" if item == "None" else f"({item}, v, ())"
-        if item == "None":
+        if writer.detailed:
+            w(f"{indent}step({k}, {item}, {env}, v)")
+        elif item == "None":
             by_value = {value: writer.new_step(k, None, value, ()) for value in (True, False, None)}
-            w(f"{indent}    ta({writer.value(by_value)}[v])")
+            w(f"{indent}ta({writer.value(by_value)}[v])")
         else:
-            w(f"{indent}    ta({steps}.get({key}) or {new_step}({k}, {item}, v, ()))")
+            w(f"{indent}ta({steps}.get(({item}, v, ())) or {new_step}({k}, {item}, v, ()))")
+        return
+    if writer.detailed:
+        w(f"{indent}step({k}, {item}, {env}, v)")
         return
     outcome = writer.value(writer.outcome)
     rule_value = writer.value(compiled)
@@ -390,9 +404,7 @@ def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> Non
         w(f"{at}if {test}:")
         _emit_unknowns(writer, compiled.condition, scope, at + "    ", rule.id, root=True)
 
-    w(f"{indent}if not fast:")
-    w(f"{indent}    step({k}, {item}, {env}, v)")
-    w(f"{indent}elif v is False:")
+    w(f"{indent}if v is False:")
     trace(indent + "    ", "False", ())
     if rule.kind == "scope":
         append(indent + "    ", "False", "()", "()")
@@ -475,9 +487,9 @@ def _unknown_names(node: Lowered, env: Any) -> set[str]:
     return found
 
 
-def build_rules_fn(compiled: CompiledPack, path: FastPath) -> RulesFn:
+def build_rules_fn(compiled: CompiledPack, path: FastPath, *, detailed: bool = False) -> RulesFn:
     """Compile the pack's generated rule function (see :func:`generate`)."""
-    source, values = generate(compiled, path)
+    source, values = generate(compiled, path, detailed=detailed)
     namespace: dict[str, Any] = dict(values)
     code = compile(source, f"<govrules rules of {compiled.pack.id}>", "exec")
     exec(code, namespace)  # the source is ours: fixed templates, repr'd names, constants passed as values
@@ -536,24 +548,38 @@ class FastPath:
         for table in compiled.table.item_symbols.values():
             self.symbols.update(table)
         self.symbols.update(compiled.table.system_facts)
+        #: the generated rule functions: compact trace, and detailed trace (each built on first use)
         self.rules: RulesFn | None = None
+        self.rules_detailed: RulesFn | None = None
         self._verdicts = 0 if generate_rules else -1
+        self._warm = False
+        self._tried: set[bool] = set()
 
-    def function(self) -> RulesFn | None:
+    def function(self, detailed: bool = False) -> RulesFn | None:
         """The generated rule function, once the pack has been asked for :attr:`WARM_UP` verdicts.
 
         Generating and compiling it costs 10–50 ms: more than a single verdict saves, so a command
         that evaluates one project keeps to the closures. ``None`` until then, or if it cannot be
-        generated (the closures evaluate instead)."""
-        if self.rules is None and self._verdicts >= 0:
+        generated (the closures evaluate instead). ``detailed``: the variant for a detailed trace."""
+        if self._verdicts >= 0:
             self._verdicts += 1
-            if self._verdicts >= self.WARM_UP:
-                self._verdicts = -1  # built once, or never retried
-                try:
-                    self.rules = build_rules_fn(self.compiled, self)
-                except (SyntaxError, RecursionError, MemoryError, ValueError):
-                    self.rules = None
-        return self.rules
+            if self._verdicts < self.WARM_UP:
+                return None
+            self._verdicts = -1
+            self._warm = True
+        if not self._warm:
+            return None
+        if detailed not in self._tried:
+            self._tried.add(detailed)  # built once, or never retried
+            try:
+                built: RulesFn | None = build_rules_fn(self.compiled, self, detailed=detailed)
+            except (SyntaxError, RecursionError, MemoryError, ValueError):
+                built = None
+            if detailed:
+                self.rules_detailed = built
+            else:
+                self.rules = built
+        return self.rules_detailed if detailed else self.rules
 
     def citation(self, rule: Any) -> CitationOut:
         """The full citation of ``rule``."""

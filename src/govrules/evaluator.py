@@ -340,11 +340,11 @@ class _Evaluation:
         fail on some input, the closures (the reference) evaluate the verdict instead.
         """
         item_envs = {kind: [{**self.env, **item} for item in self._items(kind)] for kind in self.c.for_each_kinds}
-        rules = self._fast_path.function() if USE_GENERATED else None
+        rules = self._fast_path.function(self.detailed) if USE_GENERATED else None
         if rules is not None:
             try:
                 rules(self.env, item_envs, self._exceptions, self._by_kind, self.missing, self.trace.append,
-                           self._step, not self.detailed)
+                      self._step)
                 return self._by_kind
             except Exception:  # the reference path below decides, or raises on, the same input
                 self.trace.clear()
@@ -765,7 +765,8 @@ class _Evaluation:
         result = []
         missing = self.missing
         for name in sorted(missing):
-            needed_by = tuple(sorted(missing[name]))
+            ids = missing[name]
+            needed_by = tuple(ids) if len(ids) == 1 else tuple(sorted(ids))
             key = ("missing", name, needed_by)
             found = outputs.get(key)
             if found is None:
