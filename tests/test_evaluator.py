@@ -229,8 +229,8 @@ def test_vocabulary_facts_a_pack_does_not_read_are_ignored_and_unknown_names_sti
     unread = {**base["facts"], "builds_infrastructure_platform": True, "application_kind": "不是枚举值"}
     with_unread = evaluate({**base, "facts": unread}, "jingzhou-2017", as_of=dt.date(2025, 9, 1), trace=False)
     assert with_unread.model_dump() == plain.model_dump()
-    with pytest.raises(ProjectError, match="facts.no_such_fact"):
+    with pytest.raises(ProjectError, match=r"facts\.no_such_fact"):
         evaluate({**base, "facts": {**unread, "no_such_fact": True}}, "jingzhou-2017", as_of=dt.date(2025, 9, 1))
-    with pytest.raises(ProjectError, match="facts.own_funds_state_owned"):
+    with pytest.raises(ProjectError, match=r"facts\.own_funds_state_owned"):
         evaluate({**base, "facts": {**unread, "own_funds_state_owned": "yes"}}, "jingzhou-2017",
                  as_of=dt.date(2025, 9, 1))
