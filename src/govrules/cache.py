@@ -1,10 +1,21 @@
 """A cache of compiled packs, so that evaluating does not need the condition parser.
 
-Compiling a pack means parsing its YAML (pure-Python ruamel) and every condition with rule-engine,
-whose import alone builds parser tables for ~0.6 s. The result of compiling — the validated pack
-and each condition lowered to a small, whitelisted IR (see :func:`govrules.compiler.from_ir`) — is
-stored as JSON, keyed by the SHA-256 of the pack file's bytes and the govrules version. A cache
-file is data: it is validated like the pack itself and rebuilt only from known operations.
+Compiling a pack means parsing its YAML and every condition with rule-engine, whose import alone
+builds parser tables for ~0.6 s; and validating the pack builds pydantic's validator for the pack
+models, which costs more than the rest of a verdict. The result of compiling — the validated pack and
+each condition lowered to a small, whitelisted IR (see :func:`govrules.compiler.from_ir`) — is stored
+as JSON, keyed by the SHA-256 of the pack file's bytes and of the engine (the govrules version and the
+source of the modules that compile packs).
+
+A cache file is data, never code: the pack is rebuilt only as the pack models' own types and each
+condition only from known operations. It is written by this engine from a pack it has just validated,
+so it is trusted as such — rebuilt without running pydantic's validation again (see
+:func:`govrules.models.base.construct_trusted`) — but only once it is shown to be that file: its first
+line is a SHA-256 over the cache key and the JSON that follows, checked before anything is read. A
+file that fails the check (truncated, corrupted, edited, or copied from another pack's entry), or
+whose content is not what this engine writes, is a miss: the pack is compiled from its source again
+and the entry rewritten. The digest guards against corruption, not against someone who can write the
+cache directory (as they could edit the pack files): such a file still cannot run code.
 
 Location: ``$GOVRULES_CACHE_DIR``, else ``$XDG_CACHE_HOME/govrules``, else ``~/.cache/govrules``.
 ``GOVRULES_NO_CACHE=1`` turns it off. Writing is best-effort: a read-only home just means no cache.
@@ -22,7 +33,9 @@ from typing import Any
 from govrules.compiler import CompiledPack, CompiledRule, SymbolTable, from_ir
 from govrules.diagnostics import Diagnostic, SourceLocation
 
-FORMAT = 1
+FORMAT = 2
+#: The first line of a cache file: this prefix, then the hex SHA-256 of the key and the JSON body.
+_MAGIC = b"govrules-cache/2 sha256:"
 
 
 def cache_dir() -> Path | None:
@@ -65,16 +78,29 @@ def _engine_fingerprint() -> bytes:
 
 
 def load(raw: bytes, file: str) -> CompiledPack | None:
-    """The compiled pack for these bytes, if cached and readable; otherwise None."""
+    """The compiled pack for these bytes, if cached, intact and readable; otherwise None."""
     root = cache_dir()
     if root is None:
         return None
-    path = root / f"{cache_key(raw)}.json"
+    key = cache_key(raw)
     try:
-        data = json.loads(path.read_text("utf-8"))
-        return _rebuild(data, file)
-    except (OSError, ValueError, KeyError, TypeError):
+        blob = (root / f"{key}.json").read_bytes()
+    except OSError:
         return None
+    header, newline, body = blob.partition(b"\n")
+    if not newline or header != _header(key, body):
+        return None  # not written whole by this engine for this key: compile again
+    try:
+        return _rebuild(json.loads(body), file)
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return None
+
+
+def _header(key: str, body: bytes) -> bytes:
+    digest = hashlib.sha256(key.encode("ascii"))
+    digest.update(b"\n")
+    digest.update(body)
+    return _MAGIC + digest.hexdigest().encode("ascii")
 
 
 def store(raw: bytes, compiled: CompiledPack) -> None:
@@ -89,22 +115,25 @@ def store(raw: bytes, compiled: CompiledPack) -> None:
         "rules": [[r.condition.to_ir(), r.met.to_ir() if r.met is not None else None] for r in compiled.rules],
         "diagnostics": [d.to_dict() for d in compiled.diagnostics],
     }
+    key = cache_key(raw)
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     try:
         root.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=root, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
-        os.replace(tmp, root / f"{cache_key(raw)}.json")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(_header(key, body) + b"\n" + body)
+        os.replace(tmp, root / f"{key}.json")
     except OSError:
         return
 
 
 def _rebuild(data: dict[str, Any], file: str) -> CompiledPack:
+    from govrules.models.base import construct_trusted
     from govrules.models.pack import Pack
 
     if data.get("format") != FORMAT:
         raise ValueError("cache format")
-    pack = Pack.model_validate(data["pack"])
+    pack = construct_trusted(Pack, data["pack"])  # written by this engine from the validated pack
     if len(pack.rules) != len(data["rules"]):
         raise ValueError("cache rules")
     rules = []

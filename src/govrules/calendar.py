@@ -11,8 +11,9 @@ Data
 ----
 The schedules of the years covered by the installed ``chinese-calendar`` package are used (read from
 ``chinese_calendar.constants.holidays`` and ``chinese_calendar.constants.workdays`` the first time a
-calendar is built; nothing is read at import time).  Further years, or corrections of a covered year,
-are supplied as :class:`YearSchedule` objects, usually loaded from a YAML file::
+calendar is asked about a day or a year; nothing is read at import time, nor when a calendar is built).
+Further years, or corrections of a covered year, are supplied as :class:`YearSchedule` objects, usually
+loaded from a YAML file::
 
     year: 2027
     holidays:            # dates or inclusive ranges "2027-10-01..2027-10-07"
@@ -302,7 +303,6 @@ class WorkdayCalendar:
 
     def __init__(self, extra_years: Mapping[int, YearSchedule] | None = None) -> None:
         self._added: dict[tuple[date, int], date] = {}  # add_working_days answers: the walk is ~1 µs a day
-        base = _package_tables()
         extra: dict[int, YearSchedule] = {}
         for year, schedule in (extra_years or {}).items():
             if not isinstance(schedule, YearSchedule):
@@ -313,18 +313,30 @@ class WorkdayCalendar:
                 raise CalendarError(f"extra_years[{year!r}] holds the schedule of {schedule.year}")
             extra[year] = schedule
         self._extra: Mapping[int, YearSchedule] = extra
-        if not extra:
-            self._holidays = base.holidays
-            self._workdays = base.workdays
-            self._years = base.years
-        else:
-            self._holidays = frozenset(
-                {d for d in base.holidays if d.year not in extra}.union(*(s.holidays for s in extra.values()))
-            )
-            self._workdays = frozenset(
-                {d for d in base.workdays if d.year not in extra}.union(*(s.workdays for s in extra.values()))
-            )
-            self._years = base.years | frozenset(extra)
+        # The tables are built on first use (the package's data is read then): a verdict that counts
+        # no working days does not pay for importing it.
+        self._holidays: frozenset[date] | None = None
+        self._workdays: frozenset[date] = frozenset()
+        self._years: frozenset[int] = frozenset()
+
+    def _tables(self) -> frozenset[int]:
+        """The covered years, the tables built first if they are not yet."""
+        if self._holidays is None:
+            base = _package_tables()
+            extra = self._extra
+            if not extra:
+                self._workdays = base.workdays
+                self._years = base.years
+                self._holidays = base.holidays
+            else:
+                self._workdays = frozenset(
+                    {d for d in base.workdays if d.year not in extra}.union(*(s.workdays for s in extra.values()))
+                )
+                self._years = base.years | frozenset(extra)
+                self._holidays = frozenset(
+                    {d for d in base.holidays if d.year not in extra}.union(*(s.holidays for s in extra.values()))
+                )
+        return self._years
 
     @classmethod
     def default(cls) -> WorkdayCalendar:
@@ -339,26 +351,32 @@ class WorkdayCalendar:
 
     def covers(self, year: int) -> bool:
         """Whether the holiday schedule of ``year`` is known."""
-        return year in self._years
+        return year in self._tables()
 
     @property
     def covered_years(self) -> range | frozenset[int]:
         """The years whose schedule is known: a ``range`` when they are contiguous, else a frozenset."""
-        if not self._years:
+        years = self._tables()
+        if not years:
             return range(0)
-        low, high = min(self._years), max(self._years)
-        if len(self._years) == high - low + 1:
+        low, high = min(years), max(years)
+        if len(years) == high - low + 1:
             return range(low, high + 1)
-        return self._years
+        return years
 
     def is_workday(self, day: date) -> bool:
         """Whether ``day`` is a working day; raises :class:`CalendarDataMissing` if its year is unknown."""
         day = _as_date(day)
+        holidays = self._holidays
+        if holidays is None:
+            self._tables()
+            holidays = self._holidays
+            assert holidays is not None
         if day.year not in self._years:
             raise CalendarDataMissing(day.year)
         if day in self._workdays:
             return True
-        return day.weekday() < 5 and day not in self._holidays
+        return day.weekday() < 5 and day not in holidays
 
     def _days_after(self, event: date) -> Iterator[date]:
         day = event

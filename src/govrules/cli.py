@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import gc
 import json
 import sys
 from collections.abc import Sequence
@@ -121,9 +122,14 @@ def _version() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``govrules`` command."""
-    args = build_parser().parse_args(argv)
+    own_process = argv is None  # the command line (``python -m govrules``, the ``govrules`` script)
+    if own_process:
+        _pause_collector()
     try:
+        args = build_parser().parse_args(argv)
         handler = globals()[f"_cmd_{args.command.replace('-', '_')}"]
+        if handler is not _cmd_evaluate:
+            _resume_collector()
         code: int = handler(args)
         return code
     except (PackError, ProjectError) as exc:
@@ -134,6 +140,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # pragma: no cover - e.g. piped into head
         return EXIT_OK
+    finally:
+        if own_process:
+            _before_exit()
+
+
+# The cyclic garbage collector and a command's start: importing pydantic and the models makes some
+# 50,000 objects that live until the process ends, and each of the collector's passes walks all of them
+# (the automatic ones while importing, and those of the interpreter's exit): together more than a
+# verdict costs. So a command run as a process of its own starts with the collector paused, and leaves
+# it paused through a single verdict (bounded work); every other command, and a batch once its pack is
+# loaded, resumes it, with what startup made frozen (left out of its passes). Only when ``main`` is
+# called without ``argv``, as the command line calls it; never when a program or a test calls ``main(argv)``.
+_collector_paused = False
+
+
+def _pause_collector() -> None:
+    global _collector_paused
+    if gc.isenabled():
+        gc.disable()
+        _collector_paused = True
+
+
+def _resume_collector() -> None:
+    global _collector_paused
+    if _collector_paused:
+        gc.freeze()
+        gc.enable()
+        _collector_paused = False
+
+
+def _before_exit() -> None:
+    """Spare the interpreter's exit the collector's passes over what the command made (frozen objects
+    are left out of them; the memory is the operating system's again when the process ends)."""
+    _resume_collector()
+    gc.freeze()
 
 
 def _calendar(files: list[str]) -> Any:
@@ -158,6 +199,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     pack = load_pack(args.pack)
     project = None if is_batch_source(args.project) else _single_project(args.project)
     if project is None:
+        _resume_collector()  # a batch: unbounded work
         records = iter_records(args.project)
         lines = evaluate_records(records, pack, args.as_of, parameters=dict(args.param),
                                  calendar=_calendar(args.calendar), trace=not args.no_trace, json_ready=False)

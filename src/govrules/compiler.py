@@ -13,7 +13,6 @@ It is also where the speed comes from: the closures skip rule-engine's per-call 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -482,6 +481,7 @@ def _compile_condition(text: str, table: SymbolTable, for_each: ForEach | None) 
             raise ConditionError("condition.builtin", f"built-in symbol `${name}` is not allowed",
                                  offset, hint="use `as_of` for the evaluation date") from None
         visible = [*sorted(table.visible(for_each)), "dates", *sorted(FUNCTIONS)]
+        import difflib  # only for suggestions in messages: not imported on the way to a verdict
         suggestion = difflib.get_close_matches(name, visible, n=1, cutoff=0.6)
         hint = f"did you mean `{suggestion[0]}`?" if suggestion else "declare it under `facts:`"
         raise ConditionError("condition.unknown_symbol", f"unknown fact or symbol `{name}`", offset,
@@ -628,6 +628,7 @@ class _Lowering:
             literals = [m for m in literal_node.value if isinstance(m, ast.StringExpression)]
         for lit in literals:
             if lit.value not in info.values:
+                import difflib
                 close = difflib.get_close_matches(lit.value, info.values, n=1, cutoff=0.5)
                 hint = f"did you mean '{close[0]}'?" if close else f"valid values: {', '.join(info.values)}"
                 raise ConditionError("condition.unknown_value",
@@ -665,6 +666,7 @@ class _Lowering:
             raise self.fail("only `dates['event']` lookups are supported",
                             hint="events: " + ", ".join(EVENT_NAMES))
         if item.value not in EVENT_NAMES:
+            import difflib
             close = difflib.get_close_matches(item.value, EVENT_NAMES, n=1, cutoff=0.5)
             raise ConditionError("condition.unknown_event", f"unknown event `{item.value}`",
                                  _find_word(self.text, item.value),

@@ -7,7 +7,6 @@ of them are reported together in one :class:`~govrules.errors.PackError`.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -390,6 +389,7 @@ def _disabled(child: Document, inherited: dict[str, Any], problems: list[Diagnos
         if not isinstance(rule_id, str):
             continue
         if rule_id not in known:
+            import difflib  # only for suggestions in messages: not imported on the way to a verdict
             close = difflib.get_close_matches(rule_id, known, n=1, cutoff=0.6)
             problems.append(Diagnostic(
                 "pack.disable_unknown", f"`disable` names `{rule_id}`, which the pack it extends does not have",
@@ -437,6 +437,7 @@ def _merge_named(child: Document, inherited: dict[str, Any], section: str, key: 
                     hint="add `replaces: true` to say so (and to have a typo in the name caught)"))
             continue
         if marked:
+            import difflib
             close = difflib.get_close_matches(str(name), parent_keys, n=1, cutoff=0.6)
             problems.append(Diagnostic(
                 "pack.replace_unknown", f"`replaces: true`, but {parent_id} has no {what} `{name}`",

@@ -405,7 +405,10 @@ def _shorten(text: str, keep: int = 40) -> str:
 #: reader refuses (control characters, surrogates), the tab (ruamel refuses it in places libyaml takes
 #: it), NEL, LS and PS (line breaks to libyaml, not to ruamel) and the BOM (read_text drops a leading one;
 #: libyaml refuses one further on). Such a file goes to the pure path whole; the bundled packs have none.
-_PURE_ONLY = re.compile("[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+#: (Written as the characters it matches: the same set as its complement
+#: ``[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]``, which takes
+#: ten times as long to compile, a cost paid by every command that reads YAML.)
+_PURE_ONLY = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 #: What the scanner skips between tokens (tabs never get here): spaces, line breaks, comments.
 _BETWEEN_TOKENS = re.compile(r"(?: |\r\n|\r|\n|#[^\r\n]*)*")
 _DECIMAL = re.compile(r"[-+]?[0-9]+")
@@ -431,10 +434,20 @@ def _implicit_resolvers() -> tuple[dict[str, list[tuple[str, re.Pattern[str]]]],
     table = VersionedResolver(version=(1, 2)).versioned_resolver
 
     def compiled(resolvers: Any) -> list[tuple[str, re.Pattern[str]]]:
-        return [(str(tag), re.compile(regexp.pattern, regexp.flags)) for tag, regexp in resolvers]
+        return [(str(tag), _compiled(regexp)) for tag, regexp in resolvers]
 
     anywhere = compiled(table.get(None, []))
     return {first: compiled(resolvers) + anywhere for first, resolvers in table.items() if first is not None}, anywhere
+
+
+def _compiled(regexp: Any) -> re.Pattern[str]:
+    """The pattern ruamel's lazy ``RegExp`` wraps, compiled by ruamel (once: recompiling it with its
+    flags would compile each pattern a second time, the flags differing from those ruamel gave)."""
+    lazy = getattr(regexp, "lazy_self", None)
+    found = lazy() if callable(lazy) else regexp
+    if isinstance(found, re.Pattern):
+        return found
+    return re.compile(regexp.pattern, regexp.flags)  # pragma: no cover - a ruamel without the lazy wrapper
 
 
 _IMPLICIT, _IMPLICIT_ANYWHERE = _implicit_resolvers()

@@ -1,12 +1,24 @@
 """Shared pydantic building blocks: strict models, exact money, event dates."""
 
-from __future__ import annotations
-
 import datetime as dt
+import enum
+import types
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    WrapValidator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
 
 from govrules.money import MoneyFormatError, parse_money, parse_ratio
 
@@ -123,3 +135,190 @@ EventDate = Annotated[
                     "description": "the date of the event, or false when it has not happened yet"}),
 ]
 """A date, or ``False`` for an event known not to have happened; absent means unknown."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Trusted construction: a model rebuilt from its own JSON dump, without building its validator.
+
+M = TypeVar("M", bound=BaseModel)
+_Convert = Callable[[Any], Any]
+#: Per model class: its converter (built on first use from the class's fields).
+_CONSTRUCTORS: dict[type, _Convert] = {}
+
+
+def construct_trusted(model: type[M], data: Any) -> M:
+    """``model`` rebuilt from ``data``, the ``model_dump(mode="json")`` of an instance that was validated.
+
+    For data this engine wrote itself (the compiled-pack cache, whose integrity digest has been
+    checked): building a model's pydantic validator costs far more than validating, so this builds the
+    instances with ``model_construct``, converting each JSON value back to its field's type — dates,
+    ``Decimal``, enums, literals, nested models, lists, optional values and discriminated unions — and
+    checking its JSON type on the way. Field constraints (patterns, bounds) and model validators are
+    not run again: the instance was validated before it was dumped, and the models rebuilt this way
+    (the pack's) have validators that only check, never transform. The result equals
+    ``model.model_validate(data)``, fields set included (tests/test_cache.py holds it to that).
+
+    Raises ``TypeError``, ``ValueError`` or ``KeyError`` when ``data`` is not such a dump (a value of
+    another type, a missing required or an unknown key), or when a field's type is not one of the above.
+    """
+    result: M = _model_converter(model)(data)
+    return result
+
+
+def _model_converter(model: type[BaseModel]) -> _Convert:
+    found = _CONSTRUCTORS.get(model)
+    if found is not None:
+        return found
+    fields: list[tuple[str, _Convert, _Default | None]] = []
+
+    def convert(data: Any) -> Any:
+        if type(data) is not dict:
+            raise TypeError(f"{model.__name__}: expected an object, not {type(data).__name__}")
+        values = {}
+        given = set()
+        for name, field_converter, default in fields:
+            if name in data:
+                values[name] = field_converter(data[name])
+                given.add(name)
+            elif default is None:
+                raise KeyError(f"{model.__name__}: missing {name}")
+            else:
+                values[name] = default(values)
+        if len(given) != len(data):
+            raise KeyError(f"{model.__name__}: unknown key(s) {sorted(set(data) - given)}")
+        return model.model_construct(given, **values)
+
+    _CONSTRUCTORS[model] = convert  # before the fields: a model may contain itself
+    try:
+        for name, info in model.model_fields.items():
+            if info.alias is not None or info.validation_alias is not None:
+                raise TypeError(f"{model.__name__}.{name}: aliases are not supported")
+            fields.append((name, _field_converter(info.annotation, info.metadata), _default(info)))
+    except BaseException:
+        del _CONSTRUCTORS[model]  # never leave a converter that lacks fields
+        raise
+    return convert
+
+
+_Default = Callable[[dict[str, Any]], Any]
+
+
+def _default(info: FieldInfo) -> _Default | None:
+    """What a field takes when it is absent (None when it is required)."""
+    if info.is_required():
+        return None
+    factory = info.default_factory
+    if factory is list or factory is dict:
+        # (not ``info.get_default``: to learn whether the factory takes the validated data, it has
+        # ``inspect.signature`` parse ``list``'s text signature, compiling tokenize's patterns)
+        return lambda _values: factory()
+    return lambda values: info.get_default(call_default_factory=True, validated_data=values)
+
+
+def _field_converter(annotation: Any, metadata: list[Any]) -> _Convert:
+    """The converter of a value of type ``annotation`` with pydantic ``metadata`` (constraints, validators)."""
+    for item in metadata:
+        if isinstance(item, PlainValidator):
+            func: _Convert = item.func  # type: ignore[assignment]
+            return func  # what validation runs for the type (it replaces the type's own)
+        if isinstance(item, FieldInfo) and item.discriminator is not None:
+            return _union_converter(annotation, item.discriminator)
+        if isinstance(item, BeforeValidator | AfterValidator | WrapValidator):
+            raise TypeError(f"{annotation!r}: a {type(item).__name__} is not supported")
+    origin = get_origin(annotation)
+    args = get_args(annotation)
+    if origin is Annotated:
+        return _field_converter(args[0], list(annotation.__metadata__))
+    if origin is Union or origin is types.UnionType:
+        options = [a for a in args if a is not type(None)]
+        if len(options) != 1:
+            raise TypeError(f"{annotation!r}: a union needs a discriminator")
+        inner = _field_converter(options[0], [])
+        if len(options) == len(args):
+            return inner
+
+        def optional(value: Any) -> Any:
+            return None if value is None else inner(value)
+
+        return optional
+    if origin is list:
+        item_converter = _field_converter(args[0], [])
+
+        def convert_list(value: Any) -> list[Any]:
+            if type(value) is not list:
+                raise TypeError(f"expected a list, not {type(value).__name__}")
+            return [item_converter(v) for v in value]
+
+        return convert_list
+    if origin is Literal:
+        allowed = {(type(a), a): a for a in args}
+
+        def literal(value: Any) -> Any:
+            return allowed[(type(value), value)]  # KeyError: not one of the values
+
+        return literal
+    if origin is not None:
+        raise TypeError(f"{annotation!r} is not supported")
+    if isinstance(annotation, type):
+        if issubclass(annotation, BaseModel):
+            return _model_converter(annotation)
+        if issubclass(annotation, enum.Enum):
+            enum_type = annotation
+
+            def convert_enum(value: Any) -> Any:
+                if type(value) is not str:
+                    raise TypeError(f"{enum_type.__name__}: expected a string, not {type(value).__name__}")
+                return enum_type(value)
+
+            return convert_enum
+        scalar = _SCALARS.get(annotation)
+        if scalar is not None:
+            return scalar
+    raise TypeError(f"{annotation!r} is not supported")
+
+
+def _exactly(kind: type) -> _Convert:
+    def check(value: Any) -> Any:
+        if type(value) is not kind:
+            raise TypeError(f"expected {kind.__name__}, not {type(value).__name__}")
+        return value
+
+    return check
+
+
+def _decimal(value: Any) -> Decimal:
+    if type(value) is not str:  # pydantic dumps a Decimal as its string in JSON mode
+        raise TypeError(f"expected a decimal string, not {type(value).__name__}")
+    number = Decimal(value)
+    if not number.is_finite():
+        raise ValueError(f"`{value}` is not a finite number")
+    return number
+
+
+_SCALARS: dict[type, _Convert] = {str: _exactly(str), int: _exactly(int), bool: _exactly(bool), Decimal: _decimal,
+                                  dt.date: _date}
+
+
+def _union_converter(annotation: Any, discriminator: Any) -> _Convert:
+    """A discriminated union of models: the member is picked by the value of its ``discriminator`` field."""
+    if not isinstance(discriminator, str):
+        raise TypeError(f"{annotation!r}: only a field name is supported as discriminator")
+    members: dict[str, _Convert] = {}
+    for member in get_args(annotation):
+        if not (isinstance(member, type) and issubclass(member, BaseModel)):
+            raise TypeError(f"{annotation!r}: {member!r} is not a model")
+        tag = member.model_fields[discriminator].annotation
+        if get_origin(tag) is not Literal:
+            raise TypeError(f"{member.__name__}.{discriminator} is not a Literal")
+        for value in get_args(tag):
+            members[value] = _model_converter(member)
+
+    def convert(value: Any) -> Any:
+        if type(value) is not dict:
+            raise TypeError(f"expected an object, not {type(value).__name__}")
+        tag = value.get(discriminator)
+        if type(tag) is not str or tag not in members:
+            raise ValueError(f"unknown {discriminator} {tag!r}")
+        return members[tag](value)
+
+    return convert

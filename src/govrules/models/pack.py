@@ -4,8 +4,6 @@ A pack is data, not code. Conditions are strings in the rule-engine expression l
 parsed and type-checked by :mod:`govrules.compiler`, never evaluated by Python.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
@@ -150,7 +148,7 @@ class Fact(StrictModel):
     scope: FactScope = FactScope.project
 
     @model_validator(mode="after")
-    def _values_for_enums(self) -> Fact:
+    def _values_for_enums(self) -> "Fact":
         if self.type in (FactType.enum, FactType.set) and not self.values:
             raise ValueError(f"fact `{self.name}` of type {self.type.value} needs `values`")
         if self.type not in (FactType.enum, FactType.set) and self.values:
@@ -216,7 +214,7 @@ class Deadline(StrictModel):
     year_offset: int = 0
 
     @model_validator(mode="after")
-    def _one_shape(self) -> Deadline:
+    def _one_shape(self) -> "Deadline":
         relative = self.after is not None
         annual = self.month is not None or self.day is not None
         if relative == annual:

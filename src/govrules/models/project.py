@@ -4,8 +4,6 @@ Absent or ``null`` means **unknown**, never "no" or "0": the evaluator keeps unk
 unknown and names them in the verdict.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import re
 from enum import StrEnum
