@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _encode_str
+from operator import is_
 from pathlib import Path
 from typing import IO, Any
 
+from pydantic import TypeAdapter
 from pydantic_core import PydanticSerializationError
 
 from govrules.calendar import WorkdayCalendar
@@ -22,7 +25,19 @@ from govrules.compiler import CompiledPack
 from govrules.errors import GovrulesError, ProjectError
 from govrules.evaluator import evaluate
 from govrules.loader import _load_json, read_project_data, validate_project
-from govrules.models.verdict import Verdict
+from govrules.models.verdict import (
+    ChangeOut,
+    CitationOut,
+    Consequence,
+    Ground,
+    MissingFact,
+    Obligation,
+    ReadOnlyDict,
+    Route,
+    Scope,
+    TraceStep,
+    Verdict,
+)
 
 
 @dataclass(frozen=True)
@@ -124,19 +139,470 @@ def evaluate_records(records: Iterator[Record], pack: CompiledPack, as_of: dt.da
         yield line
 
 
+# ---------------------------------------------------------------------------------- verdict JSON text
+#
+# A hand-written compact writer: the same text as ``json.dumps(verdict.model_dump(mode="json"),
+# ensure_ascii=False, separators=(",", ":"))``. Verdicts of one pack share most of their parts (the
+# evaluator builds compact trace steps, citations, grounds, obligations, consequences and missing
+# facts once per pack), so the text of each such part is kept and a repeated part costs a lookup.
+# Whatever the writer does not know (a type, a field, a subclass) raises ``_Unsupported`` and the
+# verdict is written by pydantic's serializer, as before. Writers append text to a list joined once.
+
+
+class _Unsupported(Exception):
+    """A value the hand-written writer does not know: the verdict is written by pydantic instead."""
+
+
+_Write = Callable[[Any, list[str]], None]
+
+#: Texts kept for each kind of part, at most (then that kind's texts are dropped).
+_FRAGMENT_LIMIT = 30_000
+
+
+class _Fragments:
+    """The JSON text of immutable parts of one kind, by object, and of runs of such parts.
+
+    Keyed by ``id()``: an entry holds the objects themselves, so no other object can take their
+    ids while the entry exists, and a lookup checks identity all the same.
+    """
+
+    __slots__ = ("keeps", "runs", "texts", "write")
+
+    def __init__(self, write: _Write, keeps: Callable[[Any], bool] | None = None) -> None:
+        self.write = write
+        #: whether an object (written by ``write``) cannot change, so its text can be kept
+        self.keeps = keeps
+        self.texts: dict[int, tuple[object, str]] = {}
+        #: ids of a run of parts → (the parts, their texts joined by commas)
+        self.runs: dict[tuple[int, ...], tuple[tuple[object, ...], str]] = {}
+
+    def text(self, obj: Any) -> str:
+        """The JSON text of ``obj``; raises :class:`_Changeable` if it is not kept and cannot be."""
+        entry = self.texts.get(id(obj))
+        if entry is not None and entry[0] is obj:
+            return entry[1]
+        if self.keeps is not None and not self.keeps(obj):
+            raise _Changeable
+        out: list[str] = []
+        self.write(obj, out)
+        text = "".join(out)
+        texts = self.texts
+        if len(texts) >= _FRAGMENT_LIMIT:
+            texts.clear()
+        texts[id(obj)] = (obj, text)
+        return text
+
+    def run(self, objs: list[Any]) -> str:
+        """The JSON texts of ``objs`` joined by commas (see :meth:`text`)."""
+        key = tuple(map(id, objs))
+        entry = self.runs.get(key)
+        if entry is not None and all(map(is_, entry[0], objs)):
+            return entry[1]
+        text = ",".join(map(self.text, objs))
+        runs = self.runs
+        if len(runs) >= _FRAGMENT_LIMIT:
+            runs.clear()
+        runs[key] = (tuple(objs), text)
+        return text
+
+    def one(self, obj: Any, out: list[str]) -> None:
+        """Write a field holding one part."""
+        out.append(self.text(obj))
+
+    def optional(self, obj: Any, out: list[str]) -> None:
+        """Write a field holding one part or ``None``."""
+        out.append("null" if obj is None else self.text(obj))
+
+    def many(self, objs: Any, out: list[str]) -> None:
+        """Write a list of parts."""
+        if type(objs) is not list:
+            raise _Unsupported
+        out.append("[")
+        if objs:
+            out.append(self.run(objs))
+        out.append("]")
+
+
+class _Changeable(_Unsupported):
+    """A part whose text cannot be kept: it belongs to one verdict, and could change."""
+
+
+def _str(value: Any, out: list[str]) -> None:
+    if type(value) is not str:
+        raise _Unsupported
+    out.append(_encode_str(value))
+
+
+def _int(value: Any, out: list[str]) -> None:
+    if type(value) is not int:
+        raise _Unsupported
+    out.append(int.__repr__(value))
+
+
+def _bool(value: Any, out: list[str]) -> None:
+    if value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    else:
+        raise _Unsupported
+
+
+def _date(value: Any, out: list[str]) -> None:
+    # models.base.Date: ``d.isoformat()`` in JSON
+    if type(value) is not dt.date:
+        raise _Unsupported
+    out.append(f'"{value.isoformat()}"')
+
+
+def _optional(write: _Write) -> _Write:
+    def optional(value: Any, out: list[str]) -> None:
+        if value is None:
+            out.append("null")
+        else:
+            write(value, out)
+    return optional
+
+
+def _strings(kind: type[Any]) -> _Write:
+    """A list (or tuple) of strings."""
+    def strings(value: Any, out: list[str]) -> None:
+        if type(value) is not kind:
+            raise _Unsupported
+        for item in value:
+            if type(item) is not str:
+                raise _Unsupported
+        out.append(f"[{','.join(map(_encode_str, value))}]")
+    return strings
+
+
+def _any(value: Any) -> str:
+    """A value a trace step saw (``Any``): the JSON types the evaluator puts there."""
+    kind = type(value)
+    if kind is str:
+        return _encode_str(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is list or kind is tuple:
+        return f"[{','.join([_any(v) for v in value])}]"
+    if kind is dict:
+        return _object(value)
+    raise _Unsupported  # floats, decimals, dates, sets...: pydantic's rules, not json's
+
+
+def _object(value: dict[Any, Any]) -> str:
+    parts = []
+    for key, item in value.items():
+        if type(key) is not str or not (key.isascii() or _utf8(key)):
+            raise _Unsupported  # pydantic replaces a lone surrogate in a key (or refuses it)
+        parts.append(f"{_encode_str(key)}:{_any(item)}")
+    return f"{{{','.join(parts)}}}"
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class _Model:
+    """The writer of an output model: its fields in the order of the object's ``__dict__``, as pydantic's."""
+
+    __slots__ = ("cls", "fields", "layouts")
+
+    def __init__(self, cls: type[Any], **fields: _Write) -> None:
+        self.cls = cls
+        self.fields = fields
+        #: key order → (prefix, writer) of each field
+        self.layouts: dict[tuple[str, ...], list[tuple[str, _Write]]] = {}
+
+    def __call__(self, obj: Any, out: list[str]) -> None:
+        if type(obj) is not self.cls or obj.__pydantic_extra__:
+            raise _Unsupported
+        values = obj.__dict__
+        keys = tuple(values)
+        layout = self.layouts.get(keys)
+        if layout is None:
+            layout = self._layout(keys)
+        for (prefix, write), value in zip(layout, values.values(), strict=True):
+            out.append(prefix)
+            write(value, out)
+        out.append("}")
+
+    def _layout(self, keys: tuple[str, ...]) -> list[tuple[str, _Write]]:
+        fields = self.fields
+        if len(keys) != len(fields) or not fields.keys() >= set(keys):
+            raise _Unsupported
+        layout = [(f"{',' if i else '{'}{_encode_str(key)}:", fields[key]) for i, key in enumerate(keys)]
+        if len(self.layouts) < 100:
+            self.layouts[keys] = layout
+        return layout
+
+
+_citation = _Fragments(_Model(CitationOut, document=_str, title=_str, article=_int, paragraph=_optional(_int),
+                              item=_optional(_int), label=_str, text=_str, item_text=_optional(_str),
+                              pack=_optional(_str)))
+# Parts the evaluator shares between verdicts: frozen, and every field immutable (checked by the writer).
+_ground = _Fragments(_Model(Ground, id=_str, kind=_str, status=_str, title=_str, citation=_citation.one,
+                            exception=_citation.optional, exception_id=_optional(_str)))
+_obligation = _Fragments(_Model(Obligation, id=_str, action=_str, due=_optional(_date), status=_str,
+                                citation=_citation.one, late=_bool, reason=_optional(_str), item=_optional(_int)))
+_consequence = _Fragments(_Model(Consequence, id=_str, effect=_str, citation=_citation.one, status=_str,
+                                 item=_optional(_int)))
+_missing_fact = _Fragments(_Model(MissingFact, name=_str, path=_str, zh=_str, en=_str,
+                                  needed_by=_strings(tuple)))
+# Built for each verdict, and holding lists that could be changed: written every time. The layouts
+# the evaluator builds (``__dict__`` order: declared defaults first) are written without the loop.
+_scope_any = _Model(Scope, status=_str, citations=_citation.many, reasons=_strings(list))
+_route_any = _Model(Route, decision=_str, authority=_optional(_str), citations=_citation.many,
+                    reasons=_strings(list), gap=_bool)
+_change_any = _Model(ChangeOut, index=_int, decision=_str, authority=_optional(_str), citations=_citation.many,
+                     reasons=_strings(list), gap=_bool)
+_reasons = _strings(list)
+
+
+def _scope(scope: Any, out: list[str]) -> None:
+    if type(scope) is Scope and not scope.__pydantic_extra__:
+        values = scope.__dict__
+        if tuple(values) == ("status", "citations", "reasons"):
+            status, citations, reasons = values.values()
+            if type(status) is str:
+                out.append(f'{{"status":{_encode_str(status)},"citations":')
+                _citation.many(citations, out)
+                out.append(',"reasons":')
+                _reasons(reasons, out)
+                out.append("}")
+                return
+    _scope_any(scope, out)
+
+
+def _route(route: Any, out: list[str]) -> None:
+    if type(route) is Route and not route.__pydantic_extra__:
+        values = route.__dict__
+        if tuple(values) == ("gap", "decision", "authority", "citations", "reasons"):
+            gap, decision, authority, citations, reasons = values.values()
+            if ((gap is True or gap is False) and type(decision) is str
+                    and (authority is None or type(authority) is str)):
+                out.append(f'{{"gap":{"true" if gap else "false"},"decision":{_encode_str(decision)},'
+                           f'"authority":{"null" if authority is None else _encode_str(authority)},"citations":')
+                _citation.many(citations, out)
+                out.append(',"reasons":')
+                _reasons(reasons, out)
+                out.append("}")
+                return
+    _route_any(route, out)
+
+
+def _change(change: Any, out: list[str]) -> None:
+    if type(change) is ChangeOut and not change.__pydantic_extra__:
+        values = change.__dict__
+        if tuple(values) == ("authority", "gap", "index", "decision", "citations", "reasons"):
+            authority, gap, index, decision, citations, reasons = values.values()
+            if ((authority is None or type(authority) is str) and (gap is True or gap is False)
+                    and type(index) is int and type(decision) is str):
+                out.append(f'{{"authority":{"null" if authority is None else _encode_str(authority)},'
+                           f'"gap":{"true" if gap else "false"},"index":{int.__repr__(index)},'
+                           f'"decision":{_encode_str(decision)},"citations":')
+                _citation.many(citations, out)
+                out.append(',"reasons":')
+                _reasons(reasons, out)
+                out.append("}")
+                return
+    _change_any(change, out)
+
+
+def _changes(value: Any, out: list[str]) -> None:
+    if type(value) is not list:
+        raise _Unsupported
+    out.append("[")
+    for i, change in enumerate(value):
+        if i:
+            out.append(",")
+        _change(change, out)
+    out.append("]")
+
+
+def _write_step(step: Any, out: list[str]) -> None:
+    """A trace step: a dataclass, its fields in declaration order."""
+    if type(step) is not TraceStep:
+        raise _Unsupported
+    rule, kind, item, condition, saw, result, defeated_by, conclusion = (
+        step.rule, step.kind, step.item, step.condition, step.saw, step.result, step.defeated_by, step.conclusion)
+    if not (type(rule) is str and type(kind) is str and (item is None or type(item) is int)
+            and type(condition) is str and (type(saw) is dict or type(saw) is ReadOnlyDict)
+            and type(result) is str and type(defeated_by) is tuple and type(conclusion) is str):
+        raise _Unsupported
+    for name in defeated_by:
+        if type(name) is not str:
+            raise _Unsupported
+    out.append(f'{{"rule":{_encode_str(rule)},"kind":{_encode_str(kind)},'
+               f'"item":{"null" if item is None else int.__repr__(item)},'
+               f'"condition":{_encode_str(condition)},"saw":{_object(saw)},"result":{_encode_str(result)},'
+               f'"defeated_by":[{",".join(map(_encode_str, defeated_by))}],'
+               f'"conclusion":{_encode_str(conclusion)}}}')
+
+
+def _compact_step(step: Any) -> bool:
+    # A compact step (no values seen, built once per pack) is shared by verdicts; a detailed step's
+    # values are a plain dict, and the step belongs to one verdict.
+    if type(step) is not TraceStep:
+        return False
+    saw = step.saw
+    return type(saw) is ReadOnlyDict and _SCALARS.issuperset(map(type, saw.values()))
+
+
+_step = _Fragments(_write_step, keeps=_compact_step)
+_steps_adapter: list[TypeAdapter[list[TraceStep]]] = []  # built on first use
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _trace(steps: Any, out: list[str]) -> None:
+    # Traces differ from verdict to verdict, and a run of steps costs more to look up than its
+    # steps one by one: the steps are looked up.
+    if type(steps) is not list:
+        raise _Unsupported
+    start = len(out)
+    get = _step.texts.get
+    out.append("[")
+    comma = False
+    try:
+        for step in steps:
+            if comma:
+                out.append(",")
+            comma = True
+            entry = get(id(step))
+            out.append(entry[1] if entry is not None and entry[0] is step else _step.text(step))
+    except _Changeable:
+        del out[start:]
+        _detailed_trace(steps, out)
+        return
+    out.append("]")
+
+
+def _detailed_trace(steps: list[Any], out: list[str]) -> None:
+    """A trace whose steps belong to this verdict: pydantic's serializer writes it as fast as by hand."""
+    try:
+        if not _steps_adapter:
+            _steps_adapter.append(TypeAdapter(list[TraceStep]))
+        # pydantic's serializer, as the whole verdict was written before
+        out.append(_steps_adapter[0].dump_json(steps).decode())
+        return
+    except PydanticSerializationError:  # text UTF-8 cannot carry: written as json.dumps writes it
+        pass
+    texts = []
+    for step in steps:
+        step_out: list[str] = []
+        _write_step(step, step_out)
+        texts.append("".join(step_out))
+    out.append(f"[{','.join(texts)}]")
+
+
+_VERDICT_KEYS = ("pack", "document", "title", "pack_digest", "engine_version", "as_of", "in_force", "warnings",
+                 "scope", "route", "grounds", "changes", "obligations", "consequences", "missing_facts", "trace")
+_any_order_verdict = _Model(
+    Verdict, pack=_str, document=_str, title=_str, pack_digest=_str, engine_version=_str, as_of=_date,
+    in_force=_bool, warnings=_reasons, scope=_scope, route=_route, grounds=_ground.many, changes=_changes,
+    obligations=_obligation.many, consequences=_consequence.many, missing_facts=_missing_fact.many, trace=_trace)
+
+
+def _write_verdict(verdict: Any, out: list[str]) -> None:
+    if type(verdict) is not Verdict or verdict.__pydantic_extra__:
+        raise _Unsupported
+    values = verdict.__dict__
+    if tuple(values) != _VERDICT_KEYS:  # not as the evaluator builds it
+        _any_order_verdict(verdict, out)
+        return
+    (pack, document, title, digest, version, as_of, in_force, warnings, scope, route, grounds, changes,
+     obligations, consequences, missing_facts, trace) = values.values()
+    if not (type(pack) is str and type(document) is str and type(title) is str and type(digest) is str
+            and type(version) is str and type(as_of) is dt.date and type(in_force) is bool):
+        raise _Unsupported
+    out.append(f'{{"pack":{_encode_str(pack)},"document":{_encode_str(document)},"title":{_encode_str(title)},'
+               f'"pack_digest":{_encode_str(digest)},"engine_version":{_encode_str(version)},'
+               f'"as_of":"{as_of.isoformat()}","in_force":{"true" if in_force else "false"},"warnings":')
+    _reasons(warnings, out)
+    out.append(',"scope":')
+    _scope(scope, out)
+    out.append(',"route":')
+    _route(route, out)
+    out.append(',"grounds":')
+    _ground.many(grounds, out)
+    out.append(',"changes":')
+    _changes(changes, out)
+    out.append(',"obligations":')
+    _obligation.many(obligations, out)
+    out.append(',"consequences":')
+    _consequence.many(consequences, out)
+    out.append(',"missing_facts":')
+    _missing_fact.many(missing_facts, out)
+    out.append(',"trace":')
+    _trace(trace, out)
+    out.append("}")
+
+
+def _verdict_parts(verdict: Verdict, out: list[str]) -> bool:
+    """Append the compact JSON text of ``verdict`` to ``out``; False (``out`` in any state) if it cannot."""
+    try:
+        _write_verdict(verdict, out)
+    except (_Unsupported, ValueError, RecursionError):  # ValueError: an int too long to write
+        return False
+    return True
+
+
 def verdict_json(verdict: Verdict, *, indent: int | None = None) -> str:
     """The verdict's JSON text: ``json.dumps(verdict.model_dump(mode="json"), ensure_ascii=False)``.
 
-    Written by pydantic's serializer straight from the model, several times faster than building
-    the dict and encoding it; compact (``","`` and ``":"``) unless ``indent`` is given. Text that
-    UTF-8 cannot carry (a lone surrogate left by an undecodable input byte) is written as
-    ``json.dumps`` writes it.
+    Compact (``","`` and ``":"``) unless ``indent`` is given. Compact text is written by hand, keeping
+    the text of the parts verdicts of a pack share (several times faster than pydantic's serializer);
+    indented text, and anything the hand-written writer does not know, is written by pydantic's
+    serializer straight from the model. Text that UTF-8 cannot carry (a lone surrogate left by an
+    undecodable input byte) is written as ``json.dumps`` writes it.
     """
+    if indent is None:
+        out: list[str] = []
+        if _verdict_parts(verdict, out):
+            return "".join(out)
     try:
         return verdict.model_dump_json(indent=indent)
     except PydanticSerializationError:
         separators = (",", ":") if indent is None else None
         return json.dumps(verdict.model_dump(mode="json"), ensure_ascii=False, indent=indent, separators=separators)
+
+
+def _head_json(line: dict[str, Any]) -> str:
+    """``json.dumps`` of ``line`` but its ``verdict`` (compact, non-ASCII as is), without the closing brace."""
+    parts = []
+    for key, value in line.items():
+        if key == "verdict":
+            continue
+        kind = type(value)
+        if type(key) is not str:
+            break
+        if kind is str:
+            text = _encode_str(value)
+        elif kind is int:
+            text = int.__repr__(value)
+        elif value is True:
+            text = "true"
+        elif value is False:
+            text = "false"
+        elif value is None:
+            text = "null"
+        else:
+            break
+        parts.append(f"{_encode_str(key)}:{text}")
+    else:
+        return f"{{{','.join(parts)}"
+    head = {k: v for k, v in line.items() if k != "verdict"}
+    return json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1]
 
 
 def jsonl_line(line: dict[str, Any]) -> str:
@@ -146,14 +612,21 @@ def jsonl_line(line: dict[str, Any]) -> str:
     (:func:`verdict_json`): the same text ``json.dumps`` would write for its
     ``model_dump(mode="json")``, spliced into the line rather than built as a dict and encoded.
     """
+    return _line_text(line, "")
+
+
+def _line_text(line: dict[str, Any], end: str) -> str:
     verdict = line.get("verdict")
     if isinstance(verdict, Verdict):
         if next(reversed(line)) == "verdict" and len(line) > 1:  # as evaluate_records builds it
-            head = json.dumps({k: v for k, v in line.items() if k != "verdict"}, ensure_ascii=False,
-                              separators=(",", ":"))
-            return f'{head[:-1]},"verdict":{verdict_json(verdict)}}}'
+            head = _head_json(line)
+            out = [head, ',"verdict":']
+            if _verdict_parts(verdict, out):
+                out.append("}" + end)
+                return "".join(out)
+            return f'{head},"verdict":{verdict_json(verdict)}}}{end}'
         line = {**line, "verdict": verdict.model_dump(mode="json")}
-    return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(line, ensure_ascii=False, separators=(",", ":")) + end
 
 
 def write_jsonl(lines: Iterator[dict[str, Any]], out: IO[str], progress: IO[str] | None = None) -> dict[str, int]:
@@ -162,7 +635,7 @@ def write_jsonl(lines: Iterator[dict[str, Any]], out: IO[str], progress: IO[str]
     for line in lines:
         counts["records"] += 1
         counts["verdicts" if line["ok"] else "errors"] += 1
-        out.write(jsonl_line(line) + "\n")
+        out.write(_line_text(line, "\n"))  # the newline joined with the line: one copy less
         if progress is not None and counts["records"] % 500 == 0:
             progress.write(f"\r{counts['records']} records, {counts['errors']} errors")
             progress.flush()
