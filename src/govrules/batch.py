@@ -13,7 +13,6 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _encode_str
-from operator import is_
 from pathlib import Path
 from typing import IO, Any
 
@@ -155,26 +154,25 @@ class _Unsupported(Exception):
 
 _Write = Callable[[Any, list[str]], None]
 
-#: Texts kept for each kind of part, at most (then that kind's texts are dropped).
-_FRAGMENT_LIMIT = 30_000
+#: Texts kept for each kind of part, at most (then that kind's texts are dropped). A pack's shared
+#: parts number in the dozens to hundreds; the bound keeps a batch's memory flat whatever it holds.
+_FRAGMENT_LIMIT = 4_096
 
 
 class _Fragments:
-    """The JSON text of immutable parts of one kind, by object, and of runs of such parts.
+    """The JSON text of immutable parts of one kind, by object.
 
     Keyed by ``id()``: an entry holds the objects themselves, so no other object can take their
     ids while the entry exists, and a lookup checks identity all the same.
     """
 
-    __slots__ = ("keeps", "runs", "texts", "write")
+    __slots__ = ("keeps", "texts", "write")
 
     def __init__(self, write: _Write, keeps: Callable[[Any], bool] | None = None) -> None:
         self.write = write
         #: whether an object (written by ``write``) cannot change, so its text can be kept
         self.keeps = keeps
         self.texts: dict[int, tuple[object, str]] = {}
-        #: ids of a run of parts → (the parts, their texts joined by commas)
-        self.runs: dict[tuple[int, ...], tuple[tuple[object, ...], str]] = {}
 
     def text(self, obj: Any) -> str:
         """The JSON text of ``obj``; raises :class:`_Changeable` if it is not kept and cannot be."""
@@ -192,19 +190,6 @@ class _Fragments:
         texts[id(obj)] = (obj, text)
         return text
 
-    def run(self, objs: list[Any]) -> str:
-        """The JSON texts of ``objs`` joined by commas (see :meth:`text`)."""
-        key = tuple(map(id, objs))
-        entry = self.runs.get(key)
-        if entry is not None and all(map(is_, entry[0], objs)):
-            return entry[1]
-        text = ",".join(map(self.text, objs))
-        runs = self.runs
-        if len(runs) >= _FRAGMENT_LIMIT:
-            runs.clear()
-        runs[key] = (tuple(objs), text)
-        return text
-
     def one(self, obj: Any, out: list[str]) -> None:
         """Write a field holding one part."""
         out.append(self.text(obj))
@@ -219,7 +204,7 @@ class _Fragments:
             raise _Unsupported
         out.append("[")
         if objs:
-            out.append(self.run(objs))
+            out.append(",".join(map(self.text, objs)))
         out.append("]")
 
 
