@@ -50,12 +50,6 @@ def _ternary(c: Any, yes: Any, no: Any) -> Any:
     return yes if c else no
 
 
-def _call(impl: Callable[..., Any], *values: Any) -> Any:
-    if any(v is None for v in values):
-        return None
-    return impl(*values)
-
-
 def _depth(node: Lowered, known: dict[int, int] | None = None) -> int:
     """The node's depth (1 for a leaf); ``known`` memoises it by node across calls."""
     known = {} if known is None else known
@@ -97,7 +91,7 @@ class _Writer:
         self.c = compiled
         self.lines: list[str] = []
         self.values: dict[str, Any] = {
-            "_binary": _binary, "_ternary": _ternary, "_call": _call,
+            "_binary": _binary, "_ternary": _ternary,
         }
         self.temps = 0
         self.names = 0
@@ -220,8 +214,18 @@ class _Writer:
             either = " or ".join(t for t in (first, second) if t)
             return f"(None if {either} else {m} in {c})" if either else f"({m} in {c})"
         if op == "call":
+            # unknown if an argument is: the arguments are tested in order, and those after an
+            # unknown one are not evaluated (they are pure)
             impl = self.value(FUNCTIONS[node.arg].impl)
-            return f"_call({impl}, {', '.join(self.expr(k, scope) for k in kids)})"
+            args, tests = [], []
+            for kid in kids:
+                text = self.expr(kid, scope)
+                if not (kid.op == "const" and kid.arg is not None):
+                    text, test = self.operand(text, "is None")
+                    tests.append(test)
+                args.append(text)
+            call = f"{impl}({', '.join(args)})"
+            return f"(None if {' or '.join(tests)} else {call})" if tests else call
         raise ValueError(f"unknown operation {op!r}")
 
     def operand(self, text: str, test: str, literal: bool = False) -> tuple[str, str]:
@@ -315,19 +319,21 @@ def generate(compiled: CompiledPack, path: FastPath | None = None, *,
              detailed: bool = False) -> tuple[str, dict[str, Any]]:
     """The source of the pack's rule function and the values it refers to.
 
-    ``rules(env, items, X, B, M, ta, step)``: ``env`` the project's environment, ``items`` the
+    ``rules(env, items, X, B, M, T, U, step)``: ``env`` the project's environment, ``items`` the
     item environments by :class:`~govrules.models.pack.ForEach`, ``X`` exception values by (id, item),
-    ``B`` outcomes by rule kind, ``M`` missing facts (name → rule ids), ``ta`` the trace's append,
-    ``step`` the reference recording of one rule. With ``detailed`` (the detailed trace asked for),
-    the function computes each condition and hands it to ``step``; otherwise it records every
-    rule itself with a compact trace.
+    ``B`` outcomes by rule kind, ``M`` missing facts (name → rule ids), ``T`` the trace (a list),
+    ``U`` the outcomes with undecided exceptions (a list), ``step`` the reference recording of one
+    rule. With ``detailed`` (the detailed trace asked for), the function computes each condition and
+    hands it to ``step``; otherwise it records every rule itself with a compact trace: each rule's
+    step is held in a local (``q<k>``, a list of steps for a rule over items) and the trace is
+    extended with all of them at the end, in order.
     """
     writer = _Writer(compiled)
     writer.detailed = detailed
     path = path or FastPath(compiled, generate_rules=False)
     writer.steps, writer.new_step, writer.outcome = path.rule_steps, path.step, path.outcome
     w = writer.lines.append
-    w("def rules(env, items, X, B, M, ta, step):")
+    w("def rules(env, items, X, B, M, T, U, step):")
     w("    get = env.get")
     for kind in sorted({c.rule.kind for c in compiled.ordered} - {"exception"}):
         w(f"    b_{kind} = B.setdefault({kind!r}, [])")
@@ -341,10 +347,15 @@ def generate(compiled: CompiledPack, path: FastPath | None = None, *,
             continue
         if for_each not in item_sets:
             item_sets[for_each] = writer.value(for_each)
+        if not detailed:
+            w(f"    q{k} = []")
         w(f"    for i, ienv in enumerate(items.get({item_sets[for_each]}, ())):")
         scope = _Scope("ienv", {}, {}, parent=base)
         writer.bind([k], scope, "        ", "ienv.get")
         _emit(writer, k, scope, "        ", "i")
+    if not detailed:
+        held = [f"q{k}" if c.rule.for_each is None else f"*q{k}" for k, c in enumerate(compiled.ordered)]
+        w(f"    T.extend([{', '.join(held)}])")
     return "\n".join(writer.lines) + "\n", writer.values
 
 
@@ -364,18 +375,22 @@ def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> Non
     steps = writer.value(writer.steps[k])
     new_step = writer.value(writer.new_step)
 
+    def record(at: str, step: str) -> None:
+        """Hold the rule's compact trace step (see :func:`generate`)."""
+        w(f"{at}q{k} = {step}" if item == "None" else f"{at}q{k}.append({step})")
+
     def trace(at: str, effective: str, defeated: tuple[str, ...] | str) -> None:
         """Append the compact step: a constant over the project, looked up by item otherwise."""
         if item == "None" and isinstance(defeated, tuple):
             if effective == "v":  # v is True or None here
                 true_step = writer.value(writer.new_step(k, None, True, defeated))
                 none_step = writer.value(writer.new_step(k, None, None, defeated))
-                w(f"{at}ta({true_step} if v else {none_step})")
+                record(at, f"{true_step} if v else {none_step}")
             else:
-                w(f"{at}ta({writer.value(writer.new_step(k, None, _TRI[effective], defeated))})")
+                record(at, writer.value(writer.new_step(k, None, _TRI[effective], defeated)))
             return
         key = repr(defeated) if isinstance(defeated, tuple) else defeated
-        w(f"{at}ta({steps}.get(({item}, {effective}, {key})) or {new_step}({k}, {item}, {effective}, {key}))")
+        record(at, f"{steps}.get(({item}, {effective}, {key})) or {new_step}({k}, {item}, {effective}, {key})")
 
     if rule.kind == "exception":
         w(f"{indent}X[({rule.id!r}, {item})] = v")
@@ -386,9 +401,9 @@ def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> Non
             w(f"{indent}step({k}, {item}, {env}, v)")
         elif item == "None":
             by_value = {value: writer.new_step(k, None, value, ()) for value in (True, False, None)}
-            w(f"{indent}ta({writer.value(by_value)}[v])")
+            record(indent, f"{writer.value(by_value)}[v]")
         else:
-            w(f"{indent}ta({steps}.get(({item}, v, ())) or {new_step}({k}, {item}, v, ()))")
+            record(indent, f"{steps}.get(({item}, v, ())) or {new_step}({k}, {item}, v, ())")
         return
     if writer.detailed:
         w(f"{indent}step({k}, {item}, {env}, v)")
@@ -397,8 +412,28 @@ def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> Non
     rule_value = writer.value(compiled)
     bucket = f"b_{rule.kind}"
 
-    def append(at: str, effective: str, defeated: str, undecided: str) -> None:
-        w(f"{at}{bucket}.append({outcome}({rule_value}, {item}, {env}, v, {effective}, {defeated}, {undecided}))")
+    def append(at: str, effective: str, defeated: tuple[str, ...] | str, undecided: tuple[str, ...] | str,
+               *, condition_false: bool = False) -> None:
+        """Append the outcome (``v`` is False when ``condition_false``, else True or None). Over the
+        project, with the exception tuples constants of the branch, it is one of the pack's shared
+        outcomes; otherwise it is built here (a rule over the project reads the project's env)."""
+        if item == "None" and isinstance(defeated, tuple) and isinstance(undecided, tuple):
+            def shared(value: bool | None) -> str:
+                result = value if effective == "v" else _TRI[effective]
+                return writer.value(writer.outcome(compiled, None, None, value, result, defeated, undecided))
+
+            built = shared(False) if condition_false else f"{shared(True)} if v else {shared(None)}"
+        else:
+            texts = [repr(x) if isinstance(x, tuple) else x for x in (defeated, undecided)]
+            built = (f"{outcome}({rule_value}, {item}, {'None' if item == 'None' else env}, v, "
+                     f"{effective}, {texts[0]}, {texts[1]})")
+        if not undecided:
+            w(f"{at}{bucket}.append({built})")
+            return
+        # an outcome with undecided exceptions: their unknown facts are looked for later (see ``U``)
+        w(f"{at}o = {built}")
+        w(f"{at}{bucket}.append(o)")
+        w(f"{at}U.append(o)" if isinstance(undecided, tuple) else f"{at}if {undecided}:\n{at}    U.append(o)")
 
     def unknowns(at: str, test: str) -> None:
         w(f"{at}if {test}:")
@@ -407,27 +442,27 @@ def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> Non
     w(f"{indent}if v is False:")
     trace(indent + "    ", "False", ())
     if rule.kind == "scope":
-        append(indent + "    ", "False", "()", "()")
+        append(indent + "    ", "False", (), (), condition_false=True)
     w(f"{indent}else:")
     inner = indent + "    "
     single = plan_unless[0] if len(plan_unless) == 1 else None
     local = writer.exception_locals.get(single[0]) if single is not None and not single[1] else None
     if not plan_unless:
-        append(inner, "v", "()", "()")
+        append(inner, "v", (), ())
         unknowns(inner, "v is None")
         trace(inner, "v", ())
     elif local is not None and single is not None:
         # one exception, already a local: defeated, undecided or clear
         exc = (single[0],)
         w(f"{inner}if {local} is True:")
-        append(inner + "    ", "False", repr(exc), "()")
+        append(inner + "    ", "False", exc, ())
         trace(inner + "    ", "False", exc)
         w(f"{inner}elif {local} is None:")
-        append(inner + "    ", "None", "()", repr(exc))
+        append(inner + "    ", "None", (), exc)
         unknowns(inner + "    ", "v is None")
         trace(inner + "    ", "None", ())
         w(f"{inner}else:")
-        append(inner + "    ", "v", "()", "()")
+        append(inner + "    ", "v", (), ())
         unknowns(inner + "    ", "v is None")
         trace(inner + "    ", "v", ())
     else:
@@ -529,8 +564,9 @@ class FastPath:
         self.rule_steps: list[dict[tuple[int | None, bool | None, tuple[str, ...]], TraceStep]] = [
             {} for _ in compiled.ordered]
         self._count = 0
-        #: (as_of, parameter overrides) → (parameters, warnings, in force); frozen outputs by key.
-        self.settings: dict[Any, tuple[dict[str, Any], tuple[str, ...], bool]] = {}
+        #: (as_of, parameter overrides) → (parameters, warnings, in force, the start of each environment)
+        self.settings: dict[Any, tuple[dict[str, Any], tuple[str, ...], bool, dict[str, Any]]] = {}
+        #: frozen outputs by key
         self.outputs: dict[Any, Any] = {}
         #: obligation rule → its id, deadline parameter, and the environment names its status and
         #: deadline are worked out from

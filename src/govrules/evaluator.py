@@ -112,11 +112,16 @@ def _any(values: Iterable[Tri]) -> Tri:
 
 @dataclass(slots=True)
 class Outcome:
-    """One rule on one project (or one item of it): what its condition gave, and after exceptions."""
+    """One rule on one project (or one item of it): what its condition gave, and after exceptions.
+
+    ``env`` is the item's environment, or None for a rule over the project (whose environment is the
+    evaluation's): so an outcome over the project depends on the rule and its results alone, and the
+    generated rule function appends shared ones instead of building them. Never changed once built.
+    """
 
     compiled: CompiledRule
     item: int | None
-    env: Mapping[str, Any]
+    env: Mapping[str, Any] | None
     condition: Tri
     effective: Tri
     defeated_by: tuple[str, ...]
@@ -168,6 +173,8 @@ class _Evaluation:
         self.missing: dict[str, set[str]] = {}
         self._exceptions: dict[tuple[str, int | None], Tri] = {}
         self._by_kind: dict[str, list[Outcome]] = {}
+        #: the outcomes (condition not false) with undecided exceptions, whose unknowns are looked for
+        self._undecided: list[Outcome] = []
         self._exceptions_walked: set[tuple[str, int | None]] = set()
         self._fast_path = fast = compiled.fast_path()
         self.in_force = True
@@ -183,12 +190,16 @@ class _Evaluation:
         if setting is None:
             self.params = self._parameters(parameters)
             self._preamble()
-            setting = (self.params, tuple(self.warnings), self.in_force)
+            # what every environment of this setting starts from: the declared facts unknown, the
+            # parameters set (their names never clash: the symbol table refuses it)
+            start = {**dict.fromkeys(compiled.project_facts), **self.params}
+            setting = (self.params, tuple(self.warnings), self.in_force, start)
             if key is not None and len(fast.settings) < fast.MAX_SHARED:
                 fast.settings[key] = setting
         else:
-            self.params, warnings, self.in_force = setting
+            self.params, warnings, self.in_force, start = setting
             self.warnings = list(warnings)
+        self._start = start
         self.env = self._environment()
 
     # ---------------------------------------------------------------- environment
@@ -228,15 +239,14 @@ class _Evaluation:
         if execution is None and p.category is not None:
             execution = p.effective_execution()
         level, category, nature = p.level, p.category, p.nature
-        env: dict[str, Any] = {
-            "level": level._value_ if level else None,
-            "execution": execution._value_ if execution else None,
-            "category": category._value_ if category else None,
-            "nature": nature._value_ if nature else None,
-            "owner": p.owner,
-            "budget": p.budget,
-            "procurement_budget": p.procurement_budget if p.procurement_budget is not None else p.budget,
-        }
+        env: dict[str, Any] = self._start.copy()
+        env["level"] = level._value_ if level else None
+        env["execution"] = execution._value_ if execution else None
+        env["category"] = category._value_ if category else None
+        env["nature"] = nature._value_ if nature else None
+        env["owner"] = p.owner
+        env["budget"] = p.budget
+        env["procurement_budget"] = p.procurement_budget if p.procurement_budget is not None else p.budget
         funding = p.funding
         if funding is None:
             env["funding_sources"] = env["fiscal_funded"] = env["fiscal_amount"] = None
@@ -260,11 +270,17 @@ class _Evaluation:
                 env[_EVENT_KEYS[event]] = NOT_YET if value is False else value
         else:
             env.update(zip(_EVENT_KEY_LIST, events.values(), strict=True))
-        env.update(self._facts(p.facts, "facts", project_scope=True))
-        for i, system in enumerate(p.systems or []):
-            if system.facts:  # checked even when no rule ranges over systems: nothing is accepted unread
-                self._facts(system.facts, f"systems.{i}.facts", project_scope=False)
-        env.update(self.params)
+        facts = p.facts
+        if facts:
+            flags = self._fast_path.project_flags
+            if flags.issuperset(facts) and _FLAG_TYPES.issuperset(map(type, facts.values())):
+                env.update(facts)  # only declared true/false facts, the common case: nothing to convert
+            else:
+                env.update(self._facts(facts, "facts", project_scope=True))
+        if p.systems:
+            for i, system in enumerate(p.systems):
+                if system.facts:  # checked even when no rule ranges over systems: nothing is accepted unread
+                    self._facts(system.facts, f"systems.{i}.facts", project_scope=False)
         return env
 
     def _facts(self, raw: Mapping[str, Any], path: str, *, project_scope: bool) -> dict[str, Any]:
@@ -343,7 +359,7 @@ class _Evaluation:
         rules = self._fast_path.function(self.detailed) if USE_GENERATED else None
         if rules is not None:
             try:
-                rules(self.env, item_envs, self._exceptions, self._by_kind, self.missing, self.trace.append,
+                rules(self.env, item_envs, self._exceptions, self._by_kind, self.missing, self.trace, self._undecided,
                       self._step)
                 return self._by_kind
             except Exception:  # the reference path below decides, or raises on, the same input
@@ -351,6 +367,7 @@ class _Evaluation:
                 self.missing.clear()
                 self._by_kind.clear()
                 self._exceptions.clear()
+                self._undecided.clear()
         for k, (compiled, *_rest) in enumerate(self.c.plan):
             fn = compiled.condition.fn
             for_each = compiled.rule.for_each
@@ -365,6 +382,7 @@ class _Evaluation:
         """Record rule ``k`` of the plan on ``env`` (item ``index``), whose condition gave ``value``."""
         compiled, rule, kind, rule_id, _for_each, unless, keep_false = self.c.plan[k]
         bucket = self._by_kind.setdefault(kind, [])
+        item_env = None if index is None else env  # see Outcome.env
         defeated: tuple[str, ...] = ()
         if kind == "exception":
             self._exceptions[(rule_id, index)] = value
@@ -372,7 +390,7 @@ class _Evaluation:
         elif value is False:
             effective = False
             if keep_false:
-                bucket.append(Outcome(compiled, index, env, False, False, (), ()))
+                bucket.append(Outcome(compiled, index, item_env, False, False, (), ()))
         else:
             undecided: tuple[str, ...] = ()
             effective = value
@@ -387,7 +405,10 @@ class _Evaluation:
                 effective = False
             elif undecided:
                 effective = None
-            bucket.append(Outcome(compiled, index, env, value, effective, defeated, undecided))
+            outcome = Outcome(compiled, index, item_env, value, effective, defeated, undecided)
+            bucket.append(outcome)
+            if undecided:
+                self._undecided.append(outcome)
         if effective is None and kind != "exception" and value is None:
             unknown: set[str] = set()
             compiled.condition.unknowns_of_unknown(env, unknown)
@@ -408,8 +429,12 @@ class _Evaluation:
                 continue
             self._exceptions_walked.add(key)
             compiled = self.c.by_id[exc_id]
-            for name in compiled.condition.unknowns(outcome.env):
+            for name in compiled.condition.unknowns(self._env_of(outcome)):
                 self.missing.setdefault(name, set()).add(exc_id)
+
+    def _env_of(self, outcome: Outcome) -> Mapping[str, Any]:
+        """The environment ``outcome``'s rule was evaluated on."""
+        return self.env if outcome.env is None else outcome.env
 
     def _cite(self, rule: Any) -> CitationOut:
         citation: CitationOut = self._fast_path.citation(rule)
@@ -441,10 +466,8 @@ class _Evaluation:
     def run(self) -> Verdict:
         in_force = self.in_force
         outcomes = self._evaluate_rules()
-        for results in outcomes.values():
-            for outcome in results:
-                if outcome.condition is not False and outcome.undecided_exceptions:
-                    self._exception_unknowns(outcome)
+        for outcome in self._undecided:
+            self._exception_unknowns(outcome)
         scope = self._scope(outcomes)
         applies = scope.status in ("in_scope", "undetermined")
         route = self._route(outcomes) if applies else _fast(Route,
@@ -626,7 +649,7 @@ class _Evaluation:
                 compiled.rule.id, deadline.parameter if deadline is not None else None, _obligation_reads(compiled))
         rule_id, parameter_name, reads = found
         key = ("obligation", rule_id, o.item, o.effective, self.as_of, self.calendar,
-               self.params.get(parameter_name) if parameter_name else None, *map(o.env.get, reads))
+               self.params.get(parameter_name) if parameter_name else None, *map(self._env_of(o).get, reads))
         known = fast.reused.get(key)
         if known is not None and not known[1] and not known[2]:
             return known[0]  # type: ignore[no-any-return]
@@ -635,19 +658,20 @@ class _Evaluation:
 
     def _work_out_obligation(self, o: Outcome) -> Obligation:
         rule: ObligationRule = o.rule
-        due, reason = self._due(rule, o.env)
-        done = o.env.get(f"dates.{rule.done}") if rule.done else None
+        env = self._env_of(o)
+        due, reason = self._due(rule, env)
+        done = env.get(f"dates.{rule.done}") if rule.done else None
         if isinstance(done, dt.date) and done > self.as_of:
             done = NOT_YET  # done after as_of: on as_of it had not been done yet
         status: str
         late = False
-        met = o.compiled.met.fn(o.env) if o.compiled.met is not None else None
+        met = o.compiled.met.fn(env) if o.compiled.met is not None else None
         if o.compiled.met is not None and o.effective is not None:
             if met is True:
                 return self._obligation_out(id=rule.id, action=rule.action, due=due, status="met",
                              citation=self._cite(rule), reason=reason, item=o.item)
             if met is None:
-                for name in o.compiled.met.unknowns(o.env):
+                for name in o.compiled.met.unknowns(env):
                     self.missing.setdefault(name, set()).add(rule.id)
                 status = "unknown" if due is None or self.as_of > due else "pending"
                 return self._obligation_out(id=rule.id, action=rule.action, due=due, status=status,
