@@ -1,11 +1,12 @@
 """govrules benchmarks: figures and ratios measured side by side in one process and one run.
 
+    python -m pip install -e ".[bench]"  # once: govrules and zen-engine, the peer it is compared with
     python benchmarks/run.py            # everything, with the 1,000,000-verdict batch on both cores
     python benchmarks/run.py --quick    # smaller samples and a 20,000-verdict batch
 
 Machines here are noisy: absolute times alone mean little; read the ratios, which compare
-implementations measured in the same run on the same inputs. zen-engine is optional
-(``pip install zen-engine``); without it its lines say so.
+implementations measured in the same run on the same inputs. Without zen-engine (the ``bench``
+extra) its lines say so.
 """
 
 from __future__ import annotations
