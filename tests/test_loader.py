@@ -142,3 +142,29 @@ def test_bundled_chuxiong_loads_clean() -> None:
     assert pack.document == "楚政办通〔2025〕26号"
     assert pack.diagnostics == []
     assert len(pack.pack.articles) == 38
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"id": "p", "id": "q"}', "duplicate key `id`"),
+    ('{"facts": {"a": true, "b": false, "a": false}}', "duplicate key `a`"),
+    ('{"budget": ' + "9" * 41 + "}", "a number of 41 characters"),
+    ('{"budget": 1.' + "5" * 40 + "}", "a number of 42 characters"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+])
+def test_json_records_are_refused_as_yaml_ones_are(text: str, message: str) -> None:
+    from govrules.errors import ProjectError
+    from govrules.loader import read_project_data
+
+    with pytest.raises(ProjectError, match=message) as caught:
+        read_project_data(text.encode(), "records.json")
+    assert caught.value.to_dict()["message"].startswith("records.json: ")
+
+
+def test_json_numbers_up_to_forty_characters_are_exact() -> None:
+    from decimal import Decimal
+
+    from govrules.loader import read_project_data
+
+    data = read_project_data(('{"a": ' + "9" * 40 + ', "b": 0.1, "c": [{"d": 1}]}').encode(), "r.json")
+    assert data == {"a": int("9" * 40), "b": Decimal("0.1"), "c": [{"d": 1}]}
+    assert type(data["b"]) is Decimal and type(data["c"][0]["d"]) is int

@@ -209,12 +209,15 @@ def test_shared_parts_are_kept_and_per_verdict_parts_are_not() -> None:
     assert [id(s) for s in compact[0].trace] == [id(s) for s in compact[1].trace]  # the evaluator shares them
     for verdict in compact:
         _compact_same(verdict)
-    kept = batch._step.texts
-    assert all(kept[id(step)][0] is step for step in compact[0].trace)
+    held = batch._step.held
+    assert all(held[id(step)] is step and id(step) in batch._step.texts for step in compact[0].trace)
     detailed = evaluate(project, pack, AS_OF, trace=True)
     _compact_same(detailed)
-    assert not any(kept.get(id(step), (None,))[0] is step for step in detailed.trace)
-    assert not any(isinstance(entry[0], Scope | Route | ChangeOut) for entry in batch._citation.texts.values())
+    assert not any(held.get(id(step)) is step for step in detailed.trace)
+    assert not any(id(step) in batch._step.texts for step in detailed.trace)  # alive: ids not reused
+    assert not any(isinstance(kept, Scope | Route | ChangeOut) for kept in batch._citation.held.values())
+    for fragments in (batch._citation, batch._ground, batch._step, batch._missing_fact):
+        assert fragments.texts.keys() == fragments.held.keys()
 
 
 def test_parts_built_for_each_verdict_are_written_as_they_are_now() -> None:
@@ -361,7 +364,7 @@ def test_a_kept_text_is_never_served_for_another_object_at_the_same_address(
     assert reused > 0, "no address was taken again: the test proves nothing"
     assert _old_json(base) == base_text and _hand_written(base) == base_text
     for fragments in (batch._citation, batch._ground, batch._step, batch._missing_fact):
-        assert len(fragments.texts) <= 3  # bounded
+        assert len(fragments.texts) <= 3 and len(fragments.held) <= 3  # bounded
 
 
 def test_jsonl_line_heads_are_written_as_json_dumps_writes_them() -> None:

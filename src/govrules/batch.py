@@ -162,33 +162,43 @@ _FRAGMENT_LIMIT = 4_096
 class _Fragments:
     """The JSON text of immutable parts of one kind, by object.
 
-    Keyed by ``id()``: an entry holds the objects themselves, so no other object can take their
-    ids while the entry exists, and a lookup checks identity all the same.
+    Keyed by ``id()``: each kept object is held (``held``) for as long as its text is, so no other
+    object can have its id meanwhile (ids are unique among live objects) and a hit needs no identity
+    check. A list of parts whose texts are all kept is joined without a Python call per part.
     """
 
-    __slots__ = ("keeps", "texts", "write")
+    __slots__ = ("held", "keeps", "texts", "write")
 
     def __init__(self, write: _Write, keeps: Callable[[Any], bool] | None = None) -> None:
         self.write = write
         #: whether an object (written by ``write``) cannot change, so its text can be kept
         self.keeps = keeps
-        self.texts: dict[int, tuple[object, str]] = {}
+        self.texts: dict[int, str] = {}
+        self.held: dict[int, object] = {}
 
     def text(self, obj: Any) -> str:
         """The JSON text of ``obj``; raises :class:`_Changeable` if it is not kept and cannot be."""
-        entry = self.texts.get(id(obj))
-        if entry is not None and entry[0] is obj:
-            return entry[1]
+        text = self.texts.get(id(obj))
+        if text is not None:
+            return text
         if self.keeps is not None and not self.keeps(obj):
             raise _Changeable
         out: list[str] = []
         self.write(obj, out)
         text = "".join(out)
-        texts = self.texts
-        if len(texts) >= _FRAGMENT_LIMIT:
-            texts.clear()
-        texts[id(obj)] = (obj, text)
+        if len(self.texts) >= _FRAGMENT_LIMIT:
+            self.texts.clear()  # texts first: an id without its object held is never looked up
+            self.held.clear()
+        self.held[id(obj)] = obj
+        self.texts[id(obj)] = text
         return text
+
+    def joined(self, objs: list[Any]) -> str:
+        """The texts of ``objs`` joined by commas (see :meth:`text`)."""
+        try:
+            return ",".join(map(self.texts.__getitem__, map(id, objs)))
+        except KeyError:  # one not kept yet
+            return ",".join(map(self.text, objs))
 
     def one(self, obj: Any, out: list[str]) -> None:
         """Write a field holding one part."""
@@ -202,10 +212,7 @@ class _Fragments:
         """Write a list of parts."""
         if type(objs) is not list:
             raise _Unsupported
-        out.append("[")
-        if objs:
-            out.append(",".join(map(self.text, objs)))
-        out.append("]")
+        out.append(f"[{self.joined(objs)}]")
 
 
 class _Changeable(_Unsupported):
@@ -450,26 +457,14 @@ _SCALARS = frozenset({str, int, bool, type(None)})
 
 
 def _trace(steps: Any, out: list[str]) -> None:
-    # Traces differ from verdict to verdict, and a run of steps costs more to look up than its
-    # steps one by one: the steps are looked up.
     if type(steps) is not list:
         raise _Unsupported
-    start = len(out)
-    get = _step.texts.get
-    out.append("[")
-    comma = False
     try:
-        for step in steps:
-            if comma:
-                out.append(",")
-            comma = True
-            entry = get(id(step))
-            out.append(entry[1] if entry is not None and entry[0] is step else _step.text(step))
-    except _Changeable:
-        del out[start:]
+        text = _step.joined(steps)
+    except _Changeable:  # detailed steps: they belong to this verdict
         _detailed_trace(steps, out)
         return
-    out.append("]")
+    out.append(f"[{text}]")
 
 
 def _detailed_trace(steps: list[Any], out: list[str]) -> None:

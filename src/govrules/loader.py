@@ -747,40 +747,58 @@ def read_project_data(raw: bytes, file: str) -> Any:
                            message_zh=f"{file}:{exc.lineno}:{exc.colno}: JSON 格式错误") from None
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+class _TooLong(Exception):
+    pass
+
+
+def _json_object(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(items)
+    if len(found) != len(items):  # a key given twice: which one
+        seen: set[str] = set()
+        for key, _value in items:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return found
+
+
+def _json_decimal(digits: str) -> Decimal:
+    if len(digits) > 40:
+        raise _TooLong(f"a number of {len(digits)} characters")
+    return Decimal(digits)
+
+
+def _json_integer(digits: str) -> int:
+    if len(digits) > 40:
+        raise _TooLong(f"a number of {len(digits)} characters")
+    return int(digits)
+
+
+# one decoder for every document (``json.loads`` with hooks builds a new one per call)
+_JSON = json.JSONDecoder(parse_float=_json_decimal, parse_int=_json_integer, object_pairs_hook=_json_object)
+
+
 def _load_json(text: str, file: str) -> Any:
     """JSON as data, with the same refusals as YAML: duplicate keys, huge numbers, deep nesting."""
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        seen: dict[str, Any] = {}
-        for key, value in items:
-            if key in seen:
-                raise ProjectError(f"{file}: duplicate key `{key}`", source=file,
-                                   errors=[{"path": key, "message": f"duplicate key `{key}`"}],
-                                   message_zh=f"{file}: 键 {key} 重复")
-            seen[key] = value
-        return seen
-
-    def number(digits: str) -> Decimal:
-        if len(digits) > 40:
-            raise ValueError(f"a number of {len(digits)} characters")
-        return Decimal(digits)
-
-    def integer(digits: str) -> int:
-        if len(digits) > 40:
-            raise ValueError(f"a number of {len(digits)} characters")
-        return int(digits)
-
     try:
-        return json.loads(text, parse_float=number, parse_int=integer, object_pairs_hook=pairs)
+        return _JSON.decode(text)
+    except _DuplicateKey as exc:
+        raise ProjectError(f"{file}: duplicate key `{exc.key}`", source=file,
+                           errors=[{"path": exc.key, "message": f"duplicate key `{exc.key}`"}],
+                           message_zh=f"{file}: 键 {exc.key} 重复") from None
+    except _TooLong as exc:
+        raise ProjectError(f"{file}: {exc}", source=file, errors=[{"path": "", "message": str(exc)}],
+                           message_zh=f"{file}: 数值过长") from None
     except RecursionError:
         raise ProjectError(f"{file}: the JSON is nested too deeply", source=file,
                            errors=[{"path": "", "message": "nested too deeply"}],
                            message_zh=f"{file}: JSON 嵌套过深") from None
-    except ValueError as exc:
-        if isinstance(exc, json.JSONDecodeError):
-            raise
-        raise ProjectError(f"{file}: {exc}", source=file, errors=[{"path": "", "message": str(exc)}],
-                           message_zh=f"{file}: 数值过长") from None
 
 
 def validate_project(data: Any, *, source: str | None = None) -> Project:
