@@ -68,7 +68,8 @@ def _engine_fingerprint() -> bytes:
 
         digest = hashlib.sha256(f"govrules-cache/{FORMAT}/{__version__}".encode())
         here = Path(__file__).resolve().parent
-        for name in ("compiler.py", "cache.py", "loader.py", "models/pack.py", "models/project.py"):
+        for name in ("compiler.py", "cache.py", "loader.py", "yaml_io.py", "models/base.py", "models/pack.py",
+                     "models/project.py"):
             try:
                 digest.update((here / name).read_bytes())
             except OSError:
