@@ -332,7 +332,7 @@ def test_the_writer_knows_every_field() -> None:
     assert tuple(Verdict.model_fields) == batch._VERDICT_KEYS
     writers = {CitationOut: batch._citation.write, Ground: batch._ground.write, Obligation: batch._obligation.write,
                Consequence: batch._consequence.write, MissingFact: batch._missing_fact.write,
-               Scope: batch._scope_any, Route: batch._route_any, ChangeOut: batch._change_any,
+               Scope: batch._scope, Route: batch._route, ChangeOut: batch._change,
                Verdict: batch._any_order_verdict}
     for cls, writer in writers.items():
         assert isinstance(writer, batch._Model) and writer.cls is cls

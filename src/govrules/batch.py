@@ -351,64 +351,13 @@ _consequence = _Fragments(_Model(Consequence, id=_str, effect=_str, citation=_ci
                                  item=_optional(_int)))
 _missing_fact = _Fragments(_Model(MissingFact, name=_str, path=_str, zh=_str, en=_str,
                                   needed_by=_strings(tuple)))
-# Built for each verdict, and holding lists that could be changed: written every time. The layouts
-# the evaluator builds (``__dict__`` order: declared defaults first) are written without the loop.
-_scope_any = _Model(Scope, status=_str, citations=_citation.many, reasons=_strings(list))
-_route_any = _Model(Route, decision=_str, authority=_optional(_str), citations=_citation.many,
-                    reasons=_strings(list), gap=_bool)
-_change_any = _Model(ChangeOut, index=_int, decision=_str, authority=_optional(_str), citations=_citation.many,
-                     reasons=_strings(list), gap=_bool)
+# Built for each verdict, and holding lists that could be changed: written every time.
+_scope = _Model(Scope, status=_str, citations=_citation.many, reasons=_strings(list))
+_route = _Model(Route, decision=_str, authority=_optional(_str), citations=_citation.many,
+                reasons=_strings(list), gap=_bool)
+_change = _Model(ChangeOut, index=_int, decision=_str, authority=_optional(_str), citations=_citation.many,
+                 reasons=_strings(list), gap=_bool)
 _reasons = _strings(list)
-
-
-def _scope(scope: Any, out: list[str]) -> None:
-    if type(scope) is Scope and not scope.__pydantic_extra__:
-        values = scope.__dict__
-        if tuple(values) == ("status", "citations", "reasons"):
-            status, citations, reasons = values.values()
-            if type(status) is str:
-                out.append(f'{{"status":{_encode_str(status)},"citations":')
-                _citation.many(citations, out)
-                out.append(',"reasons":')
-                _reasons(reasons, out)
-                out.append("}")
-                return
-    _scope_any(scope, out)
-
-
-def _route(route: Any, out: list[str]) -> None:
-    if type(route) is Route and not route.__pydantic_extra__:
-        values = route.__dict__
-        if tuple(values) == ("gap", "decision", "authority", "citations", "reasons"):
-            gap, decision, authority, citations, reasons = values.values()
-            if ((gap is True or gap is False) and type(decision) is str
-                    and (authority is None or type(authority) is str)):
-                out.append(f'{{"gap":{"true" if gap else "false"},"decision":{_encode_str(decision)},'
-                           f'"authority":{"null" if authority is None else _encode_str(authority)},"citations":')
-                _citation.many(citations, out)
-                out.append(',"reasons":')
-                _reasons(reasons, out)
-                out.append("}")
-                return
-    _route_any(route, out)
-
-
-def _change(change: Any, out: list[str]) -> None:
-    if type(change) is ChangeOut and not change.__pydantic_extra__:
-        values = change.__dict__
-        if tuple(values) == ("authority", "gap", "index", "decision", "citations", "reasons"):
-            authority, gap, index, decision, citations, reasons = values.values()
-            if ((authority is None or type(authority) is str) and (gap is True or gap is False)
-                    and type(index) is int and type(decision) is str):
-                out.append(f'{{"authority":{"null" if authority is None else _encode_str(authority)},'
-                           f'"gap":{"true" if gap else "false"},"index":{int.__repr__(index)},'
-                           f'"decision":{_encode_str(decision)},"citations":')
-                _citation.many(citations, out)
-                out.append(',"reasons":')
-                _reasons(reasons, out)
-                out.append("}")
-                return
-    _change_any(change, out)
 
 
 def _changes(value: Any, out: list[str]) -> None:
