@@ -209,8 +209,13 @@ def test_a_generated_function_that_raises_falls_back_to_the_closures(monkeypatch
     day = dt.date(2025, 9, 1)
     expected = govrules.evaluate(project, pack, day).model_dump(mode="json")
 
-    def broken(*args: Any) -> None:
-        args[5](object())  # the trace's append: a half-written trace that must be discarded
+    def broken(env: Any, items: Any, X: Any, B: Any, M: Any, T: Any, U: Any, step: Any) -> None:
+        # half-written state in every accumulator it is handed, which the fallback must discard
+        T.append(object())
+        M.setdefault("budget", set()).add("route.art16")
+        X[("exc.art11_emergency", None)] = True
+        B.setdefault("route", []).append(object())
+        U.append(object())
         raise ZeroDivisionError
 
     monkeypatch.setattr(pack.fast_path(), "function", lambda detailed=False: broken)
