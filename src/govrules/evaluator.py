@@ -272,9 +272,8 @@ class _Evaluation:
             env.update(zip(_EVENT_KEY_LIST, events.values(), strict=True))
         facts = p.facts
         if facts:
-            flags = self._fast_path.project_flags
-            if flags.issuperset(facts) and _FLAG_TYPES.issuperset(map(type, facts.values())):
-                env.update(facts)  # only declared true/false facts, the common case: nothing to convert
+            if _flags_only(self._fast_path.project_flags, facts):
+                env.update(facts)  # the common case: nothing to convert, and the start holds the rest
             else:
                 env.update(self._facts(facts, "facts", project_scope=True))
         if p.systems:
@@ -288,18 +287,17 @@ class _Evaluation:
         values: dict[str, Any] = dict.fromkeys(declared)
         fast = self._fast_path
         flags = fast.project_flags if project_scope else fast.system_flags
-        if flags.issuperset(raw):
-            if _FLAG_TYPES.issuperset(map(type, raw.values())):
-                values.update(raw)  # only declared true/false facts, the common case: nothing to convert
-                return values
-        else:
+        if _flags_only(flags, raw):
+            values.update(raw)  # the common case: nothing to convert
+            return values
+        if not flags.issuperset(raw):
             # declared true/false facts and facts of the shared vocabulary this pack does not read
             if fast.flags_or_unread is None:
                 fast.flags_or_unread = (fast.project_flags | (_vocabulary() - set(self.c.project_facts)),
                                         fast.system_flags | (_vocabulary() - set(self.c.system_facts)))
             if fast.flags_or_unread[0 if project_scope else 1].issuperset(raw):
                 read = {name: value for name, value in raw.items() if name in flags}
-                if _FLAG_TYPES.issuperset(map(type, read.values())):
+                if _flags_only(flags, read):
                     values.update(read)
                     return values
         errors: list[dict[str, Any]] = []
@@ -802,6 +800,12 @@ class _Evaluation:
                                      needed_by=needed_by)
             result.append(found)
         return result
+
+
+def _flags_only(flags: frozenset[str], facts: Mapping[str, Any]) -> bool:
+    """Whether ``facts`` holds only names of ``flags`` (declared true/false facts) with true, false
+    or null values: facts to take as they are."""
+    return flags.issuperset(facts) and _FLAG_TYPES.issuperset(map(type, facts.values()))
 
 
 def _obligation_reads(compiled: CompiledRule) -> tuple[str, ...]:
