@@ -37,10 +37,10 @@ LIMIT = {"procurement_limit": 1_000_000}
 os.environ.pop("RUST_BACKTRACE", None)  # makes zen-engine's error path ~30x slower
 
 import govrules  # noqa: E402
-from govrules import evaluator  # noqa: E402
-from govrules.calendar import WorkdayCalendar  # noqa: E402
-from govrules.evaluator import _Evaluation  # noqa: E402
-from govrules.loader import load_pack_text  # noqa: E402
+from govrules.compile.loading import load_pack_text  # noqa: E402
+from govrules.engine import evaluator  # noqa: E402
+from govrules.engine.calendar import WorkdayCalendar  # noqa: E402
+from govrules.engine.evaluator import _Evaluation  # noqa: E402
 
 BOOL_FACTS = [
     "gbt40692_system", "involves_public_data", "emergency", "emergency_leader_consent", "in_annual_plan",
@@ -310,7 +310,7 @@ def _write_inputs(path: str, start: int, count: int) -> int:
 
 def _batch_worker(path: str) -> tuple[int, int, int]:
     """The library's batch path on one input file: read, parse, validate, evaluate, write JSON Lines."""
-    from govrules.batch import evaluate_records, iter_records, write_jsonl
+    from govrules.output.batch import evaluate_records, iter_records, write_jsonl
 
     pack = govrules.load_pack("chuxiong-2025")  # cached per process: later chunks reuse the warm pack
     with open(os.devnull, "w", encoding="utf-8") as out:
@@ -373,8 +373,8 @@ def main() -> None:
           f"govrules {govrules.__version__}")
 
     print("\n## load + compile (uncached, from the YAML text), median ms")
-    from govrules import cache
-    from govrules.codegen import FastPath, build_rules_fn
+    from govrules.compile import cache
+    from govrules.engine.codegen import PackRuntime, build_rules_fn
 
     for pack_id in govrules.bundled_pack_ids():
         raw = (ROOT / "policies" / f"{pack_id}.yaml").read_bytes()
@@ -384,10 +384,10 @@ def main() -> None:
         if cache.cache_dir() is not None:
             cache.store(raw, compiled)
             cached = f"{median_us(lambda raw=raw, pack_id=pack_id: cache.load(raw, pack_id), repeat) / 1000:.1f} ms"
-        generate = median_us(lambda compiled=compiled: build_rules_fn(compiled, FastPath(compiled)), repeat) / 1000
+        generate = median_us(lambda compiled=compiled: build_rules_fn(compiled, PackRuntime(compiled)), repeat) / 1000
         print(f"{pack_id:<15} {ms:8.1f} ms   target < 50 ms: {'met' if ms < 50 else 'MISSED'}   "
               f"(from the compiled cache {cached}; generating the rule function, done on a pack's "
-              f"{FastPath.WARM_UP}rd verdict: {generate:.1f} ms)")
+              f"{PackRuntime.WARM_UP}rd verdict: {generate:.1f} ms)")
 
     rng = random.Random(20251122)
     raw_projects = [make_project(rng, i) for i in range(n_projects)]
@@ -414,7 +414,7 @@ def main() -> None:
               f"with detailed trace {per_trace:8.1f} µs   closures instead of generated code {per_closures:8.1f} µs "
               f"({per_closures / per:4.2f}×)   target ≥ 20,000/s: {'met' if 1e6 / per >= 20_000 else 'MISSED'}")
     validate = median_us(lambda: [govrules.validate_project(p) for p in raw_projects], repeat) / n_projects
-    from govrules.batch import verdict_json
+    from govrules.output.batch import verdict_json
 
     compact = [govrules.evaluate(p, "chuxiong-2025", AS_OF, parameters=LIMIT, trace=False) for p in projects[:200]]
     written = median_us(lambda: [verdict_json(v) for v in compact], repeat) / len(compact)

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 import govrules
+from govrules.analysis.lint import LINT_CODES, check_pack
 from govrules.cli import main
+from govrules.compile.loading import load_pack, load_pack_text
 from govrules.diagnostics import Diagnostic
 from govrules.errors import PackError
-from govrules.lint import LINT_CODES, check_pack
-from govrules.loader import load_pack, load_pack_text
-from govrules.report import render_text
+from govrules.output.report import render_text
 from govrules.testing.cases import run_case_file
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from govrules import ProjectError, evaluate, load_project, validate_project
-from govrules.batch import evaluate_records, iter_records, write_jsonl
-from govrules.loader import load_pack
+from govrules.compile.loading import load_pack
+from govrules.output.batch import evaluate_records, iter_records, write_jsonl
 
 BASE: dict[str, Any] = {"id": "p-1", "name": "示例项目"}
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -13,12 +13,14 @@ import pytest
 from pydantic import BaseModel
 
 import govrules
-from govrules import cache
-from govrules.compiler import CompiledPack, pack_digest
+from govrules.compile import cache
+from govrules.compile.compiler import CompiledPack, pack_digest
+from govrules.compile.loading import _load_cached, load_pack_text
 from govrules.errors import GovrulesError
-from govrules.loader import _load_cached, bundled_pack_ids, load_pack_text, resolve_pack_path, validate_project
 from govrules.models.base import construct_trusted
 from govrules.models.pack import Deadline, Pack
+from govrules.packs.bundled import bundled_pack_ids, resolve_pack_path
+from govrules.packs.projects import validate_project
 from govrules.testing.cases import _merge, load_case_file
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Tests of govrules.calendar: working-day deadlines on the State Council holiday schedule."""
+"""Tests of govrules.engine.calendar: working-day deadlines on the State Council holiday schedule."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from govrules.calendar import (
+from govrules.engine.calendar import (
     WorkdayCalendar,
     YearSchedule,
     add_months,
@@ -92,7 +92,7 @@ def test_default_is_shared() -> None:
 
 
 def test_import_does_no_work() -> None:
-    code = "import sys, govrules.calendar; assert 'chinese_calendar' not in sys.modules"
+    code = "import sys, govrules.engine.calendar; assert 'chinese_calendar' not in sys.modules"
     src = str(Path(__file__).resolve().parents[1] / "src")
     subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": src}, timeout=60)
 

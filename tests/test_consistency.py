@@ -1,4 +1,4 @@
-"""Proving packs consistent: the exhaustive analysis (govrules.consistency) and hypothesis properties.
+"""Proving packs consistent: the exhaustive analysis (govrules.analysis.consistency) and hypothesis properties.
 
 (a) the bundled packs: Chuxiong's Art. 16–17 gap and overlap come out as declared gaps, with regions
     and example projects that evaluate() reproduces; the other packs' findings are pinned.
@@ -21,13 +21,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import govrules
-from govrules.consistency import CODES, Finding, check_citations, check_consistency, example_project
-from govrules.loader import load_pack_text, read_project_data, validate_project
+from govrules.analysis.consistency import CODES, Finding, check_citations, check_consistency, example_project
+from govrules.compile.loading import load_pack_text
 from govrules.models.pack import FactScope, FactType, Pack
 from govrules.models.verdict import CitationOut, Verdict
+from govrules.packs.projects import read_project_data, validate_project
+from govrules.packs.yaml_io import load_yaml
 from govrules.testing import evaluations, parameter_values, projects
 from govrules.testing.strategies import FEN, _boundaries, amounts
-from govrules.yaml_io import load_yaml
 
 FIXTURES = Path(__file__).parent / "fixtures" / "inconsistent"
 PACK_IDS = ["qujing-2020", "chuxiong-2025", "jingzhou-2017", "linfen-2021"]

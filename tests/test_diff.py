@@ -1,4 +1,4 @@
-"""Comparing two packs (govrules.diff): regions where two measures decide the same project differently.
+"""Comparing two packs (govrules.analysis.diff): regions where two measures decide the same project differently.
 
 (a) the bundled packs: Chuxiong vs Linfen (route, change and scope differences, with citations on both
     sides; every example evaluates as the difference says), Chuxiong vs Jingzhou (a project both
@@ -16,10 +16,11 @@ import json
 import pytest
 
 import govrules
+from govrules.analysis.diff import Difference, PackDiff, diff_packs, diff_report, example_project, format_diff
 from govrules.cli import main
-from govrules.diff import Difference, PackDiff, diff_packs, diff_report, example_project, format_diff
-from govrules.loader import load_pack_text, read_project_data, validate_project
+from govrules.compile.loading import load_pack_text
 from govrules.models.verdict import Verdict
+from govrules.packs.projects import read_project_data, validate_project
 
 PACK_IDS = ["chuxiong-2025", "linfen-2021", "jingzhou-2017", "qujing-2020"]
 

@@ -17,10 +17,11 @@ import pytest
 import rule_engine
 
 import govrules
-from govrules.calendar import WorkdayCalendar
-from govrules.compiler import NOT_YET, from_ir
-from govrules.evaluator import _Evaluation
-from govrules.loader import validate_project
+from govrules.compile.compiler import NOT_YET, from_ir
+from govrules.engine.calendar import WorkdayCalendar
+from govrules.engine.codegen import runtime_of
+from govrules.engine.evaluator import _Evaluation
+from govrules.packs.projects import validate_project
 from govrules.testing.cases import _merge, load_case_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,7 +82,7 @@ def test_closures_agree_with_rule_engine(pack_id: str) -> None:
 
 
 def test_ir_constants_roundtrip() -> None:
-    from govrules.compiler import _decode_const, _encode_const
+    from govrules.compile.compiler import _decode_const, _encode_const
 
     for value in (Decimal("0.10"), "x", True, dt.date(2025, 5, 8), dt.timedelta(days=30),
                   frozenset({"a", "b"})):
@@ -89,8 +90,8 @@ def test_ir_constants_roundtrip() -> None:
 
 
 def test_compiled_pack_cache_roundtrip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from govrules import cache
-    from govrules.loader import load_pack_text
+    from govrules.compile import cache
+    from govrules.compile.loading import load_pack_text
 
     monkeypatch.setenv("GOVRULES_CACHE_DIR", str(tmp_path))
     raw = (ROOT / "policies" / "linfen-2021.yaml").read_bytes()
@@ -117,14 +118,14 @@ PACK_IDS = ["chuxiong-2025", "qujing-2020", "jingzhou-2017", "linfen-2021"]
 
 def _fresh(pack_id: str) -> govrules.CompiledPack:
     """The pack compiled anew: nothing generated or shared from an earlier verdict."""
-    from govrules.loader import load_pack_text
+    from govrules.compile.loading import load_pack_text
 
     return load_pack_text((ROOT / "policies" / f"{pack_id}.yaml").read_bytes(), file=f"{pack_id}.yaml")
 
 
 def _verdict_json(project: Any, pack: govrules.CompiledPack, day: dt.date, params: dict[str, Any], *,
                   generated: bool, trace: bool) -> Any:
-    from govrules import evaluator
+    from govrules.engine import evaluator
 
     saved = evaluator.USE_GENERATED
     evaluator.USE_GENERATED = generated
@@ -145,7 +146,7 @@ def test_generated_code_agrees_with_closures_on_every_case(pack_id: str) -> None
 
 
 def _agrees_on_every_case(pack_id: str, warm: govrules.CompiledPack) -> None:
-    from govrules.codegen import FastPath
+    from govrules.engine.codegen import PackRuntime
 
     case_file = load_case_file(ROOT / "policies" / f"{pack_id}.cases.yaml")
     reference_pack = _fresh(pack_id)
@@ -160,12 +161,12 @@ def _agrees_on_every_case(pack_id: str, warm: govrules.CompiledPack) -> None:
             day = case.as_of or case_file.model.as_of or dt.date(2025, 9, 1)
             for trace in (False, True):
                 fast = _verdict_json(project, warm, day, params, generated=True, trace=trace)
-                reference_pack._fast = FastPath(reference_pack, generate_rules=False)  # nothing reused
+                reference_pack.engine_runtime = PackRuntime(reference_pack, generate_rules=False)  # nothing reused
                 reference = _verdict_json(project, reference_pack, day, params, generated=False, trace=trace)
                 assert fast == reference, (pack_id, case.name, trace)
                 compared += 1
     assert compared > 0
-    assert warm.fast_path().rules is not None  # the generated function ran, not the fallback
+    assert runtime_of(warm).rules is not None  # the generated function ran, not the fallback
 
 
 @pytest.mark.parametrize("pack_id", PACK_IDS)
@@ -195,7 +196,7 @@ def test_generated_code_agrees_with_closures_on_generated_projects(pack_id: str)
 def test_generated_source_holds_no_pack_text() -> None:
     """Conditions reach the generated source only as fixed operators, quoted names and passed-in
     values: no condition text, title or article text is pasted in as code."""
-    from govrules.codegen import generate
+    from govrules.engine.codegen import generate
 
     for pack_id in PACK_IDS:
         pack = govrules.load_pack(pack_id)
@@ -221,7 +222,7 @@ def test_a_generated_function_that_raises_falls_back_to_the_closures(monkeypatch
         U.append(object())
         raise ZeroDivisionError
 
-    monkeypatch.setattr(pack.fast_path(), "function", lambda detailed=False: broken)
+    monkeypatch.setattr(runtime_of(pack), "function", lambda detailed=False: broken)
     assert govrules.evaluate(project, pack, day).model_dump(mode="json") == expected
 
 
@@ -232,8 +233,8 @@ def test_long_conditions_agree_inline_or_through_their_closure(clauses: int) -> 
     import itertools
 
     from conftest import MINIMAL_PACK
-    from govrules.codegen import MAX_INLINE_DEPTH, _depth, generate
-    from govrules.loader import load_pack_text
+    from govrules.compile.loading import load_pack_text
+    from govrules.engine.codegen import MAX_INLINE_DEPTH, _depth, generate
 
     terms = ["shares_data", "(not required_by_law)", "(budget >= threshold)", "(execution == 'service')"]
     chain = " or ".join(f"({terms[i % 4]} and {terms[(i + 1) % 4]})" for i in range(clauses))
@@ -243,7 +244,7 @@ def test_long_conditions_agree_inline_or_through_their_closure(clauses: int) -> 
     source, _ = generate(pack)
     block = source.split("# ground.no_sharing")[1].split("\n")[1]
     assert block.strip().endswith("(env)") == (depth > MAX_INLINE_DEPTH), block[:80]
-    warm = pack.fast_path()
+    warm = runtime_of(pack)
     for _ in range(warm.WARM_UP):
         warm.function()
     assert warm.function() is not None
@@ -262,8 +263,8 @@ def test_the_environment_holds_every_name_the_generated_function_reads_at_once(p
     one ``get`` per name when a name is absent: the evaluator's environment must hold them all."""
     import operator
 
-    from govrules.codegen import generate
-    from govrules.evaluator import _Evaluation
+    from govrules.engine.codegen import generate
+    from govrules.engine.evaluator import _Evaluation
 
     pack = govrules.load_pack(pack_id)
     project = validate_project({"id": "p", "name": "n"})
@@ -286,7 +287,7 @@ def test_outcomes_over_the_project_are_the_packs_shared_ones() -> None:
                                   "changes": [{"scale": "5%"}, {"scale": "12%"}]})]
     for project in projects[:2] * 2:  # warm: the generated function is built on the third verdict
         govrules.evaluate(project, pack, dt.date(2025, 9, 1), trace=False)
-    assert pack.fast_path().function(False) is not None
+    assert runtime_of(pack).function(False) is not None
     seen: dict[tuple[Any, ...], Any] = {}
     items = built = 0
     for project in projects:

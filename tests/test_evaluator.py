@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from govrules import ProjectError, evaluate
-from govrules.calendar import WorkdayCalendar, YearSchedule
-from govrules.loader import load_pack_text
+from govrules.compile.loading import load_pack_text
+from govrules.engine.calendar import WorkdayCalendar, YearSchedule
 
 EXTRA_RULES = """\
   - id: route.filing

@@ -33,8 +33,8 @@ from hypothesis import strategies as st
 
 from conftest import MINIMAL_PACK
 from govrules import GovrulesError, PackError, ProjectError, evaluate, load_project
-from govrules.compiler import CompiledPack
-from govrules.loader import load_pack, load_pack_text
+from govrules.compile.compiler import CompiledPack
+from govrules.compile.loading import load_pack, load_pack_text
 from govrules.models.pack import FactType
 from govrules.models.project import (
     CATEGORY_EXECUTION,

@@ -26,8 +26,8 @@ import pytest
 from ruamel.yaml import YAML
 
 from govrules import GovrulesError, PackError, evaluate
-from govrules.loader import load_pack_text
-from govrules.yaml_io import Limits
+from govrules.compile.loading import load_pack_text
+from govrules.packs.yaml_io import Limits
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 FILE = "hostile.yaml"

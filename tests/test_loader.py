@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from govrules.compile.loading import load_pack, load_pack_text
 from govrules.errors import PackError
-from govrules.loader import load_pack, load_pack_text
 
 
 def _errors(text: str) -> list[str]:
@@ -153,7 +153,7 @@ def test_bundled_chuxiong_loads_clean() -> None:
 ])
 def test_json_records_are_refused_as_yaml_ones_are(text: str, message: str) -> None:
     from govrules.errors import ProjectError
-    from govrules.loader import read_project_data
+    from govrules.packs.projects import read_project_data
 
     with pytest.raises(ProjectError, match=message) as caught:
         read_project_data(text.encode(), "records.json")
@@ -163,7 +163,7 @@ def test_json_records_are_refused_as_yaml_ones_are(text: str, message: str) -> N
 def test_json_numbers_up_to_forty_characters_are_exact() -> None:
     from decimal import Decimal
 
-    from govrules.loader import read_project_data
+    from govrules.packs.projects import read_project_data
 
     data = read_project_data(('{"a": ' + "9" * 40 + ', "b": 0.1, "c": [{"d": 1}]}').encode(), "r.json")
     assert data == {"a": int("9" * 40), "b": Decimal("0.1"), "c": [{"d": 1}]}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from govrules import Project, ProjectError, load_project, validate_project
-from govrules.money import MoneyFormatError, parse_money, parse_ratio
+from govrules.models.money import MoneyFormatError, parse_money, parse_ratio
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import doctest
 
 import govrules
-import govrules.money
+import govrules.models.money
 
 
 def test_all_is_sorted_and_importable() -> None:
@@ -22,6 +22,6 @@ def test_public_callables_have_docstrings() -> None:
 
 
 def test_doctests() -> None:
-    for module in (govrules, govrules.money):
+    for module in (govrules, govrules.models.money):
         result = doctest.testmod(module)
         assert result.failed == 0

@@ -1,7 +1,7 @@
 """Verdicts written by the fast writers are the contract's JSON, exactly.
 
 The command line and batches write a verdict with ``model_dump_json`` (the Rust serializer), or,
-compact, with the hand-written writer of :mod:`govrules.batch` (which keeps the text of the parts
+compact, with the hand-written writer of :mod:`govrules.output.batch` (which keeps the text of the parts
 verdicts of a pack share), instead of ``json.dumps(verdict.model_dump(mode="json"))``. The evaluator
 builds output models without validation and the trace holds plain dataclasses, so this checks, for
 the verdict of every case of every bundled pack (with and without the detailed trace, on a cold and
@@ -25,12 +25,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from govrules import batch
-from govrules.batch import evaluate_records, iter_records, jsonl_line, verdict_json, write_jsonl
 from govrules.cli import main
+from govrules.compile.loading import load_pack
+from govrules.engine.evaluator import evaluate
 from govrules.errors import GovrulesError
-from govrules.evaluator import evaluate
-from govrules.loader import load_pack, validate_project
 from govrules.models.verdict import (
     ChangeOut,
     CitationOut,
@@ -44,6 +42,9 @@ from govrules.models.verdict import (
     TraceStep,
     Verdict,
 )
+from govrules.output import batch
+from govrules.output.batch import evaluate_records, iter_records, jsonl_line, verdict_json, write_jsonl
+from govrules.packs.projects import validate_project
 from govrules.testing.cases import _merge, load_case_file
 from govrules.testing.strategies import evaluations
 
@@ -101,7 +102,8 @@ def test_every_case_verdict_serialises_to_the_same_json(path: Path) -> None:
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_example_verdicts_serialise_to_the_same_json(path: Path) -> None:
-    from govrules.loader import bundled_pack_ids, load_project
+    from govrules.packs.bundled import bundled_pack_ids
+    from govrules.packs.projects import load_project
 
     project = load_project(path)
     for pack_id in bundled_pack_ids():
@@ -119,7 +121,7 @@ def test_cli_json_output_is_unchanged(capsys: pytest.CaptureFixture[str]) -> Non
     example = ROOT / "examples" / "chuxiong-data-platform.yaml"
     code = main(["evaluate", str(example), "--pack", "chuxiong-2025", "--as-of", "2025-09-01", "--format", "json"])
     assert code == 0
-    from govrules.loader import load_project
+    from govrules.packs.projects import load_project
 
     verdict = evaluate(load_project(example), "chuxiong-2025", AS_OF)
     assert capsys.readouterr().out == _old_json(verdict, indent=2) + "\n"

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import MINIMAL_PACK
-from govrules import yaml_io
-from govrules.yaml_io import DEFAULT_LIMITS, Limits, YamlInputError
+from govrules.packs import yaml_io
+from govrules.packs.yaml_io import DEFAULT_LIMITS, Limits, YamlInputError
 
 ROOT = Path(__file__).resolve().parents[1]
 YAML_FILES = sorted({*ROOT.glob("policies/*.yaml"), *ROOT.glob("examples/**/*.yaml"),

@@ -16,7 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from govrules.loader import bundled_pack_ids, load_pack  # noqa: E402
+from govrules.compile.loading import load_pack  # noqa: E402
+from govrules.packs.bundled import bundled_pack_ids  # noqa: E402
 
 
 def build() -> str:

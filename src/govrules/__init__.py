@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from govrules.version import __version__
 
 if TYPE_CHECKING:
-    from govrules.calendar import WorkdayCalendar, YearSchedule, load_year_schedule
-    from govrules.compiler import CompiledPack
+    from govrules.compile.compiler import CompiledPack
+    from govrules.compile.loading import load_pack
+    from govrules.engine.calendar import WorkdayCalendar, YearSchedule, load_year_schedule
+    from govrules.engine.evaluator import evaluate
+    from govrules.engine.multi_pack import evaluate_all
     from govrules.errors import (
         CalendarDataMissing,
         CalendarError,
@@ -25,12 +28,11 @@ if TYPE_CHECKING:
         PackError,
         ProjectError,
     )
-    from govrules.evaluator import evaluate
-    from govrules.loader import bundled_pack_ids, load_pack, load_project, validate_project
     from govrules.models.pack import Pack
     from govrules.models.project import BudgetLine, ChangeRequest, Funding, Project, System
     from govrules.models.verdict import Verdict
-    from govrules.multi import evaluate_all
+    from govrules.packs.bundled import bundled_pack_ids
+    from govrules.packs.projects import load_project, validate_project
 
 # The public names and the modules that define them. They are imported on first access (PEP 562), so
 # that ``import govrules`` — and the command line, which imports only what a command uses — does not
@@ -41,7 +43,7 @@ _LAZY: dict[str, str] = {
     "CalendarError": "govrules.errors",
     "CaseError": "govrules.errors",
     "ChangeRequest": "govrules.models.project",
-    "CompiledPack": "govrules.compiler",
+    "CompiledPack": "govrules.compile.compiler",
     "Funding": "govrules.models.project",
     "GovrulesError": "govrules.errors",
     "Pack": "govrules.models.pack",
@@ -50,15 +52,15 @@ _LAZY: dict[str, str] = {
     "ProjectError": "govrules.errors",
     "System": "govrules.models.project",
     "Verdict": "govrules.models.verdict",
-    "WorkdayCalendar": "govrules.calendar",
-    "YearSchedule": "govrules.calendar",
-    "bundled_pack_ids": "govrules.loader",
-    "evaluate": "govrules.evaluator",
-    "evaluate_all": "govrules.multi",
-    "load_pack": "govrules.loader",
-    "load_project": "govrules.loader",
-    "load_year_schedule": "govrules.calendar",
-    "validate_project": "govrules.loader",
+    "WorkdayCalendar": "govrules.engine.calendar",
+    "YearSchedule": "govrules.engine.calendar",
+    "bundled_pack_ids": "govrules.packs.bundled",
+    "evaluate": "govrules.engine.evaluator",
+    "evaluate_all": "govrules.engine.multi_pack",
+    "load_pack": "govrules.compile.loading",
+    "load_project": "govrules.packs.projects",
+    "load_year_schedule": "govrules.engine.calendar",
+    "validate_project": "govrules.packs.projects",
 }
 
 __all__ = [
@@ -89,7 +91,7 @@ __all__ = [
 ]
 
 
-# Submodules that ``import govrules`` used to import as a side effect: ``govrules.loader.x`` after a
+# Submodules that ``import govrules`` used to import as a side effect: ``govrules.compile.loading.x`` after a
 # bare ``import govrules`` keeps working.
 _SUBMODULES = frozenset({"calendar", "compiler", "diagnostics", "errors", "evaluator", "explain", "loader", "models",
                          "money", "multi", "yaml_io"})

@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from govrules import __version__
+    from govrules.version import __version__
 
     return __version__
 
@@ -178,7 +178,7 @@ def _before_exit() -> None:
 
 
 def _calendar(files: list[str]) -> Any:
-    from govrules.calendar import WorkdayCalendar, load_year_schedule
+    from govrules.engine.calendar import WorkdayCalendar, load_year_schedule
 
     calendar = WorkdayCalendar.default()
     for file in files:
@@ -191,10 +191,10 @@ def _print_json(data: Any) -> None:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from govrules.batch import evaluate_records, is_batch_source, iter_records, verdict_json, write_jsonl
-    from govrules.evaluator import evaluate
-    from govrules.loader import load_pack
-    from govrules.report import render_text
+    from govrules.compile.loading import load_pack
+    from govrules.engine.evaluator import evaluate
+    from govrules.output.batch import evaluate_records, is_batch_source, iter_records, verdict_json, write_jsonl
+    from govrules.output.report import render_text
 
     pack = load_pack(args.pack)
     project = None if is_batch_source(args.project) else _single_project(args.project)
@@ -220,7 +220,7 @@ def _single_project(path: str) -> Project | None:
 
     The file is read and parsed once, whichever it turns out to be.
     """
-    from govrules.loader import load_project, read_project_data, validate_project
+    from govrules.packs.projects import load_project, read_project_data, validate_project
 
     p = Path(path)
     if not p.is_file() or p.stat().st_size > 50_000_000:
@@ -252,9 +252,9 @@ def _pack_parameters(pairs: list[tuple[str, str]]) -> dict[str, dict[str, str]]:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from govrules.loader import load_project
-    from govrules.multi import evaluate_all
-    from govrules.report import render_comparison
+    from govrules.engine.multi_pack import evaluate_all
+    from govrules.output.report import render_comparison
+    from govrules.packs.projects import load_project
 
     parameters = _pack_parameters(args.param)
     verdicts = evaluate_all(load_project(args.project), args.as_of, include_not_in_force=args.all,
@@ -267,7 +267,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_packs(args: argparse.Namespace) -> int:
-    from govrules.loader import bundled_pack_ids, load_pack
+    from govrules.compile.loading import load_pack
+    from govrules.packs.bundled import bundled_pack_ids
 
     rows = []
     for pack_id in bundled_pack_ids():
@@ -288,7 +289,7 @@ def _cmd_packs(args: argparse.Namespace) -> int:
 
 
 def _cmd_facts(args: argparse.Namespace) -> int:
-    from govrules.loader import load_pack
+    from govrules.compile.loading import load_pack
 
     pack = load_pack(args.pack).pack
     used = {f.name: [r.id for r in pack.rules if f.name in r.when or (getattr(r, "met_when", None) or "").find(
@@ -305,7 +306,7 @@ def _cmd_facts(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from govrules.lint import check_pack
+    from govrules.analysis.lint import check_pack
 
     try:
         result = check_pack(args.pack)
@@ -322,7 +323,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     pack = result.pack
     findings = []
     if not args.lint_only:
-        from govrules.consistency import check_consistency, format_findings
+        from govrules.analysis.consistency import check_consistency, format_findings
 
         findings = check_consistency(pack, parameters=dict(args.param) or None)
     # A finding concerns a region of projects; point it at the first rule it names, so that an editor
@@ -356,7 +357,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from govrules.diff import diff_report, format_diff
+    from govrules.analysis.diff import diff_report, format_diff
 
     parameters = _pack_parameters(args.param)
     report = diff_report(args.pack_a, args.pack_b, parameters=parameters or None, as_of=args.as_of)
@@ -394,13 +395,19 @@ def _cmd_test(args: argparse.Namespace) -> int:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
-    from govrules.coverage import article_coverage, render_markdown
-    from govrules.loader import load_pack, resolve_pack_path
+    from govrules.analysis.coverage import article_coverage, render_markdown
+    from govrules.compile.loading import load_pack
+    from govrules.packs.bundled import resolve_pack_path
 
     pack = load_pack(args.pack)
     path = resolve_pack_path(args.pack)
     cases = Path(args.cases) if args.cases else path.with_name(path.name.removesuffix(".yaml") + ".cases.yaml")
-    rows = article_coverage(pack, cases)
+    verdicts = []
+    if cases.is_file():
+        from govrules.testing.cases import run_case_file
+
+        verdicts = [(result.name, result.verdict) for result in run_case_file(cases) if result.verdict is not None]
+    rows = article_coverage(pack, verdicts)
     if args.format == "json":
         _print_json([{"article": r.number, "label": r.label, "measure": r.measure or pack.id, "status": r.status,
                       "rules": r.rules, "parameters": r.parameters, "informational": r.informational,
@@ -418,7 +425,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def _cmd_new_pack(args: argparse.Namespace) -> int:
-    from govrules.scaffold import new_pack
+    from govrules.packs.scaffold import new_pack
 
     made = new_pack(args.id, title=args.title, document=args.document, directory=args.dir, extends=args.extends,
                     issuer=args.issuer, jurisdiction=args.jurisdiction, level=args.level, issued=args.issued)
@@ -437,7 +444,7 @@ def _display_width(text: str) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from govrules.schemas import schema_for
+    from govrules.models.schemas import schema_for
 
     _print_json(schema_for(args.which))
     return EXIT_OK

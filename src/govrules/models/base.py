@@ -20,7 +20,7 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
-from govrules.money import MoneyFormatError, parse_money, parse_ratio
+from govrules.models.money import MoneyFormatError, parse_money, parse_ratio
 
 
 def _closest(name: str, choices: list[str]) -> str | None:

@@ -1,7 +1,7 @@
 """The policy pack as parsed from YAML: a measure's metadata, articles, vocabulary, parameters, rules.
 
 A pack is data, not code. Conditions are strings in the rule-engine expression language; they are
-parsed and type-checked by :mod:`govrules.compiler`, never evaluated by Python.
+parsed and type-checked by :mod:`govrules.compile.compiler`, never evaluated by Python.
 """
 
 import datetime as dt

@@ -39,7 +39,7 @@ from pydantic import Field, ValidationError
 from govrules.errors import CaseError, GovrulesError
 from govrules.models.base import Date, StrictModel
 from govrules.models.verdict import Verdict
-from govrules.yaml_io import YamlInputError, load_yaml, read_text
+from govrules.packs.yaml_io import YamlInputError, load_yaml, read_text
 
 
 class ObligationExpectation(StrictModel):
@@ -153,8 +153,9 @@ def _merge(base: Any, override: Any) -> Any:
 
 def run_case(case_file: CaseFile, index: int) -> CaseResult:
     """Run one case of a file and compare the verdict with its expectations."""
-    from govrules.evaluator import evaluate
-    from govrules.loader import load_pack, validate_project
+    from govrules.compile.loading import load_pack
+    from govrules.engine.evaluator import evaluate
+    from govrules.packs.projects import validate_project
 
     model = case_file.model
     case = model.cases[index]

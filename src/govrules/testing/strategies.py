@@ -25,8 +25,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from govrules.compiler import CompiledPack
-from govrules.consistency import cut_points
+from govrules.analysis.consistency import cut_points
+from govrules.compile.compiler import CompiledPack
+from govrules.models.money import parse_money, parse_ratio
 from govrules.models.pack import FactScope, FactType, ObligationRule, Pack
 from govrules.models.project import (
     CATEGORY_EXECUTION,
@@ -41,7 +42,6 @@ from govrules.models.project import (
     Purpose,
     SystemStatus,
 )
-from govrules.money import parse_money, parse_ratio
 
 __all__ = ["amounts", "evaluations", "parameter_values", "projects", "ratios"]
 
@@ -63,7 +63,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
 
 def _load(pack: CompiledPack | str) -> CompiledPack:
     if isinstance(pack, str):
-        from govrules.loader import load_pack
+        from govrules.compile.loading import load_pack
 
         return load_pack(pack)
     return pack

@@ -19,11 +19,10 @@ from typing import IO, Any
 from pydantic import TypeAdapter
 from pydantic_core import PydanticSerializationError
 
-from govrules.calendar import WorkdayCalendar
-from govrules.compiler import CompiledPack
+from govrules.compile.compiler import CompiledPack
+from govrules.engine.calendar import WorkdayCalendar
+from govrules.engine.evaluator import evaluate
 from govrules.errors import GovrulesError, ProjectError
-from govrules.evaluator import evaluate
-from govrules.loader import _load_json, read_project_data, validate_project
 from govrules.models.verdict import (
     ChangeOut,
     CitationOut,
@@ -37,6 +36,7 @@ from govrules.models.verdict import (
     TraceStep,
     Verdict,
 )
+from govrules.packs.projects import load_json, read_project_data, validate_project
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def _jsonl(handle: IO[str], name: str) -> Iterator[Record]:
             continue
         source = f"{name}:{line_no}"
         try:
-            data = _load_json(line, source)
+            data = load_json(line, source)
         except ProjectError as exc:
             yield Record(index, source, error=exc)
         except (json.JSONDecodeError, UnicodeError) as exc:

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel
 
-from govrules import __version__
-from govrules.calendar import WorkdayCalendar, annual_date
-from govrules.codegen import step_conclusion
-from govrules.compiler import NOT_YET, CompiledPack, CompiledRule
+from govrules.compile.compiler import NOT_YET, CompiledPack, CompiledRule
+from govrules.engine.calendar import WorkdayCalendar, annual_date
+from govrules.engine.codegen import runtime_of, step_conclusion
+from govrules.engine.combine import Outcome, Tri, all_true, any_true, decide
 from govrules.errors import CalendarDataMissing, ProjectError
+from govrules.models.money import MoneyFormatError, parse_money, parse_ratio
 from govrules.models.pack import (
     FactType,
     ForEach,
@@ -42,9 +42,8 @@ from govrules.models.verdict import (
     TraceStep,
     Verdict,
 )
-from govrules.money import MoneyFormatError, parse_money, parse_ratio
+from govrules.version import __version__
 
-Tri = bool | None
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -61,7 +60,7 @@ _DEFAULTS: dict[type[BaseModel], dict[str, Any]] = {}
 USE_GENERATED = True
 
 
-def _fast(cls: type[_M], **values: Any) -> _M:
+def _unvalidated(cls: type[_M], **values: Any) -> _M:
     """Build an output model from values the evaluator has already typed, without re-validating.
 
     pydantic's ``model_construct`` costs ~13 µs; a verdict holds ~60 such objects. Defaults are
@@ -90,46 +89,8 @@ def _and(a: Tri, b: Tri) -> Tri:
     return None if a is None or b is None else True
 
 
-def _all(values: Iterable[Tri]) -> Tri:
-    seen_unknown = False
-    for v in values:
-        if v is False:
-            return False
-        if v is None:
-            seen_unknown = True
-    return None if seen_unknown else True
 
 
-def _any(values: Iterable[Tri]) -> Tri:
-    seen_unknown = False
-    for v in values:
-        if v is True:
-            return True
-        if v is None:
-            seen_unknown = True
-    return None if seen_unknown else False
-
-
-@dataclass(slots=True)
-class Outcome:
-    """One rule on one project (or one item of it): what its condition gave, and after exceptions.
-
-    ``env`` is the item's environment, or None for a rule over the project (whose environment is the
-    evaluation's): so an outcome over the project depends on the rule and its results alone, and the
-    generated rule function appends shared ones instead of building them. Never changed once built.
-    """
-
-    compiled: CompiledRule
-    item: int | None
-    env: Mapping[str, Any] | None
-    condition: Tri
-    effective: Tri
-    defeated_by: tuple[str, ...]
-    undecided_exceptions: tuple[str, ...]
-
-    @property
-    def rule(self) -> Any:
-        return self.compiled.rule
 
 
 def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_of: dt.date | None = None, *,
@@ -148,11 +109,11 @@ def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_
     True
     """
     if isinstance(pack, str):
-        from govrules.loader import load_pack
+        from govrules.compile.loading import load_pack
 
         pack = load_pack(pack)
     if not isinstance(project, Project):
-        from govrules.loader import validate_project
+        from govrules.packs.projects import validate_project
 
         project = validate_project(project)
     day = as_of or dt.date.today()
@@ -176,7 +137,7 @@ class _Evaluation:
         #: the outcomes (condition not false) with undecided exceptions, whose unknowns are looked for
         self._undecided: list[Outcome] = []
         self._exceptions_walked: set[tuple[str, int | None]] = set()
-        self._fast_path = fast = compiled.fast_path()
+        self._runtime = fast = runtime_of(compiled)
         self.in_force = True
         # Parameters, their warnings and whether the measure is in force depend on the pack, the date
         # and the overrides alone: worked out once per combination.
@@ -260,7 +221,7 @@ class _Evaluation:
             env["system_count"] = env["all_systems_in_catalogue"] = None
         else:
             env["system_count"] = Decimal(len(p.systems))
-            env["all_systems_in_catalogue"] = _all(s.in_catalogue for s in p.systems)
+            env["all_systems_in_catalogue"] = all_true(s.in_catalogue for s in p.systems)
         env["change_count"] = Decimal(len(p.changes))
         env["as_of"] = self.as_of
         env["effective_date"] = self.pack.dates.effective
@@ -272,7 +233,7 @@ class _Evaluation:
             env.update(zip(_EVENT_KEY_LIST, events.values(), strict=True))
         facts = p.facts
         if facts:
-            if _flags_only(self._fast_path.project_flags, facts):
+            if _flags_only(self._runtime.project_flags, facts):
                 env.update(facts)  # the common case: nothing to convert, and the start holds the rest
             else:
                 env.update(self._facts(facts, "facts", project_scope=True))
@@ -285,7 +246,7 @@ class _Evaluation:
     def _facts(self, raw: Mapping[str, Any], path: str, *, project_scope: bool) -> dict[str, Any]:
         declared = self.c.project_facts if project_scope else self.c.system_facts
         values: dict[str, Any] = dict.fromkeys(declared)
-        fast = self._fast_path
+        fast = self._runtime
         flags = fast.project_flags if project_scope else fast.system_flags
         if _flags_only(flags, raw):
             values.update(raw)  # the common case: nothing to convert
@@ -350,11 +311,11 @@ class _Evaluation:
 
         Only outcomes that can matter are kept: a rule whose condition is false concludes nothing,
         except a scope rule (out of scope is a conclusion). Every rule still gets a trace step.
-        The pack's generated function (:mod:`govrules.codegen`) computes the conditions; should it
+        The pack's generated function (:mod:`govrules.engine.codegen`) computes the conditions; should it
         fail on some input, the closures (the reference) evaluate the verdict instead.
         """
         item_envs = {kind: [{**self.env, **item} for item in self._items(kind)] for kind in self.c.for_each_kinds}
-        rules = self._fast_path.function(self.detailed) if USE_GENERATED else None
+        rules = self._runtime.function(self.detailed) if USE_GENERATED else None
         if rules is not None:
             try:
                 rules(self.env, item_envs, self._exceptions, self._by_kind, self.missing, self.trace, self._undecided,
@@ -417,7 +378,7 @@ class _Evaluation:
             self.trace.append(TraceStep(rule_id, kind, index, rule.when, saw, _RESULT[effective], defeated,
                                         step_conclusion(rule, effective, defeated)))
         else:
-            self.trace.append(self._fast_path.step(k, index, effective, defeated))
+            self.trace.append(self._runtime.step(k, index, effective, defeated))
 
     def _exception_unknowns(self, outcome: Outcome) -> None:
         for exc_id in outcome.undecided_exceptions:
@@ -435,18 +396,18 @@ class _Evaluation:
         return self.env if outcome.env is None else outcome.env
 
     def _cite(self, rule: Any) -> CitationOut:
-        citation: CitationOut = self._fast_path.citation(rule)
+        citation: CitationOut = self._runtime.citation(rule)
         return citation
 
     def _shared(self, key: Any, cls: type[_M], **values: Any) -> _M:
         """An output object that depends on ``key`` alone: built once per pack and shared (it is frozen)."""
-        outputs = self._fast_path.outputs
+        outputs = self._runtime.outputs
         found = outputs.get(key)
         if found is None:
-            found = _fast(cls, **values)
-            if len(outputs) < self._fast_path.MAX_SHARED:
+            found = _unvalidated(cls, **values)
+            if len(outputs) < self._runtime.MAX_SHARED:
                 outputs[key] = found
-        return found  # type: ignore[no-any-return]
+        return found
 
     # ---------------------------------------------------------------- combine
 
@@ -468,7 +429,7 @@ class _Evaluation:
             self._exception_unknowns(outcome)
         scope = self._scope(outcomes)
         applies = scope.status in ("in_scope", "undetermined")
-        route = self._route(outcomes) if applies else _fast(Route,
+        route = self._route(outcomes) if applies else _unvalidated(Route,
             decision="none", authority=None, citations=scope.citations,
             reasons=["本办法不适用于该项目，无需按本办法履行审批或备案程序"])
         grounds = self._grounds(outcomes) if applies else []
@@ -477,7 +438,7 @@ class _Evaluation:
         consequences = self._consequences(outcomes) if applies else []
         if not applies:
             self.missing.clear()
-        return _fast(Verdict,
+        return _unvalidated(Verdict,
             pack=self.pack.id, document=self.pack.document, title=self.pack.title, pack_digest=self.c.digest,
             engine_version=__version__, as_of=self.as_of, in_force=in_force, warnings=self.warnings,
             scope=scope, route=route, grounds=grounds, changes=changes, obligations=obligations,
@@ -489,13 +450,13 @@ class _Evaluation:
         key = ("scope", *[(o.compiled.rule.id, o.item, o.effective) for o in scopes], "exemption",
                *[(o.compiled.rule.id, o.item, o.effective) for o in exemptions])
         status, citations, reasons = self._reused(key, lambda: self._work_out_scope(scopes, exemptions))
-        return _fast(Scope, status=status, citations=list(citations), reasons=list(reasons))
+        return _unvalidated(Scope, status=status, citations=list(citations), reasons=list(reasons))
 
     def _work_out_scope(self, scopes: list[Outcome], exemptions: list[Outcome]) -> Any:
         for o in exemptions:
             if o.effective is True:
                 return o.rule.status, [self._cite(o.rule)], [o.rule.title]
-        covered = _any(o.effective for o in scopes) if scopes else True
+        covered = any_true(o.effective for o in scopes) if scopes else True
         if covered is False:
             return "out_of_scope", [self._cite(o.rule) for o in scopes], [f"不满足: {o.rule.title}" for o in scopes]
         holding = [o for o in scopes if o.effective is True]
@@ -511,7 +472,7 @@ class _Evaluation:
         """What ``work`` gives, worked out once per pack for each ``key`` (everything it depends on:
         e.g. a set of outcomes, or the values an obligation reads); the warnings and missing facts it
         recorded are recorded again on each reuse."""
-        fast = self._fast_path
+        fast = self._runtime
         known = fast.reused.get(key)
         if known is None:
             missing, warnings = self.missing, self.warnings
@@ -528,29 +489,10 @@ class _Evaluation:
         return known[0]
 
     def _decide(self, candidates: list[Outcome]) -> tuple[str, list[Outcome], list[str], bool]:
-        """Combine route or change rules: (decision, deciding outcomes, reasons, gap)."""
-        holding = [o for o in candidates if o.effective is True]
-        open_ = [o for o in candidates if o.effective is None]
-        overridden = {target for o in holding for target in o.rule.overrides}
-        holding = [o for o in holding if o.rule.id not in overridden]
-        open_ = [o for o in open_ if o.rule.id not in overridden]
-        decisions = {o.rule.decision for o in holding}
-        if len(decisions) > 1:
-            names = ", ".join(f"{o.rule.id} → {o.rule.decision}" for o in holding)
-            self.warnings.append(f"规则相互矛盾，办法包未规定其优先顺序: {names}")
-            return "undetermined", holding, [f"矛盾: {o.rule.title}" for o in holding], False
-        # An open rule that would override or contradict a holding one keeps the decision open.
-        blocking = [o for o in open_ if not holding or o.rule.decision not in decisions
-                    or any(h.rule.id in o.rule.overrides for h in holding)]
-        if holding and not blocking:
-            decision = holding[0].rule.decision
-            gap = any(getattr(o.rule, "gap", False) for o in holding)
-            return decision, holding, [o.rule.title for o in holding], gap
-        if holding or open_:
-            reasons = [f"成立: {o.rule.title}" for o in holding]
-            reasons += [f"待定: {o.rule.title}" for o in blocking or open_]
-            return "undetermined", holding + (blocking or open_), reasons, False
-        return "undetermined", [], [], True
+        """Combine route or change rules (:func:`govrules.engine.combine.decide`), keeping its warnings."""
+        decision = decide(candidates)
+        self.warnings.extend(decision.warnings)
+        return decision.decision, decision.deciding, decision.reasons, decision.gap
 
     def _route(self, outcomes: dict[str, list[Outcome]]) -> Route:
         candidates = outcomes.get("route", [])
@@ -558,8 +500,8 @@ class _Evaluation:
         silent = "本办法未对此类项目规定审批或备案程序（办法未作规定，不作推定）"
         decision, authority, citations, reasons, gap = self._reused(
             key, lambda: self._work_out_decision(candidates, silent))
-        return _fast(Route, decision=decision, authority=authority, citations=list(citations), reasons=list(reasons),
-                     gap=gap)
+        return _unvalidated(Route, decision=decision, authority=authority, citations=list(citations),
+                            reasons=list(reasons), gap=gap)
 
     def _work_out_decision(self, candidates: list[Outcome], silent: str) -> Any:
         decision, deciding, reasons, gap = self._decide(candidates)
@@ -577,7 +519,7 @@ class _Evaluation:
                 by_rule[o.compiled.rule.id] = [o]
             else:
                 group.append(o)
-        outputs = self._fast_path.outputs
+        outputs = self._runtime.outputs
         grounds: list[Ground] = []
         for rule_id, results in by_rule.items():
             # A ground over items holds if it holds for one of them; the first exception named decides
@@ -585,7 +527,7 @@ class _Evaluation:
             if len(results) == 1:
                 condition, effective = results[0].condition, results[0].effective
             else:
-                condition, effective = _any(o.condition for o in results), _any(o.effective for o in results)
+                condition, effective = any_true(o.condition for o in results), any_true(o.effective for o in results)
             if condition is False:
                 continue
             exception_id: str | None = None
@@ -617,14 +559,14 @@ class _Evaluation:
         result: list[ChangeOut] = []
         for index in range(len(self.project.changes)):
             if not applies:
-                result.append(_fast(ChangeOut, index=index, decision="not_covered", citations=[],
+                result.append(_unvalidated(ChangeOut, index=index, decision="not_covered", citations=[],
                                         reasons=["本办法不适用于该项目"]))
                 continue
             candidates = [o for o in rules if o.item == index]
             key = ("change", *[(o.compiled.rule.id, o.effective) for o in candidates])
             decision, authority, citations, reasons, gap = self._reused(
                 key, lambda these=candidates: self._work_out_decision(these, "本办法未对此类变更作出规定（不作推定）"))
-            result.append(_fast(ChangeOut, index=index, decision=decision, authority=authority, gap=gap,
+            result.append(_unvalidated(ChangeOut, index=index, decision=decision, authority=authority, gap=gap,
                                 citations=list(citations), reasons=list(reasons)))
         return result
 
@@ -638,7 +580,7 @@ class _Evaluation:
 
     def _obligation(self, o: Outcome) -> Obligation:
         """The obligation of ``o``, worked out once per pack for each combination of what it reads."""
-        fast = self._fast_path
+        fast = self._runtime
         compiled = o.compiled
         found = fast.obligation_reads.get(id(compiled))  # the pack's own rules: ids stay theirs
         if found is None:
@@ -781,7 +723,7 @@ class _Evaluation:
         return result
 
     def _missing_facts(self) -> list[MissingFact]:
-        fast = self._fast_path
+        fast = self._runtime
         symbols = fast.symbols
         outputs = fast.outputs
         result = []
@@ -894,8 +836,8 @@ def _vocabulary() -> set[str]:
     """Fact names of the shared vocabulary (policies/vocabulary.yaml), if present."""
     global _VOCABULARY
     if _VOCABULARY is None:
-        from govrules.loader import policies_dir
-        from govrules.yaml_io import load_yaml
+        from govrules.packs.bundled import policies_dir
+        from govrules.packs.yaml_io import load_yaml
 
         path = policies_dir() / "vocabulary.yaml"
         names: set[str] = set()

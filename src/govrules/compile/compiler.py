@@ -302,7 +302,7 @@ def build(op: str, arg: Any, children: list[Lowered]) -> Lowered:
             return None if a is None or b is None else False
     elif op in ("cmp", "arith", "bit"):
         lf, rf = fns
-        binary = _BINARY[arg]
+        binary = BINARY_OPERATORS[arg]
 
         def fn(env: Env) -> Any:
             a = lf(env)
@@ -519,7 +519,7 @@ _ARITH: dict[str, Callable[[Any, Any], Any]] = {
     "add": operator.add, "sub": operator.sub, "mul": operator.mul, "tdiv": operator.truediv,
     "fdiv": operator.floordiv, "mod": operator.mod,
 }
-_BINARY: dict[str, Callable[[Any, Any], Any]] = {**_COMPARE, **_ARITH, **_BITWISE}
+BINARY_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {**_COMPARE, **_ARITH, **_BITWISE}
 
 
 class _Lowering:
@@ -725,7 +725,9 @@ class CompiledPack:
     system_facts: dict[str, Fact] = field(default_factory=dict)
 
     plan: list[tuple[Any, ...]] = field(default_factory=list)
-    _fast: Any = field(default=None, repr=False, compare=False)
+    #: what the engine builds for this pack on its first verdicts and keeps with it
+    #: (:class:`govrules.engine.codegen.PackRuntime`); the compiler only holds the slot
+    engine_runtime: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.project_facts = {f.name: f for f in self.pack.facts if f.scope.value == "project"}
@@ -750,16 +752,6 @@ class CompiledPack:
              c.rule.kind == "scope")
             for c in self.ordered
         ]
-
-    def fast_path(self) -> Any:
-        """The pack's generated rule function and shared trace steps (:class:`govrules.codegen.FastPath`).
-
-        Built on first use, not at load: loading stays cheap for commands that never evaluate."""
-        if self._fast is None:
-            from govrules.codegen import FastPath
-
-            self._fast = FastPath(self)
-        return self._fast
 
     @property
     def id(self) -> str:

@@ -3,7 +3,7 @@
 Compiling a pack means parsing its YAML and every condition with rule-engine, whose import alone
 builds parser tables for ~0.6 s; and validating the pack builds pydantic's validator for the pack
 models, which costs more than the rest of a verdict. The result of compiling — the validated pack and
-each condition lowered to a small, whitelisted IR (see :func:`govrules.compiler.from_ir`) — is stored
+each condition lowered to a small, whitelisted IR (see :func:`govrules.compile.compiler.from_ir`) — is stored
 as JSON, keyed by the SHA-256 of the pack file's bytes and of the engine (the govrules version and the
 source of the modules that compile packs).
 
@@ -30,7 +30,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from govrules.compiler import CompiledPack, CompiledRule, SymbolTable, from_ir
+from govrules.compile.compiler import CompiledPack, CompiledRule, SymbolTable, from_ir
 from govrules.diagnostics import Diagnostic, SourceLocation
 
 FORMAT = 2
@@ -64,16 +64,16 @@ def _engine_fingerprint() -> bytes:
     # The version alone is not enough while developing: any change to how packs compile must miss.
     global _FINGERPRINT
     if _FINGERPRINT is None:
-        from govrules import __version__
+        from govrules.version import __version__
 
         digest = hashlib.sha256(f"govrules-cache/{FORMAT}/{__version__}".encode())
-        here = Path(__file__).resolve().parent
-        for name in ("compiler.py", "cache.py", "loader.py", "yaml_io.py", "models/base.py", "models/pack.py",
-                     "models/project.py"):
+        package = Path(__file__).resolve().parents[1]
+        # every stage that shapes an entry: the models, the pack reader and the compiler
+        for source in sorted(p for stage in ("models", "packs", "compile") for p in (package / stage).glob("*.py")):
             try:
-                digest.update((here / name).read_bytes())
+                digest.update(source.read_bytes())
             except OSError:
-                digest.update(name.encode())
+                digest.update(source.name.encode())
         _FINGERPRINT = digest.digest()
     return _FINGERPRINT
 

@@ -3,7 +3,7 @@
 ``diff_packs(a, b)`` answers, for every project and not for a sample, the question a reviewer asks
 when a unit works under one measure and looks at another (or when a measure is revised or adapted by a
 county): *which projects would the two measures treat differently, and which articles say so on each
-side?* It reuses the exhaustive machinery of :mod:`govrules.consistency` — the variables conditions
+side?* It reuses the exhaustive machinery of :mod:`govrules.analysis.consistency` — the variables conditions
 read, their cut points, one representative value per cell, the evaluator's own ``_decide``, and the
 grouping of combinations into readable regions — on the union of the variables both packs read:
 
@@ -19,7 +19,7 @@ grouping of combinations into readable regions — on the union of the variables
 - **change**: the same for one change request.
 
 Combinations with the same pair of decisions are grouped into regions as in
-:mod:`govrules.consistency`; identical decisions are only counted. When the two packs' route (change)
+:mod:`govrules.analysis.consistency`; identical decisions are only counted. When the two packs' route (change)
 rules read no variable in common, each pack's half is enumerated and described alone and the regions are
 paired. See ``docs/consistency.md`` ("Comparing two packs").
 """
@@ -34,30 +34,30 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from govrules.compiler import CompiledPack, CompiledRule
-from govrules.consistency import (
-    _Analysis,
-    _Dim,
-    _fmt,
-    _parameter_values,
-    _placements,
-    _Reader,
-    _Result,
-    _Source,
-    _source,
-    _Spec,
-    _Var,
-    _yaml_lines,
+from govrules.analysis.consistency import (
+    AnalysisResult,
+    Dimension,
+    Reader,
+    RegionAnalysis,
+    Source,
+    Spec,
+    Variable,
+    format_value,
+    parameter_values,
+    placements,
+    source_of,
+    yaml_lines,
 )
+from govrules.compile.compiler import CompiledPack, CompiledRule
+from govrules.engine.citations import cite
 from govrules.errors import PackError, ProjectError
-from govrules.explain import cite
 from govrules.models.pack import ChangeRule, ExceptionRule, ExemptionRule, Pack, RouteRule, ScopeRule
 from govrules.models.project import Project
 
 __all__ = ["Difference", "PackDiff", "Side", "diff_packs", "diff_report", "example_project", "format_diff"]
 
-Analysis = Literal["scope", "route", "change"]
-_KINDS: tuple[Analysis, ...] = ("scope", "route", "change")
+AnalysisKind = Literal["scope", "route", "change"]
+_KINDS: tuple[AnalysisKind, ...] = ("scope", "route", "change")
 _OUT = ("out_of_scope", "exempt")
 #: Names that stand for one enumerated variable (``category`` goes with ``execution``, …).
 _CANON = {"category": "execution", "fiscal_funded": "funding_sources"}
@@ -123,7 +123,7 @@ class Difference:
     difference comes from a sample rather than the exhaustive enumeration.
     """
 
-    analysis: Analysis
+    analysis: AnalysisKind
     region: str
     a: Side
     b: Side
@@ -247,7 +247,7 @@ def diff_report(pack_a: CompiledPack | Pack | str, pack_b: CompiledPack | Pack |
     ``max_combinations`` and ``seed`` bound the sampling fallback.
     """
     given = {str(k): dict(v) for k, v in (parameters or {}).items()}
-    srcs = (_source(pack_a), _source(pack_b))
+    srcs = (source_of(pack_a), source_of(pack_b))
     ids = {s.pack.id for s in srcs}
     unknown = sorted(set(given) - ids)
     if unknown:
@@ -272,7 +272,7 @@ def _canon(names: Iterable[str]) -> list[str]:
     return result
 
 
-def _exceptions(src: _Source, rules: Sequence[CompiledRule]) -> list[CompiledRule]:
+def _exceptions(src: Source, rules: Sequence[CompiledRule]) -> list[CompiledRule]:
     ids = {e for r in rules for e in r.rule.unless}
     return [r for r in src.rules if r.id in ids]
 
@@ -281,8 +281,8 @@ def _exceptions(src: _Source, rules: Sequence[CompiledRule]) -> list[CompiledRul
 class _Member:
     """One of the two packs: the variables its scope and its route / change rules read."""
 
-    src: _Source
-    vars: dict[str, _Var]
+    src: Source
+    vars: dict[str, Variable]
     reasons: dict[str, set[str]]
     scope_vars: list[str]  # as the conditions name them
     scope_names: list[str]  # canonical
@@ -290,11 +290,11 @@ class _Member:
     has_rules: dict[str, bool]
 
     @classmethod
-    def of(cls, src: _Source) -> _Member:
+    def of(cls, src: Source) -> _Member:
         scope_rules = [r for r in src.rules if isinstance(r.rule, ScopeRule | ExemptionRule)]
         scope_rules += _exceptions(src, scope_rules)
-        everything = _Reader(src)
-        reader = _Reader(src)
+        everything = Reader(src)
+        reader = Reader(src)
         reader.read(scope_rules)
         everything.read(scope_rules)
         decision: dict[str, list[str]] = {}
@@ -302,7 +302,7 @@ class _Member:
         for kind, rule_type in (("route", RouteRule), ("change", ChangeRule)):
             rules = [r for r in src.rules if isinstance(r.rule, rule_type)]
             rules += _exceptions(src, rules)
-            kind_reader = _Reader(src)
+            kind_reader = Reader(src)
             kind_reader.read(rules)
             everything.read(rules)
             decision[kind] = _canon(kind_reader.vars)
@@ -310,13 +310,13 @@ class _Member:
         return cls(src, everything.vars, everything.reasons, list(reader.vars), _canon(reader.vars), decision, has)
 
 
-def _merge_vars(members: Sequence[_Member]) -> dict[str, _Var]:
-    merged: dict[str, _Var] = {}
+def _merge_vars(members: Sequence[_Member]) -> dict[str, Variable]:
+    merged: dict[str, Variable] = {}
     for member in members:
         for name, var in member.vars.items():
             have = merged.get(name)
             if have is None:
-                merged[name] = _Var(name, var.kind, var.numeric, var.values, set(), set(var.cut_literals),
+                merged[name] = Variable(name, var.kind, var.numeric, var.values, set(), set(var.cut_literals),
                                     set(var.cut_constants), set(var.literals), var.exact)
                 continue
             if have.kind != var.kind:
@@ -343,8 +343,8 @@ class _Scenario:
 
 
 def _scenarios(members: Sequence[_Member], given: Mapping[str, Mapping[str, Any]]) -> list[_Scenario]:
-    fixed = [_parameter_values(m.src.pack, given.get(m.src.pack.id, {})) for m in members]
-    base_text = [{name: _fmt(fixed[i][name]) for name in given.get(m.src.pack.id, {})}
+    fixed = [parameter_values(m.src.pack, given.get(m.src.pack.id, {})) for m in members]
+    base_text = [{name: format_value(fixed[i][name]) for name in given.get(m.src.pack.id, {})}
                  for i, m in enumerate(members)]
     # open parameters; one of the same name and unit in both packs is one variable (the same value)
     variables: list[tuple[list[tuple[int, str]], dict[Decimal, str], str]] = []
@@ -356,7 +356,7 @@ def _scenarios(members: Sequence[_Member], given: Mapping[str, Mapping[str, Any]
             if parameter.name not in open_names[i]:
                 continue
             key = (parameter.name, parameter.unit.value)
-            places = _placements(parameter, member.src.pack)
+            places = placements(parameter, member.src.pack)
             if key in by_key:
                 owners, known, _ = variables[by_key[key]]
                 owners.append((i, parameter.name))
@@ -381,7 +381,7 @@ def _scenarios(members: Sequence[_Member], given: Mapping[str, Mapping[str, Any]
         for (owners, _, label), (value, place) in zip(variables, combo, strict=True):
             for i, name in owners:
                 params[i][name] = value
-                text[i][name] = _fmt(value)
+                text[i][name] = format_value(value)
                 labels[(i, name)] = label
             values[label] = value
             parts.append(place if len(owners) > 1 or single else f"{members[owners[0][0]].src.pack.id}: {place}")
@@ -390,18 +390,18 @@ def _scenarios(members: Sequence[_Member], given: Mapping[str, Mapping[str, Any]
 
 
 # --------------------------------------------------------------------------------------------------
-# The joint enumeration: consistency's _Analysis with the dimensions of both packs
+# The joint enumeration: consistency's RegionAnalysis with the dimensions of both packs
 
 
-class _Joint(_Analysis):
+class _Joint(RegionAnalysis):
     """Dimensions over the variables of both packs (cut points of both), and their regions.
 
-    Only the parts of :class:`~govrules.consistency._Analysis` that build dimensions, enumerate
+    Only the parts of :class:`~govrules.analysis.consistency.RegionAnalysis` that build dimensions, enumerate
     combinations, describe regions and write examples are used; the rules are evaluated by each
-    pack's own ``_Analysis``.
+    pack's own ``RegionAnalysis``.
     """
 
-    def __init__(self, diff: _Diff, scenario: _Scenario, kind: Literal["route", "change"], src: _Source) -> None:
+    def __init__(self, diff: _Diff, scenario: _Scenario, kind: Literal["route", "change"], src: Source) -> None:
         self.diff = diff
         self.scenario = scenario
         self.src = src
@@ -422,7 +422,7 @@ class _Joint(_Analysis):
         self.tried: dict[tuple[Any, ...], list[int] | Literal["open"] | None] = {}  # witness searches, by
         # the values the scopes read
 
-    def _numeric_cuts(self, var: _Var) -> dict[Decimal, str]:
+    def _numeric_cuts(self, var: Variable) -> dict[Decimal, str]:
         cuts: dict[Decimal, str] = {}
         named: dict[Decimal, str] = {}
         for i, member in enumerate(self.diff.members):
@@ -431,7 +431,7 @@ class _Joint(_Analysis):
                 continue
             for literal in own.cut_literals:
                 if isinstance(literal, Decimal):
-                    cuts.setdefault(literal, _fmt(literal))
+                    cuts.setdefault(literal, format_value(literal))
             for name in own.cut_params:
                 value = self.scenario.params[i].get(name)
                 if value is None:
@@ -440,11 +440,11 @@ class _Joint(_Analysis):
                 if label is not None:
                     named[value] = label  # an open parameter: its name (the value varies by scenario)
                 else:
-                    cuts.setdefault(value, _fmt(value))  # a fixed one: its value (names differ by pack)
+                    cuts.setdefault(value, format_value(value))  # a fixed one: its value (names differ by pack)
         cuts.update(named)
         return cuts
 
-    def _date_dim(self, var: _Var) -> _Dim:
+    def _date_dim(self, var: Variable) -> Dimension:
         cuts: dict[dt.date, str] = {}
         for member in self.diff.members:
             own = member.vars.get(var.name)
@@ -461,12 +461,12 @@ class _Joint(_Analysis):
                     cuts.setdefault(effective, effective.isoformat())
         return self._date_dim_from(var, cuts)
 
-    def build(self, names: Sequence[str]) -> list[_Dim]:
+    def build(self, names: Sequence[str]) -> list[Dimension]:
         """Dimensions for ``names`` (canonical), with both packs' cut points."""
         return self._dims(list(names))
 
 
-def _env(analysis: _Analysis, dims: Sequence[_Dim], tup: Sequence[int], unknown: frozenset[str] = frozenset(),
+def _env(analysis: RegionAnalysis, dims: Sequence[Dimension], tup: Sequence[int], unknown: frozenset[str] = frozenset(),
          base: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """``analysis.env``, keeping a procurement budget the base already has when only the budget is set."""
     env = analysis.env(dims, tup, unknown, base)
@@ -476,7 +476,7 @@ def _env(analysis: _Analysis, dims: Sequence[_Dim], tup: Sequence[int], unknown:
     return env
 
 
-def _search(analyses: Sequence[_Analysis], envs: Sequence[Mapping[str, Any]], dims: Sequence[_Dim],
+def _search(analyses: Sequence[RegionAnalysis], envs: Sequence[Mapping[str, Any]], dims: Sequence[Dimension],
             need: Sequence[bool]) -> list[int] | Literal["open"] | None:
     """Values of ``dims`` that put the project within the scope of every pack in ``need``.
 
@@ -550,7 +550,7 @@ class _Out:
     note: str = ""
 
 
-def _out(result: _Result) -> _Out:
+def _out(result: AnalysisResult) -> _Out:
     return _Out(result.decision, result.rules, _NOTES.get(result.kind, ""))
 
 
@@ -560,11 +560,11 @@ class _Part:
 
     host: _Joint
     packs: tuple[int, ...]
-    analyses: tuple[_Analysis, _Analysis]
+    analyses: tuple[RegionAnalysis, RegionAnalysis]
     outcomes: dict[tuple[int, ...], tuple[_Out, ...]] = field(default_factory=dict)
     groups: dict[tuple[str, ...], set[tuple[int, ...]]] = field(default_factory=dict)
     completions: dict[tuple[int, tuple[int, ...]], dict[str, int]] = field(default_factory=dict)
-    sides: dict[int, list[_Dim]] = field(default_factory=dict)
+    sides: dict[int, list[Dimension]] = field(default_factory=dict)
     pruned: bool = False  # subtrees decided alike were counted, not enumerated
     same: int = 0
     total: int = 0
@@ -575,13 +575,13 @@ class _Part:
 class _Candidate:
     key: tuple[str, ...]
     region: str
-    spec: _Spec
+    spec: Spec
     seed: tuple[int, ...]
     covered: dict[int, set[tuple[int, ...]]] = field(default_factory=dict)
 
 
 class _Diff:
-    def __init__(self, srcs: tuple[_Source, _Source], day: dt.date, given: Mapping[str, Mapping[str, Any]], *,
+    def __init__(self, srcs: tuple[Source, Source], day: dt.date, given: Mapping[str, Mapping[str, Any]], *,
                  max_regions: int, samples: int, max_combinations: int, seed: int) -> None:
         self.srcs = srcs
         self.ids = (srcs[0].pack.id, srcs[1].pack.id)
@@ -644,13 +644,13 @@ class _Diff:
                         tuple(self.notes), self.exact, (self.srcs[0].pack.title, self.srcs[1].pack.title),
                         (in_force[0], in_force[1]))
 
-    def _analyses(self, kind: Literal["route", "change"], scenario: _Scenario) -> tuple[_Analysis, _Analysis]:
-        a, b = (_Analysis(m.src, kind, scenario.params[i], self.day, samples=self.samples,
+    def _analyses(self, kind: Literal["route", "change"], scenario: _Scenario) -> tuple[RegionAnalysis, RegionAnalysis]:
+        a, b = (RegionAnalysis(m.src, kind, scenario.params[i], self.day, samples=self.samples,
                           max_combinations=self.max_combinations, seed=self.seed)
                 for i, m in enumerate(self.members))
         return a, b
 
-    def _note_exactness(self, host: _Joint, dims: Sequence[_Dim], packs: Sequence[int]) -> None:
+    def _note_exactness(self, host: _Joint, dims: Sequence[Dimension], packs: Sequence[int]) -> None:
         if host.sampled_space:
             self.reasons |= host.reasons
             host.exact = False
@@ -669,7 +669,7 @@ class _Diff:
         common = self._common_scope_rules()
         distinct = []
         for i, member in enumerate(self.members):
-            reader = _Reader(member.src)
+            reader = Reader(member.src)
             own = [r for r in member.src.rules if isinstance(r.rule, ScopeRule | ExemptionRule)
                    and r.id not in common[i]]
             reader.read(own + _exceptions(member.src, own))
@@ -779,7 +779,7 @@ class _Diff:
                 result.append(frozenset(self._fingerprint(analysis, o.compiled) for o in these if o.effective is None))
         return tuple(result)
 
-    def _fingerprint(self, analysis: _Analysis, compiled: CompiledRule) -> tuple[Any, ...]:
+    def _fingerprint(self, analysis: RegionAnalysis, compiled: CompiledRule) -> tuple[Any, ...]:
         rule = compiled.rule
         params = tuple(sorted((n, analysis.params[n]) for n in compiled.symbols if n in analysis.params))
         effective = analysis.src.pack.dates.effective if "effective_date" in compiled.symbols else None
@@ -967,8 +967,8 @@ class _Diff:
         return Difference(kind, region, sides[0], sides[1], example, self._parameters(scenario), labels, inside,
                           self.day, exact, data)
 
-    def _witness(self, witness: _Joint, analyses: tuple[_Analysis, _Analysis], tuples: Iterator[tuple[int, ...]]
-                 ) -> tuple[tuple[int, ...], dict[str, int], tuple[str, ...], bool]:
+    def _witness(self, witness: _Joint, analyses: tuple[RegionAnalysis, RegionAnalysis],
+                 tuples: Iterator[tuple[int, ...]]) -> tuple[tuple[int, ...], dict[str, int], tuple[str, ...], bool]:
         """A combination of the region and values of the scope facts within both measures' scope.
 
         Falls back to the first combination within the first (else the second) measure's scope when no
@@ -1080,7 +1080,7 @@ class _Diff:
                               tuple(sorted(set(articles))), "; ".join(notes)))
         return tuple(sides)
 
-    def _example_data(self, host: _Joint, dims: list[_Dim], tup: tuple[int, ...], side: list[_Dim],
+    def _example_data(self, host: _Joint, dims: list[Dimension], tup: tuple[int, ...], side: list[Dimension],
                       completion: Mapping[str, int]) -> dict[str, Any]:
         """The project for ``tup`` (and the completion), with the facts of both packs."""
         saved = host.dims, host.side_dims, host.src
@@ -1117,5 +1117,5 @@ class _Diff:
         for i, pack_id in enumerate(dict.fromkeys(self.ids)):
             params = "".join(f" --param {k}={v}" for k, v in scenario.text[i].items())
             lines.append(f"# govrules evaluate THIS_FILE --pack {pack_id} --as-of {self.day.isoformat()}{params}")
-        lines.extend(_yaml_lines(data, 0))
+        lines.extend(yaml_lines(data, 0))
         return "\n".join(lines) + "\n"

@@ -44,11 +44,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, cast
 
-from govrules import evaluator as _evaluator
-from govrules.compiler import NOT_YET, CompiledPack, CompiledRule, Lowered, SymbolTable, compile_condition
+from govrules.compile.compiler import NOT_YET, CompiledPack, CompiledRule, Lowered, SymbolTable, compile_condition
 from govrules.diagnostics import Diagnostic
+from govrules.engine.citations import citation_label
+from govrules.engine.combine import Outcome, any_true, decide
 from govrules.errors import PackError, ProjectError
-from govrules.explain import citation_label
+from govrules.models.money import MoneyFormatError, parse_money, parse_ratio
 from govrules.models.pack import (
     ChangeRule,
     Citation,
@@ -60,7 +61,6 @@ from govrules.models.pack import (
     ScopeRule,
 )
 from govrules.models.project import CATEGORY_EXECUTION, FISCAL_SOURCES, Category, Project
-from govrules.money import MoneyFormatError, parse_money, parse_ratio
 
 __all__ = [
     "CODES",
@@ -215,20 +215,20 @@ def _art(cite: Citation) -> str:
 
 
 @dataclass
-class _Source:
+class Source:
     pack: Pack
     table: SymbolTable
     rules: list[CompiledRule]
     by_id: dict[str, CompiledRule]
 
 
-def _source(pack: CompiledPack | Pack | str) -> _Source:
+def source_of(pack: CompiledPack | Pack | str) -> Source:
     if isinstance(pack, str):
-        from govrules.loader import load_pack
+        from govrules.compile.loading import load_pack
 
         pack = load_pack(pack)
     if isinstance(pack, CompiledPack):
-        return _Source(pack.pack, pack.table, list(pack.rules), dict(pack.by_id))
+        return Source(pack.pack, pack.table, list(pack.rules), dict(pack.by_id))
     table = SymbolTable(pack)
     rules: list[CompiledRule] = []
     problems: list[Diagnostic] = []
@@ -241,7 +241,7 @@ def _source(pack: CompiledPack | Pack | str) -> _Source:
         rules.append(CompiledRule(rule, condition, index))
     if problems:
         raise PackError(f"{pack.id}: conditions do not compile", diagnostics=problems, code="pack_invalid")
-    return _Source(pack, table, rules, {r.id: r for r in rules})
+    return Source(pack, table, rules, {r.id: r for r in rules})
 
 
 # --------------------------------------------------------------------------------------------------
@@ -249,7 +249,7 @@ def _source(pack: CompiledPack | Pack | str) -> _Source:
 
 
 @dataclass
-class _Var:
+class Variable:
     """A variable conditions read, and how they compare it."""
 
     name: str
@@ -263,10 +263,10 @@ class _Var:
     exact: bool = True
 
 
-class _Reader:
+class Reader:
     """Walks lowered condition trees, recording variables, cut points and what is not exact."""
 
-    def __init__(self, src: _Source) -> None:
+    def __init__(self, src: Source) -> None:
         self.src = src
         symbols = dict(src.table.symbols)
         for table in src.table.item_symbols.values():
@@ -275,14 +275,14 @@ class _Reader:
         self.symbols = symbols
         self.parameters = {p.name: p for p in src.pack.parameters}
         self.facts = {f.name: f for f in src.pack.facts}
-        self.vars: dict[str, _Var] = {}
+        self.vars: dict[str, Variable] = {}
         self.reasons: dict[str, set[str]] = {}  # variable → why it cannot be analysed exactly
 
     def read(self, rules: Iterable[CompiledRule]) -> None:
         for rule in rules:
             self._walk(rule.condition, rule)
 
-    def var(self, name: str) -> _Var | None:
+    def var(self, name: str) -> Variable | None:
         if name in self.vars:
             return self.vars[name]
         if name in self.parameters or name in _CONSTANT_DATES:
@@ -294,16 +294,16 @@ class _Reader:
         type_name = kind if isinstance(kind, str) else str(getattr(kind, "name", ""))
         fact = self.facts.get(name)
         if type_name.startswith("BOOL"):
-            var = _Var(name, "bool")
+            var = Variable(name, "bool")
         elif type_name == "FLOAT":
             numeric = _FACT_NUMERIC.get(fact.type, "number") if fact is not None else _CORE_NUMERIC.get(name, "number")
-            var = _Var(name, "numeric", numeric=numeric)
+            var = Variable(name, "numeric", numeric=numeric)
         elif type_name.startswith("SET"):
-            var = _Var(name, "set", values=symbol.values)
+            var = Variable(name, "set", values=symbol.values)
         elif type_name == "DATETIME":
-            var = _Var(name, "date")
+            var = Variable(name, "date")
         else:
-            var = _Var(name, "enum", values=symbol.values)
+            var = Variable(name, "enum", values=symbol.values)
         self.vars[name] = var
         return var
 
@@ -337,7 +337,7 @@ class _Reader:
         for kid in kids:
             self._walk(kid, rule)
 
-    def _atom(self, node: Lowered, var: _Var, other: Lowered) -> bool:
+    def _atom(self, node: Lowered, var: Variable, other: Lowered) -> bool:
         """Record ``var`` compared with ``other`` in ``node``; False when that is not an exact atom."""
         if var.kind == "bool":
             return True
@@ -411,10 +411,10 @@ def cut_points(pack: CompiledPack | Pack | str, parameters: Mapping[str, Any] | 
     when they have no value). Used by the consistency analysis and by
     :func:`govrules.testing.strategies.projects` to weight generated amounts to the boundaries.
     """
-    src = _source(pack)
-    reader = _Reader(src)
+    src = source_of(pack)
+    reader = Reader(src)
     reader.read(src.rules)
-    values = _parameter_values(src.pack, parameters or {})
+    values = parameter_values(src.pack, parameters or {})
     result: dict[str, list[Any]] = {}
     for var in reader.vars.values():
         if var.kind not in ("numeric", "date"):
@@ -425,7 +425,7 @@ def cut_points(pack: CompiledPack | Pack | str, parameters: Mapping[str, Any] | 
     return result
 
 
-def _parameter_values(pack: Pack, given: Mapping[str, Any]) -> dict[str, Any]:
+def parameter_values(pack: Pack, given: Mapping[str, Any]) -> dict[str, Any]:
     declared = {p.name: p for p in pack.parameters}
     values: dict[str, Any] = {p.name: p.value for p in pack.parameters}
     for name, raw in given.items():
@@ -460,7 +460,7 @@ class _Cell:
 
 
 @dataclass
-class _Dim:
+class Dimension:
     key: str
     kind: str  # bool | enum | numeric | date | member | execution
     var: str
@@ -477,7 +477,7 @@ class _Dim:
         return self.kind in ("numeric", "date")
 
 
-def _fmt(value: Any) -> str:
+def format_value(value: Any) -> str:
     if isinstance(value, Decimal):
         text = format(value, "f")
         if "." in text:
@@ -529,7 +529,7 @@ def _date_cells(cuts: Mapping[dt.date, str]) -> list[_Cell]:
 
 
 def _sampled_cells(values: Iterable[Any]) -> list[_Cell]:
-    return [_Cell(v, v, _fmt(v), True, v, _fmt(v), True, sampled=True) for v in sorted(set(values))]
+    return [_Cell(v, v, format_value(v), True, v, format_value(v), True, sampled=True) for v in sorted(set(values))]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -537,7 +537,7 @@ def _sampled_cells(values: Iterable[Any]) -> list[_Cell]:
 
 
 @dataclass
-class _Result:
+class AnalysisResult:
     kind: str  # decided | gap | declared | overlap | open
     decision: str
     rules: tuple[str, ...]
@@ -555,23 +555,10 @@ class _Raw:
     completions: dict[tuple[int, ...], dict[str, int]] = field(default_factory=dict)
 
 
-class _Sink:
-    """Stands in for the evaluation whose ``_decide`` combines the outcomes (it records warnings)."""
-
-    def __init__(self) -> None:
-        self.warnings: list[str] = []
-
-
-def _decide(outcomes: list[_evaluator.Outcome]) -> tuple[str, list[_evaluator.Outcome], list[str], bool]:
-    """The evaluator's own combination of route/change outcomes (``_Evaluation._decide``)."""
-    decide = cast(Any, _evaluator._Evaluation)._decide
-    return cast(tuple[str, list[_evaluator.Outcome], list[str], bool], decide(_Sink(), outcomes))
-
-
-class _Analysis:
+class RegionAnalysis:
     """Route rules (``kind='route'``) or change rules (``kind='change'``) under one scenario."""
 
-    def __init__(self, src: _Source, kind: Literal["route", "change"], params: Mapping[str, Any],
+    def __init__(self, src: Source, kind: Literal["route", "change"], params: Mapping[str, Any],
                  as_of: dt.date, *, samples: int, max_combinations: int, seed: int) -> None:
         self.src = src
         self.kind = kind
@@ -586,7 +573,7 @@ class _Analysis:
         self.reasons: set[str] = set()
         main = self.rules + self._exceptions(self.rules)
         side = self.scope_rules + self._exceptions(self.scope_rules)
-        reader = _Reader(src)
+        reader = Reader(src)
         reader.read(main)
         main_vars = list(reader.vars)
         reader.read(side)
@@ -606,7 +593,7 @@ class _Analysis:
         self.exact = all(d.exact for d in self.dims) and not any(r.rule.for_each for r in self.rules
                                                                   if kind == "route")
         self.base = self._base()
-        self.results: dict[tuple[int, ...], _Result] = {}
+        self.results: dict[tuple[int, ...], AnalysisResult] = {}
         self.dontcare: set[tuple[int, ...]] = set()
         self.sampled_space = False
         self._completions: dict[tuple[Any, ...], dict[str, int] | None] = {}
@@ -617,26 +604,26 @@ class _Analysis:
         ids = {e for r in rules for e in r.rule.unless}
         return [r for r in self.src.rules if r.id in ids]
 
-    def _numeric_cuts(self, var: _Var) -> dict[Decimal, str]:
+    def _numeric_cuts(self, var: Variable) -> dict[Decimal, str]:
         cuts: dict[Decimal, str] = {}
         for literal in sorted(var.cut_literals):
-            cuts.setdefault(literal, _fmt(literal))
+            cuts.setdefault(literal, format_value(literal))
         declared = {p.name: p for p in self.src.pack.parameters}
         for name in sorted(var.cut_params, key=lambda p: (declared[p].settable, p)):
             value = self.params.get(name)
             if value is None:
                 continue
-            cuts[value] = name if value not in cuts or cuts[value] == _fmt(value) else cuts[value]
+            cuts[value] = name if value not in cuts or cuts[value] == format_value(value) else cuts[value]
         return cuts
 
-    def _dims(self, names: list[str]) -> list[_Dim]:
-        dims: list[_Dim] = []
+    def _dims(self, names: list[str]) -> list[Dimension]:
+        dims: list[Dimension] = []
         done: set[str] = set()
         vars_ = self.vars
         for name in names:
             if name in done:
                 continue
-            var = vars_.get(name) or _Var(name, "bool")
+            var = vars_.get(name) or Variable(name, "bool")
             if name in ("execution", "category"):
                 done |= {"execution", "category"}
                 dims.append(self._execution_dim())
@@ -648,7 +635,7 @@ class _Analysis:
                 dims.extend(self._member_dims(name))
             elif var.kind == "bool":
                 done.add(name)
-                dims.append(_Dim(name, "bool", name, [False, True], label=name, group=name))
+                dims.append(Dimension(name, "bool", name, [False, True], label=name, group=name))
             elif var.kind == "enum":
                 done.add(name)
                 dims.append(self._enum_dim(var))
@@ -660,23 +647,23 @@ class _Analysis:
                 dims.append(self._date_dim(var))
         return dims
 
-    def _execution_dim(self) -> _Dim:
+    def _execution_dim(self) -> Dimension:
         # a condition reading the category needs it known: then every category (it implies the execution)
         values: list[Any] = [("construction", None), ("service", None)]
         if "category" in self.vars:
             values = [(CATEGORY_EXECUTION[c].value, c.value) for c in Category]
-        exact = self.vars.get("execution", _Var("execution", "enum")).exact and self.vars.get(
-            "category", _Var("category", "enum")).exact
-        return _Dim("execution", "execution", "execution", values, label="execution", group="execution",
+        exact = self.vars.get("execution", Variable("execution", "enum")).exact and self.vars.get(
+            "category", Variable("category", "enum")).exact
+        return Dimension("execution", "execution", "execution", values, label="execution", group="execution",
                     exact=exact)
 
-    def _member_dims(self, var: str) -> list[_Dim]:
+    def _member_dims(self, var: str) -> list[Dimension]:
         info = self.vars.get(var)
         members = sorted(info.literals) if info is not None else []
-        dims = [_Dim(f"{var}:{m}", "member", var, [False, True], label=f"'{m}' in {var}", member=m, group=var)
+        dims = [Dimension(f"{var}:{m}", "member", var, [False, True], label=f"'{m}' in {var}", member=m, group=var)
                 for m in members]
         if info is not None and not info.exact:  # used beyond membership tests: enumerate every value
-            dims = [_Dim(f"{var}:{m}", "member", var, [False, True], label=f"'{m}' in {var}", member=m, group=var)
+            dims = [Dimension(f"{var}:{m}", "member", var, [False, True], label=f"'{m}' in {var}", member=m, group=var)
                     for m in (info.values or ())]
         if var == "funding_sources" and ("fiscal_funded" in self.vars or "fiscal_amount" in self.vars):
             fiscal = {s.value for s in FISCAL_SOURCES}
@@ -685,10 +672,11 @@ class _Analysis:
             if spare is not None:
                 label = ("fiscal_funded" if not named & fiscal
                          else f"funding includes a fiscal source other than {', '.join(sorted(named & fiscal))}")
-                dims.append(_Dim(f"{var}:{spare}", "member", var, [False, True], label=label, member=spare, group=var))
+                dims.append(Dimension(f"{var}:{spare}", "member", var, [False, True], label=label, member=spare,
+                                      group=var))
         return dims
 
-    def _enum_dim(self, var: _Var) -> _Dim:
+    def _enum_dim(self, var: Variable) -> Dimension:
         if var.values:
             values = list(var.values)
             if var.exact:
@@ -701,17 +689,17 @@ class _Analysis:
         else:
             reps = [*sorted(var.literals), _OTHER]
             stands = [(v,) for v in reps]
-        return _Dim(var.name, "enum", var.name, list(reps), label=var.name, stands_for=stands, group=var.name,
+        return Dimension(var.name, "enum", var.name, list(reps), label=var.name, stands_for=stands, group=var.name,
                     exact=var.exact or bool(var.values))
 
-    def _numeric_dim(self, var: _Var) -> _Dim:
+    def _numeric_dim(self, var: Variable) -> Dimension:
         step = _STEP[var.numeric]
         shared = [v for v in ("budget", "procurement_budget") if v in self.vars]
         if var.name in shared:
             cuts: dict[Decimal, str] = {}
             for other in shared:
                 for value, label in self._numeric_cuts(self.vars[other]).items():
-                    if value not in cuts or cuts[value] == _fmt(value):
+                    if value not in cuts or cuts[value] == format_value(value):
                         cuts[value] = label
             exact = all(self.vars[v].exact for v in shared)
         else:
@@ -723,10 +711,10 @@ class _Analysis:
             for _ in range(self.samples):
                 extra.add((Decimal(self.rng.randint(0, int(top / step))) * step).quantize(step))
             cells = _sampled_cells([c.rep for c in cells] + list(cuts) + list(extra))
-        return _Dim(var.name, "numeric", var.name, [c.rep for c in cells], label=var.name, cells=cells,
+        return Dimension(var.name, "numeric", var.name, [c.rep for c in cells], label=var.name, cells=cells,
                     group=var.name, exact=exact)
 
-    def _date_dim(self, var: _Var) -> _Dim:
+    def _date_dim(self, var: Variable) -> Dimension:
         cuts: dict[dt.date, str] = {}
         for literal in var.cut_literals:
             cuts[literal] = literal.isoformat()
@@ -735,15 +723,15 @@ class _Analysis:
             cuts.setdefault(constants[name], name)
         return self._date_dim_from(var, cuts)
 
-    def _date_dim_from(self, var: _Var, cuts: dict[dt.date, str]) -> _Dim:
+    def _date_dim_from(self, var: Variable, cuts: dict[dt.date, str]) -> Dimension:
         """A date dimension cut at ``cuts``; sampled around ``as_of`` where the analysis is not exact."""
         cells = _date_cells(cuts)
         if not var.exact:
             extra = {self.as_of + dt.timedelta(days=self.rng.randint(-1500, 1500)) for _ in range(self.samples)}
             cells = _sampled_cells([c.rep for c in cells if c.rep is not NOT_YET] + list(extra))
             cells.append(_Cell(NOT_YET, NOT_YET, "not yet", True, NOT_YET, "not yet", True, sampled=True))
-        return _Dim(var.name, "date", var.name, [c.rep for c in cells], label=var.name, cells=cells, group=var.name,
-                    exact=var.exact)
+        return Dimension(var.name, "date", var.name, [c.rep for c in cells], label=var.name, cells=cells,
+                         group=var.name, exact=var.exact)
 
     def _base(self) -> dict[str, Any]:
         env: dict[str, Any] = dict.fromkeys(self.src.table.symbols)
@@ -758,7 +746,7 @@ class _Analysis:
 
     # ---------------------------------------------------------------- environments
 
-    def env(self, dims: Sequence[_Dim], tup: Sequence[int], unknown: frozenset[str] = frozenset(),
+    def env(self, dims: Sequence[Dimension], tup: Sequence[int], unknown: frozenset[str] = frozenset(),
             base: Mapping[str, Any] | None = None) -> dict[str, Any]:
         env = dict(self.base if base is None else base)
         members: dict[str, set[str] | None] = {}
@@ -798,7 +786,7 @@ class _Analysis:
             return False
         return not (env.get("system_count") == 0 and env.get("all_systems_in_catalogue") is False)
 
-    def outcomes(self, rules: list[CompiledRule], env: Mapping[str, Any]) -> list[_evaluator.Outcome]:
+    def outcomes(self, rules: list[CompiledRule], env: Mapping[str, Any]) -> list[Outcome]:
         result = []
         for compiled in rules:
             value = compiled.condition.fn(env)
@@ -816,7 +804,7 @@ class _Analysis:
                     effective = False
                 elif undecided:
                     effective = None
-            result.append(_evaluator.Outcome(compiled, 0 if compiled.rule.for_each else None, env, value, effective,
+            result.append(Outcome(compiled, 0 if compiled.rule.for_each else None, env, value, effective,
                                              tuple(defeated), tuple(undecided)))
         return result
 
@@ -827,28 +815,29 @@ class _Analysis:
         scopes = [o for o in outs if isinstance(o.rule, ScopeRule)]
         if any(o.effective is True for o in exemptions):
             return "exempt"
-        covered = _evaluator._any(o.effective for o in scopes) if scopes else True
+        covered = any_true(o.effective for o in scopes) if scopes else True
         if covered is False:
             return "out_of_scope"
         if covered is True and not any(o.effective is None for o in exemptions):
             return "in_scope"
         return "undetermined"
 
-    def decide(self, env: Mapping[str, Any]) -> _Result:
-        decision, deciding, _, gap = _decide(self.outcomes(self.rules, env))
+    def decide(self, env: Mapping[str, Any]) -> AnalysisResult:
+        combined = decide(self.outcomes(self.rules, env))
+        decision, deciding, gap = combined.decision, combined.deciding, combined.gap
         ids = tuple(sorted((o.rule.id for o in deciding), key=lambda i: self.src.by_id[i].index))
         if decision != "undetermined":
-            return _Result("decided", decision, ids)
+            return AnalysisResult("decided", decision, ids)
         if not deciding:
-            return _Result("gap" if gap else "open", decision, ids)
+            return AnalysisResult("gap" if gap else "open", decision, ids)
         if any(o.effective is not True for o in deciding):
-            return _Result("open", decision, ids)  # a rule still unknown keeps it open (e.g. a fact not given)
+            return AnalysisResult("open", decision, ids)  # a rule still unknown keeps it open (e.g. a fact not given)
         decisions = {o.rule.decision for o in deciding}
         if len(decisions) > 1:
-            return _Result("overlap", decision, ids)
+            return AnalysisResult("overlap", decision, ids)
         if decisions == {"undetermined"}:
-            return _Result("declared", decision, ids)
-        return _Result("open", decision, ids)
+            return AnalysisResult("declared", decision, ids)
+        return AnalysisResult("open", decision, ids)
 
     # ---------------------------------------------------------------- enumeration
 
@@ -902,7 +891,7 @@ class _Analysis:
         self._knowing_more(add)
         return list(groups.values())
 
-    def _rank(self, res: _Result) -> int | None:
+    def _rank(self, res: AnalysisResult) -> int | None:
         if res.kind != "decided":
             return None
         return (_RANK_ROUTE if self.kind == "route" else _RANK_CHANGE).get(res.decision)
@@ -1088,7 +1077,7 @@ class _Analysis:
 
     # ---------------------------------------------------------------- regions
 
-    def regions(self, tuples: set[tuple[int, ...]], limit: int) -> tuple[list[tuple[str, tuple[int, ...], _Spec]],
+    def regions(self, tuples: set[tuple[int, ...]], limit: int) -> tuple[list[tuple[str, tuple[int, ...], Spec]],
                                                                          int]:
         """Describe ``tuples`` as regions; return (description, example combination) pairs and how many
         combinations were left out by ``limit``.
@@ -1141,7 +1130,7 @@ class _Analysis:
         for box, seed in boxes:
             positioned = [(i, _describe_dim(self.dims[i], chosen)) for i, chosen in zip(rest, box, strict=True)]
             parts = [text for _, text in sorted(positioned + clauses) if text]
-            spec = _Spec(tuple(self._spec_part(i, chosen) for i, chosen in zip(rest, box, strict=True)),
+            spec = Spec(tuple(self._spec_part(i, chosen) for i, chosen in zip(rest, box, strict=True)),
                          tuple(clause_specs))
             result.append((prefix + (", ".join(parts) if parts else "every case"), witness[seed], spec))
         if left:
@@ -1240,7 +1229,7 @@ class _Analysis:
         return dim.key, tuple((dim.cells[a].lo_label, dim.cells[a].lo_closed, dim.cells[b].hi_label,
                                dim.cells[b].hi_closed) for a, b in runs)
 
-    def region_tuples(self, spec: _Spec) -> Iterator[tuple[int, ...]]:
+    def region_tuples(self, spec: Spec) -> Iterator[tuple[int, ...]]:
         """The combinations of this analysis inside a region found (maybe) under other parameter values."""
         by_key = {d.key: i for i, d in enumerate(self.dims)}
         choices: list[set[int]] = [set(range(len(d.values))) for d in self.dims]
@@ -1292,7 +1281,7 @@ class _Analysis:
 
 
 @dataclass(frozen=True)
-class _Spec:
+class Spec:
     """A region in terms of names: per dimension a set of values or intervals between named cut points,
     plus clauses (alternatives over small independent groups of dimensions)."""
 
@@ -1312,7 +1301,7 @@ def _json_number(value: Decimal) -> Any:
     return int(value) if value == value.to_integral_value() else value
 
 
-def _describe_dim(dim: _Dim, chosen: set[int]) -> str:
+def _describe_dim(dim: Dimension, chosen: set[int]) -> str:
     if len(chosen) == len(dim.values):
         return ""
     if dim.kind in ("bool", "member"):
@@ -1321,12 +1310,12 @@ def _describe_dim(dim: _Dim, chosen: set[int]) -> str:
             if dim.label.startswith("'"):
                 return dim.label if value else dim.label.replace(" in ", " not in ", 1)
             if dim.label == "fiscal_funded":
-                return f"fiscal_funded = {_fmt(value)}"
+                return f"fiscal_funded = {format_value(value)}"
             if value:
                 return str(dim.label)
             negated = dim.label.replace("includes a ", "includes no ", 1)
             return negated if negated != dim.label else dim.label.replace("includes", "includes no", 1)
-        return f"{dim.label} = {_fmt(value)}"
+        return f"{dim.label} = {format_value(value)}"
     if dim.kind == "execution":
         pairs = [dim.values[i] for i in sorted(chosen)]
         executions = sorted({e for e, c in pairs if c is None})
@@ -1371,7 +1360,7 @@ def _describe_dim(dim: _Dim, chosen: set[int]) -> str:
     return " or ".join(texts)
 
 
-def _describe_run(dim: _Dim, first: _Cell, last: _Cell) -> str:
+def _describe_run(dim: Dimension, first: _Cell, last: _Cell) -> str:
     v = dim.label
     sampled = " (sampled)" if first.sampled or last.sampled else ""
     if first is last and first.lo_closed and first.hi_closed and first.lo == first.hi:
@@ -1393,12 +1382,12 @@ def _describe_run(dim: _Dim, first: _Cell, last: _Cell) -> str:
 
 def _scenarios(pack: Pack, given: Mapping[str, Any]) -> list[tuple[dict[str, Any], dict[str, str], str]]:
     """(parameter values, values of the open parameters as text, label) for each scenario analysed."""
-    values = _parameter_values(pack, given)
-    fixed_text = {name: _fmt(values[name]) for name in given}
+    values = parameter_values(pack, given)
+    fixed_text = {name: format_value(values[name]) for name in given}
     open_params = [p for p in pack.parameters if p.settable and p.value is None and p.name not in given]
     if not open_params:
         return [(values, fixed_text, "")]
-    choices: list[list[tuple[Decimal, str]]] = [_placements(p, pack) for p in open_params]
+    choices: list[list[tuple[Decimal, str]]] = [placements(p, pack) for p in open_params]
     result = []
     for combo in itertools.product(*choices):
         scenario = dict(values)
@@ -1406,13 +1395,13 @@ def _scenarios(pack: Pack, given: Mapping[str, Any]) -> list[tuple[dict[str, Any
         labels = []
         for parameter, (value, label) in zip(open_params, combo, strict=True):
             scenario[parameter.name] = value
-            text[parameter.name] = _fmt(value)
+            text[parameter.name] = format_value(value)
             labels.append(label)
         result.append((scenario, text, "; ".join(labels)))
     return result
 
 
-def _placements(parameter: Parameter, pack: Pack) -> list[tuple[Decimal, str]]:
+def placements(parameter: Parameter, pack: Pack) -> list[tuple[Decimal, str]]:
     """Values for an open parameter: below, between and above the other thresholds of its unit.
 
     Values exactly at another threshold are left out: there the open parameter and the threshold name
@@ -1423,21 +1412,21 @@ def _placements(parameter: Parameter, pack: Pack) -> list[tuple[Decimal, str]]:
     name = parameter.name
     if not others:
         typical = Decimal(1000000) if parameter.unit.value == "CNY" else Decimal("0.1")
-        return [(typical, f"{name} = {_fmt(typical)}")]
+        return [(typical, f"{name} = {format_value(typical)}")]
     result: list[tuple[Decimal, str]] = []
     step = _STEP.get(_UNIT_KIND.get(parameter.unit.value, "number"), Decimal("0.01"))
     low_value, low_name = others[0]
     below = (low_value / 2).quantize(step)
-    result.append((below, f"{name} = {_fmt(below)} (< {low_name})"))
+    result.append((below, f"{name} = {format_value(below)} (< {low_name})"))
     for i, (value, other) in enumerate(others):
         if i + 1 < len(others):
             nxt_value, nxt_name = others[i + 1]
             if nxt_value > value:
                 middle = ((value + nxt_value) / 2).quantize(step)
-                result.append((middle, f"{name} = {_fmt(middle)} (between {other} and {nxt_name})"))
+                result.append((middle, f"{name} = {format_value(middle)} (between {other} and {nxt_name})"))
     top_value, top_name = others[-1]
     above = top_value * 2
-    result.append((above, f"{name} = {_fmt(above)} (> {top_name})"))
+    result.append((above, f"{name} = {format_value(above)} (> {top_name})"))
     return result
 
 
@@ -1453,13 +1442,13 @@ def check_consistency(pack: CompiledPack | Pack | str, *, parameters: Mapping[st
     ``pack`` is a compiled pack, a bundled id, or a :class:`Pack` model (compiled here without the
     loader's citation check, so that a pack citing a missing article can be examined). Settable
     parameters come from ``parameters``; those the pack leaves open are analysed under a few values
-    each (see :func:`_placements`). ``max_regions`` bounds the regions reported per finding;
+    each (see :func:`placements`). ``max_regions`` bounds the regions reported per finding;
     ``as_of`` (default: 180 days after the measure took effect) is the date conditions on dates see;
     ``samples``, ``max_combinations`` and ``seed`` bound the sampling fallback.
 
     Findings come errors first, then by code and rule.
     """
-    src = _source(pack)
+    src = source_of(pack)
     findings = check_citations(src.pack)
     day = as_of or src.pack.dates.effective + dt.timedelta(days=180)
     scenarios = _scenarios(src.pack, parameters or {})
@@ -1467,7 +1456,7 @@ def check_consistency(pack: CompiledPack | Pack | str, *, parameters: Mapping[st
     for kind in kinds:
         runs = []
         for values, text, label in scenarios:
-            analysis = _Analysis(src, kind, values, day, samples=samples,
+            analysis = RegionAnalysis(src, kind, values, day, samples=samples,
                                  max_combinations=max_combinations, seed=seed)
             analysis.run()
             groups = {(raw.code, *raw.key): raw for raw in analysis.raw_findings()}
@@ -1484,7 +1473,7 @@ def check_consistency(pack: CompiledPack | Pack | str, *, parameters: Mapping[st
 class _Run:
     """One analysis under one scenario, with its findings by group."""
 
-    analysis: _Analysis
+    analysis: RegionAnalysis
     parameters: dict[str, str]
     label: str
     groups: dict[tuple[Any, ...], _Raw]
@@ -1494,11 +1483,11 @@ class _Run:
 class _Candidate:
     finding: Finding
     group: tuple[Any, ...]
-    spec: _Spec
+    spec: Spec
     covered: dict[int, set[tuple[int, ...]]]  # run index → the group's combinations inside the region
 
 
-def _refine(analysis: _Analysis, raw: _Raw) -> None:
+def _refine(analysis: RegionAnalysis, raw: _Raw) -> None:
     """Drop combinations that no values of the scope-only facts bring into scope; keep completions."""
     for tup in sorted(raw.tuples):
         completion = analysis.completion(tup)
@@ -1568,7 +1557,7 @@ def _limit(findings: list[Finding], max_regions: int) -> list[Finding]:
     return result
 
 
-def _materialise(run: _Run, raw: _Raw, max_regions: int) -> list[tuple[Finding, _Spec]]:
+def _materialise(run: _Run, raw: _Raw, max_regions: int) -> list[tuple[Finding, Spec]]:
     analysis = run.analysis
     regions, left = analysis.regions(raw.tuples, max_regions)
     src = analysis.src
@@ -1594,7 +1583,7 @@ def _materialise(run: _Run, raw: _Raw, max_regions: int) -> list[tuple[Finding, 
     return findings
 
 
-def _message(analysis: _Analysis, raw: _Raw, seed: tuple[int, ...]) -> str:
+def _message(analysis: RegionAnalysis, raw: _Raw, seed: tuple[int, ...]) -> str:
     src = analysis.src
     measure = _measure(src.pack)
     what = "route" if analysis.kind == "route" else "change request"
@@ -1622,10 +1611,10 @@ def _message(analysis: _Analysis, raw: _Raw, seed: tuple[int, ...]) -> str:
         low = dim.values[seed[d["dim"]]]
         assert dim.cells is not None
         high = dim.cells[d["to"][d["dim"]]]
-        where = f" ({high.lo_label})" if high.lo == high.rep and high.lo_label != _fmt(high.rep) else ""
-        return (f"Raising {dim.label} lowers the procedure under {measure}: with {dim.label} = {_fmt(low)} the "
+        where = f" ({high.lo_label})" if high.lo == high.rep and high.lo_label != format_value(high.rep) else ""
+        return (f"Raising {dim.label} lowers the procedure under {measure}: with {dim.label} = {format_value(low)} the "
                 f"{what} is {d['decision']} ({named(d['low_rules'])}), but raised to {dim.label} = "
-                f"{_fmt(high.rep)}{where} it is {d['other']} ({named(d['high_rules'])}). A larger project "
+                f"{format_value(high.rep)}{where} it is {d['other']} ({named(d['high_rules'])}). A larger project "
                 "would need less procedure.")
     d = raw.detail
     return (f"Knowing more contradicts an earlier conclusion under {measure}: with {d['group']} unknown the "
@@ -1638,7 +1627,7 @@ def _example_yaml(data: Mapping[str, Any], pack: Pack, parameters: Mapping[str, 
     lines = [f"# example for {code} in {pack.id}: {region}",
              f"# evaluate on {as_of.isoformat()}"
              + (" with " + " ".join(f"--param {k}={v}" for k, v in parameters.items()) if parameters else "")]
-    lines.extend(_yaml_lines(data, 0))
+    lines.extend(yaml_lines(data, 0))
     return "\n".join(lines) + "\n"
 
 
@@ -1648,7 +1637,7 @@ def _scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | Decimal):
-        return _fmt(Decimal(value))
+        return format_value(Decimal(value))
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dict):
@@ -1663,13 +1652,13 @@ def _scalar(value: Any) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _yaml_lines(data: Mapping[str, Any], indent: int) -> list[str]:
+def yaml_lines(data: Mapping[str, Any], indent: int) -> list[str]:
     pad = " " * indent
     lines = []
     for key, value in data.items():
         if isinstance(value, dict) and value:
             lines.append(f"{pad}{key}:")
-            lines.extend(_yaml_lines(value, indent + 2))
+            lines.extend(yaml_lines(value, indent + 2))
         elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             lines.append(f"{pad}{key}:")
             lines.extend(f"{pad}  - {_scalar(v)}" for v in value)

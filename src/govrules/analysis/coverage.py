@@ -7,11 +7,12 @@ cite it in the merged pack.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from govrules.compiler import CompiledPack
-from govrules.explain import citation_label
+from govrules.compile.compiler import CompiledPack
+from govrules.engine.citations import citation_label
+from govrules.models.verdict import Verdict
 
 
 @dataclass
@@ -39,9 +40,10 @@ class ArticleCoverage:
         return "unaccounted" if self.measure is None else "not_applied"
 
 
-def article_coverage(pack: CompiledPack, cases_file: Path | None = None) -> list[ArticleCoverage]:
-    """Every article of ``pack`` (its own, then inherited ones); with ``cases_file``, the cases in which
-    its rules concluded true."""
+def article_coverage(pack: CompiledPack, case_verdicts: Iterable[tuple[str, Verdict]] = ()) -> list[ArticleCoverage]:
+    """Every article of ``pack`` (its own, then inherited ones); with ``case_verdicts`` (each case's name and
+    the verdict it gave, e.g. from :func:`govrules.testing.cases.run_case_file`), the cases in which its
+    rules concluded true."""
     model = pack.pack
     rows: dict[tuple[str, int], ArticleCoverage] = {}
     for a in model.articles:
@@ -59,16 +61,11 @@ def article_coverage(pack: CompiledPack, cases_file: Path | None = None) -> list
         rule_article[rule.id] = key
     for parameter in model.parameters:
         rows[(parameter.cite.measure or model.id, parameter.cite.article)].parameters.append(parameter.name)
-    if cases_file is not None and cases_file.is_file():
-        from govrules.testing.cases import run_case_file
-
-        for result in run_case_file(cases_file):
-            if result.verdict is None:
-                continue
-            fired = {step.rule for step in result.verdict.trace if step.result == "true"}
-            for key in sorted({rule_article[r] for r in fired if r in rule_article}):
-                if result.name not in rows[key].cases:
-                    rows[key].cases.append(result.name)
+    for name, verdict in case_verdicts:
+        fired = {step.rule for step in verdict.trace if step.result == "true"}
+        for key in sorted({rule_article[r] for r in fired if r in rule_article}):
+            if name not in rows[key].cases:
+                rows[key].cases.append(name)
     order = {m.pack: i for i, m in enumerate(model.measures())}
     return [rows[k] for k in sorted(rows, key=lambda k: (order.get(k[0], len(order)), k[1]))]
 

@@ -6,11 +6,13 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from govrules.calendar import WorkdayCalendar
-from govrules.evaluator import evaluate
-from govrules.loader import bundled_pack_ids, load_pack, validate_project
+from govrules.compile.loading import load_pack
+from govrules.engine.calendar import WorkdayCalendar
+from govrules.engine.evaluator import evaluate
 from govrules.models.project import Project
 from govrules.models.verdict import Verdict
+from govrules.packs.bundled import bundled_pack_ids
+from govrules.packs.projects import validate_project
 
 
 def evaluate_all(project: Project | Mapping[str, Any], as_of: dt.date | None = None, *,

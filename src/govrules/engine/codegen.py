@@ -1,12 +1,12 @@
 """A pack's rules as one generated Python function: the evaluator's fast path.
 
-The closures of :mod:`govrules.compiler` cost a Python call per node of a condition. Here the same
+The closures of :mod:`govrules.compile.compiler` cost a Python call per node of a condition. Here the same
 lowered conditions (rule-engine's parsed, type-checked AST, never the pack's text) are written out
 as straight-line Python: each symbol is read from the environment once into a local, each condition
 becomes one inline three-valued expression, and a subexpression that several rules share is
 evaluated once per project. A rule whose condition is false — most rules on most projects —
 costs its expression and one pre-built trace step; for every other rule the generated code records
-what :meth:`~govrules.evaluator._Evaluation._step` records (outcome, exceptions, missing facts, trace
+what :meth:`~govrules.engine.evaluator._Evaluation._step` records (outcome, exceptions, missing facts, trace
 step), written out for that rule. ``_step`` itself stays the reference: it records every rule when the
 detailed trace is asked for, and ``tests/test_differential.py`` holds the two to the same verdicts.
 
@@ -20,10 +20,11 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from govrules.compiler import _BINARY, FUNCTIONS, CompiledPack, Lowered, Symbol
-from govrules.explain import cite
+from govrules.compile.compiler import BINARY_OPERATORS, FUNCTIONS, CompiledPack, Lowered, Symbol
+from govrules.engine.citations import cite
+from govrules.engine.combine import Outcome
 from govrules.models.pack import FactType
 from govrules.models.verdict import CitationOut, ReadOnlyDict, TraceStep
 
@@ -199,7 +200,7 @@ class _Writer:
                 return f"({left} {symbol} {right})"
             return f"(None if {' or '.join(tests)} else {left} {symbol} {right})"
         if op in ("arith", "bit"):
-            fn = self.value(_BINARY[node.arg])
+            fn = self.value(BINARY_OPERATORS[node.arg])
             return f"_binary({fn}, {self.expr(kids[0], scope)}, {self.expr(kids[1], scope)})"
         if op == "coalesce":
             t = self.temp()
@@ -315,7 +316,7 @@ def _subtrees(node: Lowered) -> list[Lowered]:
     return found
 
 
-def generate(compiled: CompiledPack, path: FastPath | None = None, *,
+def generate(compiled: CompiledPack, path: PackRuntime | None = None, *,
              detailed: bool = False) -> tuple[str, dict[str, Any]]:
     """The source of the pack's rule function and the values it refers to.
 
@@ -330,7 +331,7 @@ def generate(compiled: CompiledPack, path: FastPath | None = None, *,
     """
     writer = _Writer(compiled)
     writer.detailed = detailed
-    path = path or FastPath(compiled, generate_rules=False)
+    path = path or PackRuntime(compiled, generate_rules=False)
     writer.steps, writer.new_step, writer.outcome = path.rule_steps, path.step, path.outcome
     w = writer.lines.append
     w("def rules(env, items, X, B, M, T, U, step):")
@@ -522,7 +523,7 @@ def _unknown_names(node: Lowered, env: Any) -> set[str]:
     return found
 
 
-def build_rules_fn(compiled: CompiledPack, path: FastPath, *, detailed: bool = False) -> RulesFn:
+def build_rules_fn(compiled: CompiledPack, path: PackRuntime, *, detailed: bool = False) -> RulesFn:
     """Compile the pack's generated rule function (see :func:`generate`)."""
     source, values = generate(compiled, path, detailed=detailed)
     namespace: dict[str, Any] = dict(values)
@@ -545,7 +546,16 @@ def step_conclusion(rule: Any, effective: bool | None, defeated: tuple[str, ...]
     return str(rule.title) if effective else "does not apply"
 
 
-class FastPath:
+def runtime_of(compiled: CompiledPack) -> PackRuntime:
+    """The pack's runtime (its generated rule function and what its verdicts reuse), built on first use and
+    kept with the pack: loading stays cheap for commands that never evaluate."""
+    runtime = compiled.engine_runtime
+    if runtime is None:
+        runtime = compiled.engine_runtime = PackRuntime(compiled)
+    return cast(PackRuntime, runtime)
+
+
+class PackRuntime:
     """What a pack's verdicts reuse: its generated rule function and its compact trace steps.
 
     A compact trace step (rule, item, result, exceptions, conclusion: no values seen) depends on
@@ -557,8 +567,6 @@ class FastPath:
     WARM_UP = 3
 
     def __init__(self, compiled: CompiledPack, *, generate_rules: bool = True) -> None:
-        from govrules.evaluator import Outcome
-
         self.compiled = compiled
         self.outcome = Outcome
         self.rule_steps: list[dict[tuple[int | None, bool | None, tuple[str, ...]], TraceStep]] = [

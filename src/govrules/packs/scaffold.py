@@ -46,7 +46,7 @@ def new_pack(pack_id: str, *, title: str, document: str, directory: str | Path =
     on that one. Raises :class:`ScaffoldError` (and writes nothing) when the id is not a valid pack id,
     the parent does not exist, or any of the three files already exists.
     """
-    from govrules.loader import _extends_path
+    from govrules.packs.extends import extends_path
 
     if not _ID.match(pack_id):
         raise ScaffoldError(f"`{pack_id}` is not a pack id: lower-case letters, digits and '-', starting with a "
@@ -54,7 +54,7 @@ def new_pack(pack_id: str, *, title: str, document: str, directory: str | Path =
     if level not in _LEVELS:
         raise ScaffoldError(f"level `{level}`: one of {', '.join(_LEVELS)}")
     folder = Path(directory)
-    if extends is not None and _extends_path(extends, folder) is None:
+    if extends is not None and extends_path(extends, folder) is None:
         raise ScaffoldError(f"--extends {extends}: no bundled pack of that id and no such file (relative to "
                             f"{folder})")
     paths = (folder / f"{pack_id}.yaml", folder / f"{pack_id}.cases.yaml", folder / "README.md")
@@ -88,10 +88,10 @@ def _schema_reference(folder: Path) -> str:
     for candidate in (d / "schemas" / "pack.schema.json" for d in (here, *here.parents)):
         if candidate.is_file():
             return Path(os.path.relpath(candidate, here)).as_posix()
-    installed = Path(__file__).resolve().parents[2] / "schemas" / "pack.schema.json"
+    installed = Path(__file__).resolve().parents[3] / "schemas" / "pack.schema.json"
     if installed.is_file():
         return installed.as_uri()
-    from govrules.schemas import schema_for
+    from govrules.models.schemas import schema_for
 
     copy = folder / "pack.schema.json"
     if not copy.exists():

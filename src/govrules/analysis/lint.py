@@ -1,6 +1,6 @@
 """Lint: what ``govrules check`` finds in a pack that loads.
 
-Loading (:mod:`govrules.loader`) already refuses a pack with errors — duplicate ids, undeclared facts,
+Loading (:mod:`govrules.compile.loading`) already refuses a pack with errors — duplicate ids, undeclared facts,
 citations of articles, paragraphs or items that do not exist, parameters without a unit, broken
 ``extends``. Lint looks further, at a pack that does load, for what would make it wrong or
 misleading in use. Every finding is a :class:`~govrules.diagnostics.Diagnostic` with file:line:col,
@@ -35,10 +35,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from govrules.compiler import CompiledPack, CompiledRule
+from govrules.compile.compiler import CompiledPack, CompiledRule
 from govrules.diagnostics import Diagnostic, SourceLocation, sort_key
 from govrules.models.pack import ChangeRule, ObligationRule, RouteRule
-from govrules.yaml_io import DEFAULT_LIMITS, Document, Limits
+from govrules.packs.yaml_io import DEFAULT_LIMITS, Document, Limits
 
 #: Every lint code, its severity and what it finds (the table above, for tools and tests).
 LINT_CODES: dict[str, tuple[str, str]] = {
@@ -92,10 +92,11 @@ def check_pack(source: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> CheckR
     Raises :class:`~govrules.errors.PackError` (with every load error, file:line:col) when the pack does
     not load; otherwise returns the loading warnings and the lint findings together.
     """
-    from govrules.loader import _display, load_pack_document, resolve_pack_path
+    from govrules.compile.loading import load_pack_document
+    from govrules.packs.bundled import display_path, resolve_pack_path
 
     path = resolve_pack_path(source)
-    compiled, document = load_pack_document(path.read_bytes(), file=_display(path), limits=limits,
+    compiled, document = load_pack_document(path.read_bytes(), file=display_path(path), limits=limits,
                                             base_dir=path.parent)
     findings = [*compiled.diagnostics, *lint(compiled, document)]
     return CheckResult(compiled, sorted(findings, key=sort_key), document)
@@ -104,7 +105,7 @@ def check_pack(source: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> CheckR
 def lint(pack: CompiledPack, document: Document | None = None) -> list[Diagnostic]:
     """The lint findings about a compiled ``pack`` (not those already found while loading).
 
-    With ``document`` (the pack's, as :func:`govrules.loader.load_pack_document` returns it) findings
+    With ``document`` (the pack's, as :func:`govrules.compile.loading.load_pack_document` returns it) findings
     carry file:line:col, and facts and parameters inherited through ``extends`` are left to the pack
     that declares them.
     """

@@ -1,0 +1,202 @@
+"""A parsed pack → a :class:`CompiledPack`: conditions compiled, references and citations checked."""
+
+from __future__ import annotations
+
+from govrules.compile.compiler import (
+    CompiledPack,
+    CompiledRule,
+    ConditionError,
+    SymbolTable,
+    compile_condition,
+    pack_digest,
+)
+from govrules.diagnostics import Diagnostic, SourceLocation, sort_key
+from govrules.errors import PackError
+from govrules.models.pack import Article, Citation, ExceptionRule, ObligationRule, Pack
+from govrules.models.project import EVENT_NAMES
+from govrules.packs.extends import MergedDocument
+from govrules.packs.yaml_io import Document
+
+
+def _expression_location(text_lines: list[str], start: SourceLocation, expression: str,
+                         offset: int | None) -> SourceLocation:
+    """Map an offset inside a condition to the file's line and column."""
+    if offset is None:
+        return start
+    before = expression[:offset]
+    expr_line = before.count("\n")
+    expr_col = offset - (before.rfind("\n") + 1)
+    lines = expression.split("\n")
+    first = lines[expr_line].strip() if expr_line < len(lines) else ""
+    for line_no in range(start.line - 1, min(len(text_lines), start.line + 40)):
+        source_line = text_lines[line_no]
+        if expr_line == 0:
+            found = source_line.find(lines[0].strip(), start.column - 1 if line_no == start.line - 1 else 0)
+        else:
+            found = source_line.find(first) if first else -1
+            if found >= 0 and line_no < start.line:
+                found = -1
+        if found >= 0 and (expr_line == 0 or line_no >= start.line - 1 + expr_line):
+            indent = len(lines[expr_line]) - len(lines[expr_line].lstrip())
+            return SourceLocation(start.file, line_no + 1, found + 1 + expr_col - indent)
+    return start
+
+
+def compile_pack(pack: Pack, document: Document | None = None, text: str | None = None) -> CompiledPack:
+    """Check references and compile every condition; raise :class:`PackError` with all problems found."""
+    file = document.file if document else "<pack>"
+    texts = {file: text or ""} | (document.texts if isinstance(document, MergedDocument) else {})
+
+    def lines_of(start: SourceLocation) -> list[str]:  # the text of the file a condition is in
+        return texts.get(start.file, "").splitlines()
+
+    errors: list[Diagnostic] = []
+    warnings: list[Diagnostic] = []
+
+    def at(*path: str | int, key: bool = False) -> SourceLocation | None:
+        return document.locate(path, key=key) if document else None
+
+    articles: dict[tuple[str, int], Article] = {}  # by (measure, number): a child and its parent both have a 第一条
+    for i, article in enumerate(pack.articles):
+        # pack.measure_of(article).pack, without building the pack's own MeasureRef for every article
+        number = (article.measure.pack if article.measure is not None else pack.id, article.number)
+        if number in articles:
+            errors.append(Diagnostic("pack.duplicate_article", f"article {article.number} appears twice",
+                                     at("articles", i, "number"), hint="each article is listed once, in order"))
+        articles[number] = article
+
+    table = SymbolTable(pack)
+    for name, code, message in table.problems:
+        index = next((i for i, f in enumerate(pack.facts) if f.name == name), None)
+        where = at("facts", index, "name") if index is not None else at(
+            "parameters", next((i for i, p in enumerate(pack.parameters) if p.name == name), 0), "name")
+        errors.append(Diagnostic(code, message, where))
+
+    chain = [m.pack for m in pack.measures()]
+    for i, parameter in enumerate(pack.parameters):
+        errors.extend(_check_citation(parameter.cite, articles, at("parameters", i, "cite"), parameter.name, pack,
+                                      chain))
+
+    rules: list[CompiledRule] = []
+    by_id: dict[str, CompiledRule] = {}
+    for i, rule in enumerate(pack.rules):
+        if rule.id in by_id:
+            errors.append(Diagnostic("pack.duplicate_rule", f"rule id `{rule.id}` is used twice",
+                                     at("rules", i, "id"), rule=rule.id,
+                                     hint="give each rule its own id (to replace an inherited rule, define it once, "
+                                          "with `replaces: true`)"))
+            continue
+        errors.extend(_check_citation(rule.cite, articles, at("rules", i, "cite"), rule.id, pack, chain))
+        try:
+            condition, notes = compile_condition(rule.when, table, rule.for_each)
+        except ConditionError as exc:
+            start = at("rules", i, "when") or SourceLocation(file, 1, 1)
+            errors.append(Diagnostic(exc.code, exc.message,
+                                     _expression_location(lines_of(start), start, rule.when, exc.offset),
+                                     hint=exc.hint, rule=rule.id))
+            continue
+        for note in notes:
+            warnings.append(Diagnostic("lint.money_literal", note, at("rules", i, "when"), severity="warning",
+                                       rule=rule.id, hint="declare the amount under `parameters:` (unit CNY, citing "
+                                                          "the article that names it) and compare with its name"))
+        met = None
+        if isinstance(rule, ObligationRule) and rule.met_when is not None:
+            try:
+                met, _ = compile_condition(rule.met_when, table, rule.for_each)
+            except ConditionError as exc:
+                start = at("rules", i, "met_when") or SourceLocation(file, 1, 1)
+                errors.append(Diagnostic(exc.code, exc.message,
+                                         _expression_location(lines_of(start), start, rule.met_when, exc.offset),
+                                         hint=exc.hint, rule=rule.id))
+                continue
+        compiled = CompiledRule(rule, condition, i, met)
+        rules.append(compiled)
+        by_id[rule.id] = compiled
+        if isinstance(rule, ObligationRule):
+            errors.extend(_check_obligation(rule, table, pack, at("rules", i)))
+
+    known_ids = {r.id for r in pack.rules}
+    for i, rule in enumerate(pack.rules):
+        for j, exception_id in enumerate(rule.unless):
+            target = next((r for r in pack.rules if r.id == exception_id), None)
+            if target is None:
+                close = [r for r in known_ids if r.startswith(exception_id.split(".")[0])][:3]
+                errors.append(Diagnostic("pack.dangling_exception", f"`unless` names no rule `{exception_id}`",
+                                         at("rules", i, "unless", j), rule=rule.id,
+                                         hint=("rules with a similar id: " + ", ".join(sorted(close))) if close
+                                         else None))
+            elif not isinstance(target, ExceptionRule):
+                errors.append(Diagnostic("pack.exception_kind",
+                                         f"`{exception_id}` is a {target.kind} rule; `unless` takes exception rules",
+                                         at("rules", i, "unless", j), rule=rule.id))
+            elif target.for_each is not None and target.for_each != rule.for_each:
+                errors.append(Diagnostic("pack.exception_scope",
+                                         f"exception `{exception_id}` ranges over {target.for_each.value}, "
+                                         f"the rule does not", at("rules", i, "unless", j), rule=rule.id))
+
+    cited = {(c.measure or pack.id, c.article) for c in [*(r.cite for r in pack.rules),
+                                                          *(p.cite for p in pack.parameters)]}
+    for i, article in enumerate(pack.articles):
+        # an inherited article was accounted for in its own pack (its rules may be disabled here on purpose)
+        if article.informational is None and article.measure is None and (pack.id, article.number) not in cited:
+            warnings.append(Diagnostic(
+                "lint.article_unaccounted", f"article {article.number} is neither encoded nor informational",
+                at("articles", i, "number"), severity="warning",
+                hint="cite it from a rule, or give `informational:` with the reason"))
+
+    if errors:
+        raise PackError(f"{file}: {len(errors)} problem(s)", diagnostics=sorted(errors, key=sort_key),
+                        code="pack_invalid")
+    return CompiledPack(pack, table, rules, by_id, pack_digest(pack), file, sorted(warnings, key=sort_key))
+
+
+def _check_citation(cite: Citation, articles: dict[tuple[str, int], Article], where: SourceLocation | None,
+                    owner: str, pack: Pack, chain: list[str]) -> list[Diagnostic]:
+    """Problems of ``cite``; ``chain`` is the ids of ``pack.measures()``."""
+    measure = cite.measure or pack.id
+    if measure not in chain:
+        return [Diagnostic("pack.citation_measure", f"cites measure `{measure}`, which is not this pack nor one it "
+                           "extends", where, rule=owner, hint="measures here: " + ", ".join(chain))]
+    of = "" if measure == pack.id else f" of {measure}"
+    article = articles.get((measure, cite.article))
+    if article is None:
+        numbers = sorted(n for m, n in articles if m == measure)
+        span = f"articles {numbers[0]}–{numbers[-1]}" if numbers else "no articles"
+        hint = f"{measure} has {span}" + ("" if cite.measure else "; an inherited article is cited with "
+                                          "`measure: <pack id>`" if len(chain) > 1 else "")
+        return [Diagnostic("pack.citation", f"cites article {cite.article}{of}, which the pack does not have", where,
+                           rule=owner, hint=hint)]
+    paragraphs = len(article.paragraphs) if article.paragraphs else 1
+    if cite.paragraph is not None and cite.paragraph > paragraphs:
+        return [Diagnostic("pack.citation", f"cites paragraph {cite.paragraph} of article {cite.article}{of}, "
+                           f"which has {paragraphs}", where, rule=owner,
+                           hint="list the article's 款 under `paragraphs:` to cite them" if paragraphs == 1 else
+                           f"paragraphs run 1–{paragraphs}")]
+    if cite.item is not None:
+        items = {it.number for it in article.items or []}
+        if cite.item not in items:
+            return [Diagnostic("pack.citation", f"cites item {cite.item} of article {cite.article}{of}, "
+                               f"which has {len(items)} item(s)", where, rule=owner,
+                               hint="list the article's 项 under `items:` to cite them" if not items else
+                               "items: " + ", ".join(map(str, sorted(items))))]
+    return []
+
+
+def _check_obligation(rule: ObligationRule, table: SymbolTable, pack: Pack,
+                      where: SourceLocation | None) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    for event in (rule.done, rule.deadline.after if rule.deadline else None):
+        if event is not None and event not in EVENT_NAMES:
+            problems.append(Diagnostic("pack.unknown_event", f"unknown event `{event}`", where, rule=rule.id,
+                                       hint="events: " + ", ".join(EVENT_NAMES)))
+    deadline = rule.deadline
+    if deadline is not None:
+        if deadline.parameter is not None and deadline.parameter not in {p.name for p in pack.parameters}:
+            problems.append(Diagnostic("pack.unknown_parameter", f"unknown parameter `{deadline.parameter}`",
+                                       where, rule=rule.id))
+        if deadline.year_from is not None and deadline.year_from not in table.symbols:
+            problems.append(Diagnostic("pack.unknown_symbol", f"unknown symbol `{deadline.year_from}`", where,
+                                       rule=rule.id))
+    return problems
+
+

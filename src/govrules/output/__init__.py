@@ -1,0 +1,1 @@
+"""Verdicts written out: the text report and JSON Lines batches."""

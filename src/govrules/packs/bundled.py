@@ -1,0 +1,52 @@
+"""The packs bundled with govrules: where they are, their ids, and pack paths."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from govrules.errors import PackError
+
+BUNDLED_IDS = ("qujing-2020", "chuxiong-2025", "jingzhou-2017", "linfen-2021")
+
+
+def policies_dir() -> Path:
+    """Where the bundled packs are (installed with the package, or in a source checkout)."""
+    try:
+        installed = Path(str(resources.files("govrules.policies")))
+        if installed.is_dir():
+            return installed
+    except ModuleNotFoundError:  # pragma: no cover - only in a broken install
+        pass
+    return Path(__file__).resolve().parents[3] / "policies"  # pragma: no cover
+
+
+def bundled_pack_ids() -> list[str]:
+    """Ids of the packs bundled with govrules, those present on disk, in a stable order."""
+    present = {p.name.removesuffix(".yaml") for p in policies_dir().glob("*.yaml")
+               if not p.name.endswith(".cases.yaml") and p.name != "vocabulary.yaml"}
+    return [pid for pid in BUNDLED_IDS if pid in present] + sorted(present - set(BUNDLED_IDS) - {"vocabulary"})
+
+
+def resolve_pack_path(source: str | Path) -> Path:
+    """A bundled pack id or a path → the pack file's path."""
+    text = str(source)
+    if not text.endswith((".yaml", ".yml")) and "/" not in text and "\\" not in text:
+        path = policies_dir() / f"{text}.yaml"
+        if not path.is_file():
+            raise PackError(f"no bundled pack `{text}`; bundled: {', '.join(bundled_pack_ids())}",
+                            code="pack_not_found")
+        return path
+    path = Path(source)
+    if not path.is_file():
+        raise PackError(f"pack file not found: {path}", code="pack_not_found")
+    return path
+
+
+def display_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
