@@ -1,8 +1,55 @@
-"""Shared fixtures: a minimal valid pack text that tests mutate."""
+"""Shared fixtures: a minimal valid pack text that tests mutate, and every case of every bundled pack."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
 import pytest
+
+import govrules
+from govrules.testing.cases import load_case_file
+
+ROOT = Path(__file__).resolve().parents[1]
+#: the evaluation date of a case that sets none
+DEFAULT_AS_OF = dt.date(2025, 9, 1)
+
+
+@dataclass(frozen=True)
+class BundledCase:
+    """One case of a bundled pack's ``*.cases.yaml``, its project validated (None if it is invalid)."""
+
+    pack_id: str
+    name: str
+    project: govrules.Project | None
+    as_of: dt.date
+    parameters: dict[str, Any]
+    expects_error: bool
+
+
+@cache
+def _bundled_cases(pack_id: str) -> tuple[BundledCase, ...]:
+    case_file = load_case_file(ROOT / "policies" / f"{pack_id}.cases.yaml")
+    cases = []
+    for index, case in enumerate(case_file.model.cases):
+        inputs = case_file.inputs(index)
+        try:
+            project: govrules.Project | None = govrules.validate_project(inputs.project)
+        except govrules.GovrulesError:
+            project = None
+        cases.append(BundledCase(pack_id, inputs.name, project, inputs.as_of or DEFAULT_AS_OF, inputs.parameters,
+                                 case.expect.error is not None))
+    return tuple(cases)
+
+
+@pytest.fixture
+def bundled_cases() -> Callable[[str], tuple[BundledCase, ...]]:
+    """``bundled_cases(pack_id)``: every case of that bundled pack (read once for the whole run)."""
+    return _bundled_cases
 
 MINIMAL_PACK = """\
 format: govrules/pack@1

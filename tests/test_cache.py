@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from pydantic import BaseModel
 
 import govrules
+from conftest import BundledCase
 from govrules.compile import cache
 from govrules.compile.compiler import CompiledPack, pack_digest
 from govrules.compile.loading import _load_cached, load_pack_text
@@ -20,8 +22,6 @@ from govrules.errors import GovrulesError
 from govrules.models.base import construct_trusted
 from govrules.models.pack import Deadline, Pack
 from govrules.packs.bundled import bundled_pack_ids, resolve_pack_path
-from govrules.packs.projects import validate_project
-from govrules.testing.cases import _merge, load_case_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,22 +73,19 @@ def test_trusted_load_gives_the_validated_pack(cache_dir: Path, pack_id: str) ->
 
 
 @pytest.mark.parametrize("pack_id", bundled_pack_ids())
-def test_trusted_load_gives_the_same_verdicts_on_every_case(cache_dir: Path, pack_id: str) -> None:
+def test_trusted_load_gives_the_same_verdicts_on_every_case(
+        cache_dir: Path, pack_id: str, bundled_cases: Callable[[str], tuple[BundledCase, ...]]) -> None:
     raw, compiled, _ = _stored(pack_id)
     trusted = cache.load(raw, f"{pack_id}.yaml")
     assert trusted is not None
-    cases = ROOT / "policies" / f"{pack_id}.cases.yaml"
-    case_file = load_case_file(cases)
-    model = case_file.model
     checked = 0
-    for case in model.cases:
-        as_of = case.as_of or model.as_of or dt.date(2025, 9, 1)
-        parameters = {**model.parameters, **(case.parameters or {})}
+    for case in bundled_cases(pack_id):
         verdicts = []
         for pack in (compiled, trusted):
             try:
-                project = validate_project(_merge(model.base, case.project))
-                verdicts.append(govrules.evaluate(project, pack, as_of, parameters=parameters)
+                if case.project is None:
+                    raise govrules.ProjectError("invalid project")
+                verdicts.append(govrules.evaluate(case.project, pack, case.as_of, parameters=case.parameters)
                                 .model_dump(mode="json"))
             except GovrulesError as exc:
                 verdicts.append({"error": exc.code, "message": str(exc)})

@@ -9,6 +9,7 @@ Inputs: the environment of every case of every bundled pack's ``*.cases.yaml``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,27 +18,25 @@ import pytest
 import rule_engine
 
 import govrules
+from conftest import BundledCase
 from govrules.compile.compiler import NOT_YET, from_ir
 from govrules.engine.calendar import WorkdayCalendar
 from govrules.engine.codegen import runtime_of
 from govrules.engine.evaluator import _Evaluation
 from govrules.packs.projects import validate_project
-from govrules.testing.cases import _merge, load_case_file
 
 ROOT = Path(__file__).resolve().parents[1]
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
-def _envs(pack_id: str) -> list[dict[str, Any]]:
-    case_file = load_case_file(ROOT / "policies" / f"{pack_id}.cases.yaml")
-    pack = govrules.load_pack(pack_id)
+def _envs(cases: tuple[BundledCase, ...]) -> list[dict[str, Any]]:
+    pack = govrules.load_pack(cases[0].pack_id)
     envs = []
-    for case in case_file.model.cases:
+    for case in cases:
+        if case.project is None:
+            continue
         try:
-            project = validate_project(_merge(case_file.model.base, case.project))
-            params = {**case_file.model.parameters, **(case.parameters or {})}
-            evaluation = _Evaluation(pack, project, case.as_of or case_file.model.as_of or dt.date(2025, 9, 1),
-                                     params, WorkdayCalendar.default(), False)
+            evaluation = _Evaluation(pack, case.project, case.as_of, case.parameters, WorkdayCalendar.default(), False)
         except govrules.GovrulesError:
             continue
         envs.append(evaluation.env)
@@ -53,9 +52,9 @@ def _plain(value: Any) -> Any:
 
 
 @pytest.mark.parametrize("pack_id", ["chuxiong-2025", "qujing-2020", "jingzhou-2017", "linfen-2021"])
-def test_closures_agree_with_rule_engine(pack_id: str) -> None:
+def test_closures_agree_with_rule_engine(pack_id: str, bundled_cases: Callable[[str], tuple[BundledCase, ...]]) -> None:
     pack = govrules.load_pack(pack_id)
-    envs = _envs(pack_id)
+    envs = _envs(bundled_cases(pack_id))
     context = rule_engine.Context(default_timezone=SHANGHAI)
     checked = 0
     for compiled in pack.rules:
@@ -138,32 +137,29 @@ def _verdict_json(project: Any, pack: govrules.CompiledPack, day: dt.date, param
 
 
 @pytest.mark.parametrize("pack_id", PACK_IDS)
-def test_generated_code_agrees_with_closures_on_every_case(pack_id: str) -> None:
+def test_generated_code_agrees_with_closures_on_every_case(
+        pack_id: str, bundled_cases: Callable[[str], tuple[BundledCase, ...]]) -> None:
     """Every case of the pack: the generated function (on a pack warmed by all cases, so reused
     outputs, deadlines and trace steps are exercised) and the closures (reusing nothing from an
     earlier case) give the same verdict, with the compact and the detailed trace."""
-    _agrees_on_every_case(pack_id, govrules.load_pack(pack_id))
+    _agrees_on_every_case(bundled_cases(pack_id), govrules.load_pack(pack_id))
 
 
-def _agrees_on_every_case(pack_id: str, warm: govrules.CompiledPack) -> None:
+def _agrees_on_every_case(cases: tuple[BundledCase, ...], warm: govrules.CompiledPack) -> None:
     from govrules.engine.codegen import PackRuntime
 
-    case_file = load_case_file(ROOT / "policies" / f"{pack_id}.cases.yaml")
-    reference_pack = _fresh(pack_id)
+    reference_pack = _fresh(cases[0].pack_id)
     compared = 0
     for _ in range(2):  # the second round meets every shared object built in the first
-        for case in case_file.model.cases:
-            try:
-                project = validate_project(_merge(case_file.model.base, case.project))
-            except govrules.GovrulesError:
+        for case in cases:
+            if case.project is None:
                 continue
-            params = {**case_file.model.parameters, **(case.parameters or {})}
-            day = case.as_of or case_file.model.as_of or dt.date(2025, 9, 1)
             for trace in (False, True):
-                fast = _verdict_json(project, warm, day, params, generated=True, trace=trace)
+                fast = _verdict_json(case.project, warm, case.as_of, case.parameters, generated=True, trace=trace)
                 reference_pack.engine_runtime = PackRuntime(reference_pack, generate_rules=False)  # nothing reused
-                reference = _verdict_json(project, reference_pack, day, params, generated=False, trace=trace)
-                assert fast == reference, (pack_id, case.name, trace)
+                reference = _verdict_json(case.project, reference_pack, case.as_of, case.parameters, generated=False,
+                                          trace=trace)
+                assert fast == reference, (case.pack_id, case.name, trace)
                 compared += 1
     assert compared > 0
     assert runtime_of(warm).rules is not None  # the generated function ran, not the fallback

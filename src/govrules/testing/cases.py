@@ -108,6 +108,24 @@ class CaseFile:
             return str((self.path.parent / pack).resolve())
         return pack
 
+    def inputs(self, index: int) -> CaseInputs:
+        """What case ``index`` evaluates: its project data (the file's ``base`` with the case's project
+        merged in), its evaluation date (None if neither the case nor the file sets one) and parameters."""
+        model = self.model
+        case = model.cases[index]
+        return CaseInputs(case.name, merge_project_data(model.base, case.project), case.as_of or model.as_of,
+                          {**model.parameters, **(case.parameters or {})})
+
+
+@dataclass(frozen=True)
+class CaseInputs:
+    """The inputs of one case, before validation: see :meth:`CaseFile.inputs`."""
+
+    name: str
+    project: Any
+    as_of: dt.date | None
+    parameters: dict[str, Any]
+
 
 @dataclass
 class CaseResult:
@@ -142,11 +160,12 @@ def load_case_file(path: str | Path) -> CaseFile:
     return CaseFile(path, model, lines)
 
 
-def _merge(base: Any, override: Any) -> Any:
+def merge_project_data(base: Any, override: Any) -> Any:
+    """A case's project: mappings merged key by key (recursively), anything else replaced by ``override``."""
     if isinstance(base, dict) and isinstance(override, dict):
         merged = dict(base)
         for key, value in override.items():
-            merged[key] = _merge(base.get(key), value) if key in base else value
+            merged[key] = merge_project_data(base.get(key), value) if key in base else value
         return merged
     return override
 
@@ -157,15 +176,13 @@ def run_case(case_file: CaseFile, index: int) -> CaseResult:
     from govrules.engine.evaluator import evaluate
     from govrules.packs.projects import validate_project
 
-    model = case_file.model
-    case = model.cases[index]
+    case = case_file.model.cases[index]
+    inputs = case_file.inputs(index)
     result = CaseResult(case.name, case_file.lines[index])
-    as_of = case.as_of or model.as_of or dt.date.today()
-    parameters = {**model.parameters, **(case.parameters or {})}
     try:
         pack = load_pack(case_file.pack_source())
-        project = validate_project(_merge(model.base, case.project))
-        verdict = evaluate(project, pack, as_of, parameters=parameters)
+        project = validate_project(inputs.project)
+        verdict = evaluate(project, pack, inputs.as_of or dt.date.today(), parameters=inputs.parameters)
     except GovrulesError as exc:
         if case.expect.error is not None and case.expect.error == exc.code:
             return result
