@@ -5,8 +5,7 @@ own message, plus a human message in English and, where it helps the person who 
 in Chinese.
 
     GovrulesError
-    ├── PackError              a policy pack cannot be loaded or compiled
-    │   └── PackSyntaxError    (raised with one or more Diagnostics, each with file:line:col)
+    ├── PackError              a policy pack cannot be loaded or compiled (with Diagnostics: file:line:col)
     ├── ProjectError           a project record is invalid (field path, reason)
     ├── CalendarError          a working-day computation cannot be done exactly
     │   └── CalendarDataMissing   no holiday schedule for a year
@@ -87,7 +86,8 @@ class CalendarDataMissing(CalendarError):
 
     def __init__(self, year: int) -> None:
         super().__init__(
-            f"no holiday schedule for {year}: supply it with a schedule file or Calendar.add_year()",
+            f"no holiday schedule for {year}: supply it with a schedule file (--calendar FILE, or "
+            "WorkdayCalendar.with_year(load_year_schedule(FILE)))",
             message_zh=f"缺少{year}年的节假日安排数据，无法精确计算工作日",
         )
         self.year = year

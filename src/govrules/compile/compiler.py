@@ -17,7 +17,7 @@ import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from dateutil.relativedelta import relativedelta
 
@@ -706,6 +706,20 @@ class CompiledRule:
         return str(self.rule.id)
 
 
+class RuleStep(NamedTuple):
+    """What evaluating one rule needs, looked up once per pack (in evaluation order: exceptions first)."""
+
+    compiled: CompiledRule
+    rule: Any
+    kind: str
+    rule_id: str
+    for_each: ForEach | None
+    #: (exception id, whether that exception ranges over items), for each exception the rule names
+    unless: tuple[tuple[str, bool], ...]
+    #: keep the outcome even when the condition is false (scope rules: "outside the scope" is an answer)
+    keep_false: bool
+
+
 @dataclass
 class CompiledPack:
     """A pack checked and compiled: what :func:`govrules.evaluate` runs."""
@@ -724,7 +738,7 @@ class CompiledPack:
     project_facts: dict[str, Fact] = field(default_factory=dict)
     system_facts: dict[str, Fact] = field(default_factory=dict)
 
-    plan: list[tuple[Any, ...]] = field(default_factory=list)
+    plan: list[RuleStep] = field(default_factory=list)
     #: what the engine builds for this pack on its first verdicts and keeps with it
     #: (:class:`govrules.engine.codegen.PackRuntime`); the compiler only holds the slot
     engine_runtime: Any = field(default=None, repr=False, compare=False)
@@ -744,12 +758,11 @@ class CompiledPack:
             if compiled.met is not None:
                 used |= compiled.met.symbols()
         self.used_symbols = frozenset(used)
-        # What the evaluator's loop needs per rule, looked up once: (compiled, rule, kind, id, for_each,
-        # ((exception id, exception ranges over items), ...), keep outcomes whose condition is false).
+        # What the evaluator's loop needs per rule, looked up once.
         self.plan = [
-            (c, c.rule, c.rule.kind, c.rule.id, c.rule.for_each,
-             tuple((e, self.by_id[e].rule.for_each is not None) for e in c.rule.unless if e in self.by_id),
-             c.rule.kind == "scope")
+            RuleStep(c, c.rule, c.rule.kind, c.rule.id, c.rule.for_each,
+                     tuple((e, self.by_id[e].rule.for_each is not None) for e in c.rule.unless if e in self.by_id),
+                     c.rule.kind == "scope")
             for c in self.ordered
         ]
 

@@ -320,11 +320,12 @@ def generate(compiled: CompiledPack, path: PackRuntime | None = None, *,
              detailed: bool = False) -> tuple[str, dict[str, Any]]:
     """The source of the pack's rule function and the values it refers to.
 
-    ``rules(env, items, X, B, M, T, U, step)``: ``env`` the project's environment, ``items`` the
-    item environments by :class:`~govrules.models.pack.ForEach`, ``X`` exception values by (id, item),
-    ``B`` outcomes by rule kind, ``M`` missing facts (name → rule ids), ``T`` the trace (a list),
-    ``U`` the outcomes with undecided exceptions (a list), ``step`` the reference recording of one
-    rule. With ``detailed`` (the detailed trace asked for), the function computes each condition and
+    ``rules(env, items, exception_values, outcomes_by_kind, missing_facts, trace, undecided, step)``:
+    ``env`` the project's environment, ``items`` the item environments by
+    :class:`~govrules.models.pack.ForEach`, ``exception_values`` by (id, item), ``outcomes_by_kind``
+    by rule kind, ``missing_facts`` (name → rule ids), ``trace`` (a list), ``undecided`` the outcomes
+    with undecided exceptions (a list), ``step`` the reference recording of one rule. With
+    ``detailed`` (the detailed trace asked for), the function computes each condition and
     hands it to ``step``; otherwise it records every rule itself with a compact trace: each rule's
     step is held in a local (``q<k>``, a list of steps for a rule over items) and the trace is
     extended with all of them at the end, in order.
@@ -334,10 +335,10 @@ def generate(compiled: CompiledPack, path: PackRuntime | None = None, *,
     path = path or PackRuntime(compiled, generate_rules=False)
     writer.steps, writer.new_step, writer.outcome = path.rule_steps, path.step, path.outcome
     w = writer.lines.append
-    w("def rules(env, items, X, B, M, T, U, step):")
+    w("def rules(env, items, exception_values, outcomes_by_kind, missing_facts, trace, undecided, step):")
     w("    get = env.get")
     for kind in sorted({c.rule.kind for c in compiled.ordered} - {"exception"}):
-        w(f"    b_{kind} = B.setdefault({kind!r}, [])")
+        w(f"    b_{kind} = outcomes_by_kind.setdefault({kind!r}, [])")
     base = _Scope("env", {}, {})
     writer.bind([k for k, c in enumerate(compiled.ordered) if c.rule.for_each is None], base, "    ", "get")
     item_sets: dict[Any, str] = {}
@@ -356,7 +357,7 @@ def generate(compiled: CompiledPack, path: PackRuntime | None = None, *,
         _emit(writer, k, scope, "        ", "i")
     if not detailed:
         held = [f"q{k}" if c.rule.for_each is None else f"*q{k}" for k, c in enumerate(compiled.ordered)]
-        w(f"    T.extend([{', '.join(held)}])")
+        w(f"    trace.extend([{', '.join(held)}])")
     return "\n".join(writer.lines) + "\n", writer.values
 
 
@@ -368,7 +369,7 @@ def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> Non
     """
     compiled = writer.c.ordered[k]
     rule = compiled.rule
-    plan_unless = writer.c.plan[k][5]
+    plan_unless = writer.c.plan[k].unless
     w = writer.lines.append
     env = scope.env
     w(f"{indent}# {rule.id}")
@@ -394,7 +395,7 @@ def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> Non
         record(at, f"{steps}.get(({item}, {effective}, {key})) or {new_step}({k}, {item}, {effective}, {key})")
 
     if rule.kind == "exception":
-        w(f"{indent}X[({rule.id!r}, {item})] = v")
+        w(f"{indent}exception_values[({rule.id!r}, {item})] = v")
         if item == "None":
             writer.exception_locals[rule.id] = f"e{k}"
             w(f"{indent}e{k} = v")
@@ -431,10 +432,11 @@ def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> Non
         if not undecided:
             w(f"{at}{bucket}.append({built})")
             return
-        # an outcome with undecided exceptions: their unknown facts are looked for later (see ``U``)
+        # an outcome with undecided exceptions: their unknown facts are looked for later (see ``undecided``)
         w(f"{at}o = {built}")
         w(f"{at}{bucket}.append(o)")
-        w(f"{at}U.append(o)" if isinstance(undecided, tuple) else f"{at}if {undecided}:\n{at}    U.append(o)")
+        w(f"{at}undecided.append(o)" if isinstance(undecided, tuple)
+          else f"{at}if {undecided}:\n{at}    undecided.append(o)")
 
     def unknowns(at: str, test: str) -> None:
         w(f"{at}if {test}:")
@@ -472,7 +474,8 @@ def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> Non
         w(f"{inner}eff = v")
         for exc_id, exc_ranges in plan_unless:
             exc_local = writer.exception_locals.get(exc_id) if not exc_ranges else None
-            source = exc_local if exc_local is not None else f"X.get(({exc_id!r}, {item if exc_ranges else 'None'}))"
+            key = f"({exc_id!r}, {item if exc_ranges else 'None'})"
+            source = exc_local if exc_local is not None else f"exception_values.get({key})"
             w(f"{inner}x = {source}")
             w(f"{inner}if x is True:")
             w(f"{inner}    d += ({exc_id!r},)")
@@ -497,10 +500,10 @@ def _emit_unknowns(writer: _Writer, node: Lowered, scope: _Scope, indent: str, r
     w = writer.lines.append
     if root and _depth(node, writer.depths) > MAX_INLINE_DEPTH:
         w(f"{indent}for n in {writer.value(_unknown_names)}({writer.value(node)}, {scope.env}):")
-        w(f"{indent}    M.setdefault(n, set()).add({rule_id!r})")
+        w(f"{indent}    missing_facts.setdefault(n, set()).add({rule_id!r})")
         return
     if node.symbol is not None:
-        w(f"{indent}M.setdefault({node.symbol!r}, set()).add({rule_id!r})")
+        w(f"{indent}missing_facts.setdefault({node.symbol!r}, set()).add({rule_id!r})")
         return
     wrote = False
     for child in node.children:
@@ -510,7 +513,7 @@ def _emit_unknowns(writer: _Writer, node: Lowered, scope: _Scope, indent: str, r
         value = writer.walk_names.get(id(child)) or writer.expr(child, scope)
         w(f"{indent}if {value} is None:")
         if child.symbol is not None:
-            w(f"{indent}    M.setdefault({child.symbol!r}, set()).add({rule_id!r})")
+            w(f"{indent}    missing_facts.setdefault({child.symbol!r}, set()).add({rule_id!r})")
         else:
             _emit_unknowns(writer, child, scope, indent + "    ", rule_id)
     if not wrote:
@@ -602,7 +605,7 @@ class PackRuntime:
     def function(self, detailed: bool = False) -> RulesFn | None:
         """The generated rule function, once the pack has been asked for :attr:`WARM_UP` verdicts.
 
-        Generating and compiling it costs 10–50 ms: more than a single verdict saves, so a command
+        Generating and compiling it costs 4–7 ms (more for a large pack): more than a single verdict saves, so a command
         that evaluates one project keeps to the closures. ``None`` until then, or if it cannot be
         generated (the closures evaluate instead). ``detailed``: the variant for a detailed trace."""
         if self._verdicts >= 0:
