@@ -414,7 +414,7 @@ def main() -> None:
               f"with detailed trace {per_trace:8.1f} µs   closures instead of generated code {per_closures:8.1f} µs "
               f"({per_closures / per:4.2f}×)   target ≥ 20,000/s: {'met' if 1e6 / per >= 20_000 else 'MISSED'}")
     validate = median_us(lambda: [govrules.validate_project(p) for p in raw_projects], repeat) / n_projects
-    from govrules.output.batch import verdict_json
+    from govrules.output.verdict_json import verdict_json
 
     compact = [govrules.evaluate(p, "chuxiong-2025", AS_OF, parameters=LIMIT, trace=False) for p in projects[:200]]
     written = median_us(lambda: [verdict_json(v) for v in compact], repeat) / len(compact)

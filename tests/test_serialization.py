@@ -44,8 +44,9 @@ from govrules.models.verdict import (
     TraceStep,
     Verdict,
 )
-from govrules.output import batch
-from govrules.output.batch import evaluate_records, iter_records, jsonl_line, verdict_json, write_jsonl
+from govrules.output import verdict_json as verdict_json_module
+from govrules.output.batch import evaluate_records, iter_records, jsonl_line, write_jsonl
+from govrules.output.verdict_json import kept_texts, verdict_json, verdict_parts, writer
 from govrules.packs.projects import validate_project
 from govrules.testing.strategies import evaluations
 
@@ -62,9 +63,9 @@ def _old_json(verdict: Verdict, indent: int | None = None) -> str:
 
 
 def _hand_written(verdict: Verdict) -> str:
-    """The verdict's text by the hand-written writer alone (no fallback to pydantic)."""
+    """The verdict's text by the writers derived from the models alone (no fallback to pydantic)."""
     out: list[str] = []
-    assert batch._verdict_parts(verdict, out), "the hand-written writer gave up"
+    assert verdict_parts(verdict, out), "the derived writer gave up"
     return "".join(out)
 
 
@@ -208,15 +209,15 @@ def test_shared_parts_are_kept_and_per_verdict_parts_are_not() -> None:
     assert [id(s) for s in compact[0].trace] == [id(s) for s in compact[1].trace]  # the evaluator shares them
     for verdict in compact:
         _compact_same(verdict)
-    held = batch._step.held
-    assert all(held[id(step)] is step and id(step) in batch._step.texts for step in compact[0].trace)
+    kept = kept_texts()
+    steps = kept["TraceStep"].entries
+    assert all(steps[id(step)][0] is step for step in compact[0].trace)
     detailed = evaluate(project, pack, AS_OF, trace=True)
     _compact_same(detailed)
-    assert not any(held.get(id(step)) is step for step in detailed.trace)
-    assert not any(id(step) in batch._step.texts for step in detailed.trace)  # alive: ids not reused
-    assert not any(isinstance(kept, Scope | Route | ChangeOut) for kept in batch._citation.held.values())
-    for fragments in (batch._citation, batch._ground, batch._step, batch._missing_fact):
-        assert fragments.texts.keys() == fragments.held.keys()
+    assert not any(id(step) in steps for step in detailed.trace)  # alive: ids not reused
+    assert set(kept) == {"CitationOut", "Ground", "Obligation", "Consequence", "MissingFact", "TraceStep"}
+    for texts in kept.values():
+        assert not any(isinstance(obj, Scope | Route | ChangeOut) for obj, _ in texts.entries.values())
 
 
 def test_parts_built_for_each_verdict_are_written_as_they_are_now() -> None:
@@ -291,15 +292,20 @@ def test_strings_are_escaped_as_json_dumps_escapes_them(text: str) -> None:
     assert verdict_json(verdict, indent=2) == _old_json(verdict, indent=2)
 
 
-def test_every_key_order_pydantic_writes_is_kept() -> None:
+def test_a_verdict_round_trips_byte_identically() -> None:
+    """Built by the evaluator, or validated from its dump: every model's fields in declared order, so
+    the text is the same whichever way it was made and whichever writer wrote it."""
     pack = load_pack("chuxiong-2025")
     project = validate_project({"id": "p", "name": "n", "budget": "48万元", "execution": "construction",
                                 "changes": [{"scale": "8%"}]})
-    built = evaluate(project, pack, AS_OF, trace=False)
-    validated = Verdict.model_validate(built.model_dump())  # every model in declaration order
-    assert list(built.route.__dict__) != list(validated.route.__dict__)
-    for verdict in (built, validated):
-        _compact_same(verdict)
+    for trace in (False, True):
+        built = evaluate(project, pack, AS_OF, trace=trace)
+        validated = Verdict.model_validate_json(built.model_dump_json())
+        assert list(built.route.__dict__) == list(Route.model_fields)
+        texts = {built.model_dump_json(), validated.model_dump_json(), verdict_json(built), verdict_json(validated),
+                 Verdict.model_validate_json(verdict_json(built)).model_dump_json()}
+        assert len(texts) == 1
+        assert verdict_json(built, indent=2) == verdict_json(validated, indent=2)
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")  # pydantic's about values of unexpected types
@@ -327,60 +333,23 @@ def test_what_the_writer_does_not_know_is_written_as_before() -> None:
         assert verdict_json(verdict) == before
 
 
-def test_the_writer_knows_every_field() -> None:
-    assert tuple(Verdict.model_fields) == batch._VERDICT_KEYS
-    writers = {CitationOut: batch._citation.write, Ground: batch._ground.write, Obligation: batch._obligation.write,
-               Consequence: batch._consequence.write, MissingFact: batch._missing_fact.write,
-               Scope: batch._scope, Route: batch._route, ChangeOut: batch._change,
-               Verdict: batch._any_order_verdict}
-    for cls, writer in writers.items():
-        assert isinstance(writer, batch._Model) and writer.cls is cls
-        assert set(writer.fields) == set(cls.model_fields), cls.__name__
-    assert [f.name for f in dataclasses.fields(TraceStep)] == [
-        "rule", "kind", "item", "condition", "saw", "result", "defeated_by", "conclusion"]
+def test_the_writer_is_derived_from_every_field() -> None:
+    """Each output model is written field by field in declared order, each field by a writer derived
+    from its annotation: a new field needs no edit to the writer."""
+    writer()
+    for cls in (Verdict, Scope, Route, ChangeOut, CitationOut, Ground, Obligation, Consequence, MissingFact, TraceStep):
+        derived = verdict_json_module._writers.models[cls].write
+        model_write = derived.kept.write if hasattr(derived, "kept") else derived
+        names = [name for name, _ in model_write.fields]
+        expected = list(cls.model_fields) if cls is not TraceStep else [f.name for f in dataclasses.fields(TraceStep)]
+        assert names == expected, cls.__name__
 
 
-def test_a_kept_text_is_never_served_for_another_object_at_the_same_address(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Objects are made, written and dropped, so that new ones take the addresses of old ones."""
-    monkeypatch.setattr(batch, "_FRAGMENT_LIMIT", 3)  # texts dropped often, and their objects with them
-    base = evaluate(validate_project({"id": "p", "name": "n"}), "chuxiong-2025", AS_OF, trace=False)
-    base_text = _old_json(base)
-    seen: set[int] = set()
-    reused = 0
-    for i in range(300):
-        citation = _citation(f"条文{i}")
-        ground = _ground(f"理由{i}", citation)
-        step = TraceStep(f"rule.{i}", "ground", i, f"x == {i}", ReadOnlyDict(), "true", (), f"结论{i}")
-        fact = MissingFact(name=f"f{i}", path=f"facts.f{i}", zh=f"事实{i}", en="fact", needed_by=(f"rule.{i}",))
-        verdict = base.model_copy(update={"grounds": [ground], "trace": [*base.trace, step],
-                                          "missing_facts": [fact]})
-        _compact_same(verdict, f"object {i}")
-        ids = {id(citation), id(ground), id(step), id(fact)}
-        reused += len(ids & seen)
-        seen |= ids
-        del citation, ground, step, fact, verdict  # freed now (no cycles): their addresses are free
-    assert reused > 0, "no address was taken again: the test proves nothing"
-    assert _old_json(base) == base_text and _hand_written(base) == base_text
-    for fragments in (batch._citation, batch._ground, batch._step, batch._missing_fact):
-        assert len(fragments.texts) <= 3 and len(fragments.held) <= 3  # bounded
+def test_a_field_of_an_unknown_type_is_refused_when_the_writer_is_built() -> None:
+    from pydantic import BaseModel
 
+    class Odd(BaseModel):
+        when: complex
 
-def test_jsonl_line_heads_are_written_as_json_dumps_writes_them() -> None:
-    verdict = evaluate(validate_project({"id": "p", "name": "名"}), "chuxiong-2025", AS_OF, trace=False)
-    dumped = verdict.model_dump(mode="json")
-    heads: list[dict[Any, Any]] = [
-        {"record": 0, "source": ODD, "ok": True, "project": LONE},
-        {"record": -12, "ok": False, "none": None, "big": 10**30},
-        {"float": 1.5, "source": "x"},
-        {1: "an int key", "source": "x"},
-        {"nested": {"a": [1, "b"]}},
-    ]
-    for head in heads:
-        line = {**head, "verdict": verdict}
-        expected = json.dumps({**head, "verdict": dumped}, ensure_ascii=False, separators=(",", ":"))
-        assert jsonl_line(line) == expected
-        out = io.StringIO()
-        write_jsonl(iter([{**head, "ok": True, "verdict": verdict}]), out)
-        assert out.getvalue().split("\n")[0] == json.dumps({**head, "ok": True, "verdict": dumped},
-                                                            ensure_ascii=False, separators=(",", ":"))
+    with pytest.raises(TypeError, match=r"Odd\.when"):
+        verdict_json_module._Writers().model(Odd)

@@ -193,8 +193,9 @@ def _print_json(data: Any) -> None:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from govrules.compile.loading import load_pack
     from govrules.engine.evaluator import evaluate
-    from govrules.output.batch import evaluate_records, is_batch_source, iter_records, verdict_json, write_jsonl
+    from govrules.output.batch import evaluate_records, is_batch_source, iter_records, write_jsonl
     from govrules.output.report import render_text
+    from govrules.output.verdict_json import verdict_json
 
     pack = load_pack(args.pack)
     project = None if is_batch_source(args.project) else _single_project(args.project)

@@ -53,7 +53,7 @@ _EVENT_KEY_LIST = tuple(_EVENT_KEYS.values())
 
 _RESULT: dict[Tri, Literal["true", "false", "unknown"]] = {True: "true", False: "false", None: "unknown"}
 
-_DEFAULTS: dict[type[BaseModel], dict[str, Any]] = {}
+_TEMPLATES: dict[type[BaseModel], dict[str, Any]] = {}
 
 #: Evaluate conditions with each pack's generated function (False: with the closures alone, the
 #: reference the differential tests compare against).
@@ -66,14 +66,18 @@ def _unvalidated(cls: type[_M], **values: Any) -> _M:
     pydantic's ``model_construct`` costs ~13 µs; a verdict holds ~60 such objects. Defaults are
     filled in from the model's declared defaults, so the object is the same as a validated one.
     """
-    defaults = _DEFAULTS.get(cls)
-    if defaults is None:
-        defaults = {name: info.get_default(call_default_factory=True) for name, info in cls.model_fields.items()
-                    if not info.is_required()}
-        _DEFAULTS[cls] = defaults
+    template = _TEMPLATES.get(cls)
+    if template is None:
+        # every field in declared order (the required ones as placeholders ``values`` fills in), so
+        # the object's fields are in the order a validated one has, and it is written in that order
+        template = {name: None if info.is_required() else info.get_default(call_default_factory=True)
+                    for name, info in cls.model_fields.items()}
+        _TEMPLATES[cls] = template
+    fields = template.copy()
+    fields.update(values)
     obj = _new(cls)
     _set(obj, "__pydantic_fields_set__", set(values))
-    _set(obj, "__dict__", {**defaults, **values} if defaults else values)  # kwargs: a fresh dict
+    _set(obj, "__dict__", fields)
     _set(obj, "__pydantic_extra__", None)
     _set(obj, "__pydantic_private__", None)
     return obj
