@@ -56,8 +56,8 @@ from __future__ import annotations
 import functools
 import re
 from calendar import monthrange
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -110,6 +110,8 @@ class YearSchedule:
     year: int
     holidays: frozenset[date]
     workdays: frozenset[date]
+    #: where the schedule was read from (a file path), for :meth:`WorkdayCalendar.year_sources`
+    source: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.year, bool) or not isinstance(self.year, int):
@@ -141,26 +143,50 @@ class YearSchedule:
             )
 
 
-def load_year_schedule(path: str | Path) -> YearSchedule:
-    """Load and validate a year schedule from the YAML file at ``path`` (format: see module doc)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+#: Bounds on a schedule file (:class:`govrules.yaml_io.Limits` fields): a year's schedule is a few
+#: dozen lines, a mapping of lists of dates.
+SCHEDULE_LIMITS: Mapping[str, int] = {"max_bytes": 100_000, "max_depth": 4, "max_nodes": 5_000,
+                                      "max_scalar_chars": 200}
 
+_Where = Callable[..., str]  # (path, key=False) -> 'file:line:col'
+
+
+def load_year_schedule(path: str | Path) -> YearSchedule:
+    """Load and validate a year schedule from the YAML file at ``path`` (format: see module doc).
+
+    The file is read as data only, with the project's hardened YAML reader (:mod:`govrules.yaml_io`):
+    within :data:`SCHEDULE_LIMITS` (100 kB, nesting depth 4), no aliases, anchors, merge keys, tags
+    or duplicate keys.  Every error raises :class:`CalendarError` whose message starts with
+    ``file:line:col``.
+    """
+    from govrules.yaml_io import Limits, YamlInputError, load_yaml, read_text
+
+    limits = Limits(**SCHEDULE_LIMITS)
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        with open(path, "rb") as handle:
+            raw = handle.read(limits.max_bytes + 1)  # never read more than the limit allows
+    except OSError as exc:
         raise CalendarError(f"{source}: cannot read schedule file: {exc}") from exc
     try:
-        data = YAML(typ="safe").load(text)
-    except (YAMLError, ValueError) as exc:  # ValueError: an impossible date such as 2027-02-30
-        raise CalendarError(f"{source}: invalid YAML: {exc}") from exc
+        document = load_yaml(read_text(raw, source, limits), source, limits)
+    except YamlInputError as exc:
+        first = exc.diagnostics[0]
+        where = f"{first.location}: " if first.location else f"{source}: "
+        raise CalendarError(f"{where}invalid YAML: {first.message}"
+                            + (f" ({first.hint})" if first.hint else "")) from None
+    data = document.data
+
+    def where(path: tuple[str | int, ...], key: bool = False) -> str:
+        return str(document.locate(path, key=key))
+
     if not isinstance(data, Mapping):
         raise CalendarError(
-            f"{source}: a schedule file must be a mapping with keys year, holidays, workdays, "
+            f"{where(())}: a schedule file must be a mapping with keys year, holidays, workdays, "
             f"not {type(data).__name__}"
         )
-    return parse_year_schedule(data, source=source)
+    schedule = _parse(data, where)
+    return YearSchedule(schedule.year, schedule.holidays, schedule.workdays, source=source)
 
 
 def _show(entry: object) -> str:
@@ -170,62 +196,56 @@ def _show(entry: object) -> str:
     return repr(entry)
 
 
-def _parse_date(text: str, source: str, where: str, entry: object) -> date:
+def _parse_date(text: str, where: str, entry: object) -> date:
     text = text.strip()
     if not _ISO_DATE.fullmatch(text):
-        raise CalendarError(f"{source}: {where} {_show(entry)}: {text!r} is not a date written YYYY-MM-DD")
+        raise CalendarError(f"{where} {_show(entry)}: {text!r} is not a date written YYYY-MM-DD")
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise CalendarError(f"{source}: {where} {_show(entry)}: {exc}") from exc
+        raise CalendarError(f"{where} {_show(entry)}: {exc}") from exc
 
 
-def _expand_entry(entry: object, source: str, where: str, allow_range: bool) -> list[date]:
+def _expand_entry(entry: object, where: str, allow_range: bool) -> list[date]:
     """The dates denoted by one list entry (a date, an ISO string, or an ``a..b`` range string)."""
     if isinstance(entry, datetime):
-        raise CalendarError(f"{source}: {where} {_show(entry)}: a date is expected, not a date and time")
+        raise CalendarError(f"{where} {_show(entry)}: a date is expected, not a date and time")
     if isinstance(entry, date):
         return [entry]
     if not isinstance(entry, str):
         raise CalendarError(
-            f"{source}: {where} {_show(entry)}: a date"
+            f"{where} {_show(entry)}: a date"
             + (" or a range 'YYYY-MM-DD..YYYY-MM-DD'" if allow_range else "")
             + f" is expected, not {type(entry).__name__}"
         )
     if _RANGE_SEPARATOR not in entry:
-        return [_parse_date(entry, source, where, entry)]
+        return [_parse_date(entry, where, entry)]
     if not allow_range:
-        raise CalendarError(f"{source}: {where} {_show(entry)}: ranges are not allowed here, list each day")
+        raise CalendarError(f"{where} {_show(entry)}: ranges are not allowed here, list each day")
     parts = entry.split(_RANGE_SEPARATOR)
     if len(parts) != 2:
-        raise CalendarError(f"{source}: {where} {_show(entry)}: a range is written 'YYYY-MM-DD..YYYY-MM-DD'")
-    first = _parse_date(parts[0], source, where, entry)
-    last = _parse_date(parts[1], source, where, entry)
+        raise CalendarError(f"{where} {_show(entry)}: a range is written 'YYYY-MM-DD..YYYY-MM-DD'")
+    first = _parse_date(parts[0], where, entry)
+    last = _parse_date(parts[1], where, entry)
     if last < first:
-        raise CalendarError(f"{source}: {where} {_show(entry)}: the range ends before it starts")
+        raise CalendarError(f"{where} {_show(entry)}: the range ends before it starts")
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def _parse_list(
-    data: Mapping[str, Any], key: str, year: int, source: str, allow_range: bool
-) -> dict[date, str]:
+def _parse_list(data: Mapping[str, Any], key: str, year: int, where: _Where, allow_range: bool) -> dict[date, str]:
     """The dates of list ``key``, each mapped to the entry it came from."""
     raw = data.get(key, [])
     if not isinstance(raw, list):
-        raise CalendarError(f"{source}: '{key}' must be a list, not {type(raw).__name__}")
+        raise CalendarError(f"{where((key,))}: '{key}' must be a list, not {type(raw).__name__}")
     found: dict[date, str] = {}
     for index, entry in enumerate(raw):
-        where = f"{key}[{index}]"
-        for day in _expand_entry(entry, source, where, allow_range):
+        at = f"{where((key, index))}: {key}[{index}]"
+        for day in _expand_entry(entry, at, allow_range):
             if day.year != year:
-                raise CalendarError(
-                    f"{source}: {where} {_show(entry)}: {day.isoformat()} is not in year {year}"
-                )
+                raise CalendarError(f"{at} {_show(entry)}: {day.isoformat()} is not in year {year}")
             if day in found:
-                raise CalendarError(
-                    f"{source}: {where} {_show(entry)}: {day.isoformat()} is already listed by {found[day]}"
-                )
-            found[day] = f"{where} {_show(entry)}"
+                raise CalendarError(f"{at} {_show(entry)}: {day.isoformat()} is already listed by {found[day]}")
+            found[day] = f"{key}[{index}] {_show(entry)}"
     return found
 
 
@@ -237,29 +257,35 @@ def parse_year_schedule(data: Mapping[str, Any], source: str = "<schedule>") -> 
     """
     if not isinstance(data, Mapping):
         raise CalendarError(f"{source}: a schedule must be a mapping, not {type(data).__name__}")
+    return _parse(data, lambda _path, key=False: source)
+
+
+def _parse(data: Mapping[str, Any], where: _Where) -> YearSchedule:
     unknown = sorted(str(key) for key in data if key not in _SCHEDULE_KEYS)
     if unknown:
         raise CalendarError(
-            f"{source}: unknown key(s) {', '.join(unknown)}; allowed keys are year, holidays, workdays"
+            f"{where((unknown[0],), key=True)}: unknown key(s) {', '.join(unknown)}; "
+            "allowed keys are year, holidays, workdays"
         )
     for key in _REQUIRED_KEYS:
         if key not in data:
-            raise CalendarError(f"{source}: missing required key '{key}'")
+            raise CalendarError(f"{where(())}: missing required key '{key}'")
     year = data["year"]
     if isinstance(year, bool) or not isinstance(year, int):
-        raise CalendarError(f"{source}: 'year' must be an integer, not {year!r}")
+        raise CalendarError(f"{where(('year',))}: 'year' must be an integer, not {year!r}")
     if not date.min.year <= year <= date.max.year:
-        raise CalendarError(f"{source}: 'year' {year} is out of range")
-    holidays = _parse_list(data, "holidays", year, source, allow_range=True)
-    workdays = _parse_list(data, "workdays", year, source, allow_range=False)
+        raise CalendarError(f"{where(('year',))}: 'year' {year} is out of range")
+    holidays = _parse_list(data, "holidays", year, where, allow_range=True)
+    workdays = _parse_list(data, "workdays", year, where, allow_range=False)
     for day, origin in sorted(workdays.items()):
+        at = where(("workdays", int(origin.split("[", 1)[1].split("]", 1)[0])))
         if day.weekday() < 5:
             raise CalendarError(
-                f"{source}: {origin}: {day.isoformat()} is a {day.strftime('%A')}; "
+                f"{at}: {origin}: {day.isoformat()} is a {day.strftime('%A')}; "
                 "a workday (调休) must be a Saturday or Sunday"
             )
         if day in holidays:
-            raise CalendarError(f"{source}: {origin}: {day.isoformat()} is also a holiday ({holidays[day]})")
+            raise CalendarError(f"{at}: {origin}: {day.isoformat()} is also a holiday ({holidays[day]})")
     return YearSchedule(year=year, holidays=frozenset(holidays), workdays=frozenset(workdays))
 
 
