@@ -172,8 +172,8 @@ def load_year_schedule(path: str | Path) -> YearSchedule:
         document = load_yaml(read_text(raw, source, limits), source, limits)
     except YamlInputError as exc:
         first = exc.diagnostics[0]
-        where = f"{first.location}: " if first.location else f"{source}: "
-        raise CalendarError(f"{where}invalid YAML: {first.message}"
+        at = f"{first.location}: " if first.location else f"{source}: "
+        raise CalendarError(f"{at}invalid YAML: {first.message}"
                             + (f" ({first.hint})" if first.hint else "")) from None
     data = document.data
 
