@@ -67,6 +67,10 @@ from dateutil.relativedelta import relativedelta
 from govrules.errors import CalendarDataMissing, CalendarError
 
 __all__ = [
+    "BRIDGE_REACH",
+    "MAKEUP_REACH",
+    "PROVISIONAL_YEARS",
+    "Deadline",
     "WorkdayCalendar",
     "YearSchedule",
     "add_months",
@@ -74,6 +78,7 @@ __all__ = [
     "annual_date",
     "load_year_schedule",
     "parse_year_schedule",
+    "statutory_holidays",
 ]
 
 _ONE_DAY = timedelta(days=1)
@@ -290,6 +295,138 @@ def _parse(data: Mapping[str, Any], where: _Where) -> YearSchedule:
 
 
 # --------------------------------------------------------------------------------------------------
+# Statutory holidays, and provisional deadlines for a year without a schedule
+# --------------------------------------------------------------------------------------------------
+
+#: The years for which statutory holidays are computed (and so a provisional deadline can be given).
+PROVISIONAL_YEARS = range(2000, 2101)
+#: How far from a statutory holiday a weekday may be given off (a bridge day, or the day off that
+#: makes up for a holiday falling on a weekend), and a weekend day may be made a working day.  These
+#: are the largest distances in every published schedule of 2008-2026 (5 days: 2009-10-08, 2020-10-08;
+#: 10 days: Saturday 2024-05-11 after 劳动节), so they hold for every year the present law has run;
+#: one-off days off by special decision (2015-09-03/04, the 70th anniversary) follow no pattern.
+BRIDGE_REACH = 5
+MAKEUP_REACH = 10
+
+
+def _lunar_new_year(year: int) -> date:
+    from lunar_python import Lunar
+
+    solar = Lunar.fromYmd(year, 1, 1).getSolar()
+    return date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+
+def _lunar(year: int, month: int, day: int) -> date:
+    from lunar_python import Lunar
+
+    solar = Lunar.fromYmd(year, month, day).getSolar()
+    return date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+
+def _qingming(year: int) -> date:
+    from lunar_python import Lunar
+
+    solar = Lunar.fromYmd(year, 3, 1).getJieQiTable()["清明"]
+    return date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+
+@functools.cache
+def _statutory(year: int) -> tuple[tuple[date, str], ...]:
+    if year not in PROVISIONAL_YEARS:
+        raise CalendarDataMissing(year)
+    new_year = _lunar_new_year(year)
+    eve = new_year - _ONE_DAY  # 除夕, the last day of the lunar year
+    days: list[tuple[date, str]] = [(date(year, 1, 1), "元旦")]
+    if year >= 2025:  # 2024 amendment (国务院令第795号): 春节 from 除夕, 劳动节 two days
+        spring = [(eve, "春节（除夕）")] + [(new_year + i * _ONE_DAY, f"春节（正月初{'一二三'[i]}）") for i in range(3)]
+        labour = [1, 2]
+    elif year >= 2014:  # 2013 amendment: 春节 初一 to 初三
+        spring = [(new_year + i * _ONE_DAY, f"春节（正月初{'一二三'[i]}）") for i in range(3)]
+        labour = [1]
+    elif year >= 2008:  # 2007 amendment: 春节 除夕 to 初二, 清明 端午 中秋 added
+        spring = [(eve, "春节（除夕）")] + [(new_year + i * _ONE_DAY, f"春节（正月初{'一二'[i]}）") for i in range(2)]
+        labour = [1]
+    else:  # 1999 amendment: 劳动节 three days, no traditional festivals but 春节
+        spring = [(new_year + i * _ONE_DAY, f"春节（正月初{'一二三'[i]}）") for i in range(3)]
+        labour = [1, 2, 3]
+    days += spring
+    if year >= 2008:
+        days.append((_qingming(year), "清明节"))
+    days += [(date(year, 5, d), "劳动节") for d in labour]
+    if year >= 2008:
+        days += [(_lunar(year, 5, 5), "端午节"), (_lunar(year, 8, 15), "中秋节")]
+    days += [(date(year, 10, d), "国庆节") for d in (1, 2, 3)]
+    named: dict[date, str] = {}
+    for day, name in days:  # 中秋 may fall on 国庆 (2009, 2020): one day, both names
+        named[day] = f"{named[day]}、{name}" if day in named else name
+    return tuple(sorted(named.items()))
+
+
+def statutory_holidays(year: int) -> dict[date, str]:
+    """The statutory holidays of ``year`` (《全国年节及纪念日放假办法》), each with its festival's name.
+
+    The law in force that year is used: from 2025 the 2024 amendment (元旦 1 day; 春节 4 days from
+    除夕; 清明 1; 劳动节 May 1-2; 端午 1; 中秋 1; 国庆 October 1-3), 2014-2024 the 2013 amendment,
+    2008-2013 the 2007 amendment, before that the 1999 text.  Lunar dates and 清明 (the solar term)
+    come from the ``lunar_python`` package.  These are the days the State Council's yearly schedule
+    always gives off; it adds bridge days and make-up working days (调休) that cannot be computed.
+    Years outside :data:`PROVISIONAL_YEARS` raise :class:`CalendarDataMissing`.
+    """
+    return dict(_statutory(year))
+
+
+@dataclass(frozen=True)
+class _Provisional:
+    """Rest-day sets of a year without a schedule: the statutory days, and the days 调休 may change."""
+
+    statutory: frozenset[date]
+    bridges: frozenset[date]  # weekdays that may be given off
+    makeups: frozenset[date]  # weekend days that may be made working days
+
+
+@functools.cache
+def _provisional(year: int) -> _Provisional:
+    statutory = frozenset(d for d, _ in _statutory(year))
+    near = [d for y in (year - 1, year + 1) if y in PROVISIONAL_YEARS for d, _ in _statutory(y)]
+    anchors = sorted(statutory.union(near))
+    bridges: set[date] = set()
+    makeups: set[date] = set()
+    for anchor in anchors:
+        for offset in range(-MAKEUP_REACH, MAKEUP_REACH + 1):
+            day = anchor + timedelta(days=offset)
+            if day.year != year or day in statutory:
+                continue
+            if day.weekday() >= 5:
+                makeups.add(day)
+            elif abs(offset) <= BRIDGE_REACH:
+                bridges.add(day)
+    return _Provisional(statutory, frozenset(bridges), frozenset(makeups))
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """A deadline on the working-day calendar, exact or provisional.
+
+    ``due`` is the date.  When every day it depends on lies in a year whose schedule is known,
+    ``earliest == due == latest`` and ``unknown_years`` is empty.  Otherwise ``due`` is computed with
+    the weekends and the statutory holidays of the unknown years only (:func:`statutory_holidays`),
+    and ``[earliest, latest]`` holds the true date whatever bridge days and make-up working days
+    (within :data:`BRIDGE_REACH` and :data:`MAKEUP_REACH` days of a statutory holiday) the State
+    Council's schedule of those years turns out to have.
+    """
+
+    due: date
+    earliest: date
+    latest: date
+    unknown_years: tuple[int, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        """Whether the date waits for the State Council's schedule of ``unknown_years``."""
+        return bool(self.unknown_years)
+
+
+# --------------------------------------------------------------------------------------------------
 # The calendar
 # --------------------------------------------------------------------------------------------------
 
@@ -325,10 +462,12 @@ class WorkdayCalendar:
     package data of that year (or adds a year the package does not know).
     """
 
-    __slots__ = ("_added", "_extra", "_holidays", "_workdays", "_years")
+    __slots__ = ("_added", "_excluded", "_extra", "_holidays", "_provisional", "_workdays", "_years")
 
-    def __init__(self, extra_years: Mapping[int, YearSchedule] | None = None) -> None:
+    def __init__(self, extra_years: Mapping[int, YearSchedule] | None = None, *,
+                 exclude_years: Iterable[int] = ()) -> None:
         self._added: dict[tuple[date, int], date] = {}  # add_working_days answers: the walk is ~1 µs a day
+        self._provisional: dict[tuple[date, int], Deadline] = {}
         extra: dict[int, YearSchedule] = {}
         for year, schedule in (extra_years or {}).items():
             if not isinstance(schedule, YearSchedule):
@@ -339,6 +478,9 @@ class WorkdayCalendar:
                 raise CalendarError(f"extra_years[{year!r}] holds the schedule of {schedule.year}")
             extra[year] = schedule
         self._extra: Mapping[int, YearSchedule] = extra
+        # Years of the package's data left out (as if the package did not know them): to see what a
+        # deadline would be before a schedule is published.  A year in extra_years is kept.
+        self._excluded = frozenset(exclude_years)
         # The tables are built on first use (the package's data is read then): a verdict that counts
         # no working days does not pay for importing it.
         self._holidays: frozenset[date] | None = None
@@ -350,17 +492,18 @@ class WorkdayCalendar:
         if self._holidays is None:
             base = _package_tables()
             extra = self._extra
-            if not extra:
+            replaced = self._excluded | frozenset(extra)
+            if not replaced:
                 self._workdays = base.workdays
                 self._years = base.years
                 self._holidays = base.holidays
             else:
                 self._workdays = frozenset(
-                    {d for d in base.workdays if d.year not in extra}.union(*(s.workdays for s in extra.values()))
+                    {d for d in base.workdays if d.year not in replaced}.union(*(s.workdays for s in extra.values()))
                 )
-                self._years = base.years | frozenset(extra)
+                self._years = (base.years - self._excluded) | frozenset(extra)
                 self._holidays = frozenset(
-                    {d for d in base.holidays if d.year not in extra}.union(*(s.holidays for s in extra.values()))
+                    {d for d in base.holidays if d.year not in replaced}.union(*(s.holidays for s in extra.values()))
                 )
         return self._years
 
@@ -373,7 +516,7 @@ class WorkdayCalendar:
         """A new calendar that also holds ``schedule`` (replacing this calendar's data for its year)."""
         if not isinstance(schedule, YearSchedule):
             raise TypeError(f"schedule must be a YearSchedule, not {type(schedule).__name__}")
-        return WorkdayCalendar({**self._extra, schedule.year: schedule})
+        return WorkdayCalendar({**self._extra, schedule.year: schedule}, exclude_years=self._excluded)
 
     def covers(self, year: int) -> bool:
         """Whether the holiday schedule of ``year`` is known."""
@@ -459,6 +602,96 @@ class WorkdayCalendar:
                 count += 1
         return count
 
+    def year_sources(self) -> dict[int, str]:
+        """Each covered year, in order, with where its schedule comes from: the installed
+        ``chinese-calendar`` package (with its version and location), or a supplied schedule's file."""
+        years = self._tables()
+        package = _package_description()
+        return {year: (self._extra[year].source or "supplied in code") if year in self._extra else package
+                for year in sorted(years)}
+
+    # ---------------------------------------------------------------------------------------------
+    # Deadlines that may be provisional
+
+    def deadline_after(self, event: date, n: int) -> Deadline:
+        """The ``n``-th working day strictly after ``event`` (民法典 第二百零一条), as a :class:`Deadline`.
+
+        Exact (``earliest == due == latest``) when every day walked over is in a covered year, as
+        :meth:`add_working_days`.  When the walk reaches a year without a schedule, the deadline is
+        provisional: ``due`` counts that year's weekends and statutory holidays as rest days, and
+        ``[earliest, latest]`` allows for any bridge days and make-up working days near its holidays.
+        Raises :class:`CalendarDataMissing` only for a year outside :data:`PROVISIONAL_YEARS`.
+        """
+        try:
+            day = self.add_working_days(event, n)
+        except CalendarDataMissing as exc:
+            if exc.year not in PROVISIONAL_YEARS:
+                raise
+            return self._provisional_deadline(_as_date(event, "event"), n)
+        return Deadline(day, day, day)
+
+    def next_working_day(self, day: date) -> Deadline:
+        """The first working day on or after ``day`` (民法典 第二百零三条: a period whose last day is a
+        rest day ends on the next working day), as a :class:`Deadline`, provisional as in
+        :meth:`deadline_after` when a day it needs is in a year without a schedule."""
+        day = _as_date(day)
+        try:
+            found = day
+            while not self.is_workday(found):
+                found += _ONE_DAY
+        except CalendarDataMissing as exc:
+            if exc.year not in PROVISIONAL_YEARS:
+                raise
+            return self._provisional_deadline(day, 0)
+        except OverflowError:
+            raise CalendarDataMissing(date.max.year + 1) from None
+        return Deadline(found, found, found)
+
+    def _provisional_deadline(self, start: date, n: int) -> Deadline:
+        key = (start, n)
+        found = self._provisional.get(key)
+        if found is None:
+            unknown: set[int] = set()
+            due = self._walk(start, n, _STATUTORY, unknown)
+            earliest = self._walk(start, n, _EARLIEST, unknown)
+            latest = self._walk(start, n, _LATEST, unknown)
+            found = Deadline(due, earliest, latest, tuple(sorted(unknown)))
+            if len(self._provisional) < 100_000:
+                self._provisional[key] = found
+        return found
+
+    def _walk(self, start: date, n: int, mode: int, unknown: set[int]) -> date:
+        """The ``n``-th working day after ``start`` (``n == 0``: the first on or after it), counting the
+        days of years without a schedule as ``mode`` says."""
+        years = self._tables()
+        day = start
+        remaining = n
+        if n > 0:
+            day = self._next_day(day)
+        while True:
+            if day.year in years:
+                working = self.is_workday(day)
+            else:
+                info = _provisional(day.year)  # raises CalendarDataMissing outside PROVISIONAL_YEARS
+                unknown.add(day.year)
+                if mode == _EARLIEST and day in info.makeups:
+                    working = True
+                else:
+                    working = day.weekday() < 5 and day not in info.statutory and not (
+                        mode == _LATEST and day in info.bridges)
+            if working:
+                if remaining <= 1:
+                    return day
+                remaining -= 1
+            day = self._next_day(day)
+
+    @staticmethod
+    def _next_day(day: date) -> date:
+        try:
+            return day + _ONE_DAY
+        except OverflowError:
+            raise CalendarDataMissing(date.max.year + 1) from None
+
     def __repr__(self) -> str:
         years = self.covered_years
         if isinstance(years, range):
@@ -466,6 +699,22 @@ class WorkdayCalendar:
         else:
             shown = ", ".join(str(y) for y in sorted(years))
         return f"WorkdayCalendar(covered_years={shown})"
+
+
+_STATUTORY, _EARLIEST, _LATEST = 0, 1, 2  # how _walk counts a day of a year without a schedule
+
+
+@functools.cache
+def _package_description() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    import chinese_calendar
+
+    try:
+        number = version("chinese_calendar")
+    except PackageNotFoundError:  # pragma: no cover - an unusual installation
+        number = getattr(chinese_calendar, "__version__", "?")
+    return f"chinese-calendar {number} ({Path(chinese_calendar.__file__).parent})"
 
 
 @functools.cache
