@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
 
 import chinese_calendar
 import pytest
@@ -15,6 +18,7 @@ from govrules.calendar import (
     Deadline,
     WorkdayCalendar,
     YearSchedule,
+    load_year_schedule,
     statutory_holidays,
 )
 from govrules.errors import CalendarDataMissing
@@ -216,3 +220,119 @@ def test_a_supplied_made_up_year_is_exact_and_its_absence_provisional() -> None:
         assert exact.deadline_after(event, 5) == Deadline(true, true, true)
         found = blind.deadline_after(event, 5)
         assert found.provisional and found.earliest <= true <= found.latest
+
+
+# --------------------------------------------------------------------------------------------------
+# A Linfen contract signed at the end of 2026 (临汾 第十八条: file within five working days)
+# --------------------------------------------------------------------------------------------------
+
+LINFEN_PROJECT = {
+    "id": "p", "name": "临汾市某局系统", "owner": "临汾市某局", "level": "city", "execution": "construction",
+    "budget": 800000, "funding": [{"source": "municipal", "amount": 800000}],
+    "dates": {"contract_signed": "2026-12-28", "contract_filed": False},
+    "facts": {"municipal_department": True, "project_form": "government_investment"},
+}
+NOTE = "暂按法定节假日推算，待国务院公布2027年放假安排后确定"
+
+
+def _linfen(calendar: WorkdayCalendar) -> tuple[Any, Any]:
+    from govrules import evaluate, load_pack
+
+    verdict = evaluate(LINFEN_PROJECT, load_pack("linfen-2021"), D(2027, 1, 10), calendar=calendar)
+    return verdict, next(o for o in verdict.obligations if o.id == "obligation.art18_contract_filing")
+
+
+def test_linfen_contract_without_the_2027_schedule_is_provisional() -> None:
+    from govrules.batch import verdict_json
+    from govrules.report import render_text
+
+    verdict, obligation = _linfen(WorkdayCalendar(exclude_years={2027}))
+    # 12-29, 12-30, 12-31, (1-1 元旦), 1-4, 1-5; earliest with 1-2/1-3 worked, latest with 1-4..1-6 off.
+    assert (obligation.due, obligation.due_earliest, obligation.due_latest) == (D(2027, 1, 5), D(2027, 1, 3),
+                                                                               D(2027, 1, 8))
+    assert obligation.provisional
+    assert obligation.status == "overdue"  # on 01-10 even the latest date has passed
+    assert obligation.reason == NOTE
+    text = render_text(verdict)
+    assert "期限 2027-01-05（暂定，2027-01-03至2027-01-08之间）" in text and NOTE in text
+    dumped = json.loads(verdict_json(verdict))
+    assert json.loads(verdict.model_dump_json()) == dumped
+    assert verdict_json(verdict) == json.dumps(verdict.model_dump(mode="json"), ensure_ascii=False,
+                                               separators=(",", ":"))
+    mine = next(o for o in dumped["obligations"] if o["id"] == "obligation.art18_contract_filing")
+    assert (mine["provisional"], mine["due_earliest"], mine["due_latest"]) == (True, "2027-01-03", "2027-01-08")
+    # As of 2027-01-06 the deadline may or may not have passed.
+    data = {**LINFEN_PROJECT}
+    from govrules import evaluate, load_pack
+
+    again = evaluate(data, load_pack("linfen-2021"), D(2027, 1, 6), calendar=WorkdayCalendar(exclude_years={2027}))
+    assert next(o for o in again.obligations if o.id == obligation.id).status == "unknown"
+
+
+def test_linfen_contract_with_a_supplied_2027_schedule_is_exact(tmp_path: Path) -> None:
+    from govrules.cli import main
+
+    schedule = tmp_path / "2027.yaml"
+    assert main(["calendar", "--template", "2027", "--out", str(schedule)]) == 0
+    # As the State Council might decide it: 元旦 Friday to Sunday, nothing else near it.
+    verdict, obligation = _linfen(WorkdayCalendar(exclude_years={2027}).with_year(load_year_schedule(schedule)))
+    assert (obligation.due, obligation.provisional, obligation.due_earliest, obligation.due_latest) == (
+        D(2027, 1, 5), False, None, None)
+    assert obligation.status == "overdue" and obligation.reason is None
+    assert not any("2027" in w for w in verdict.warnings)
+    # A schedule that gives Monday 01-04 off and makes Saturday 01-09 a working day moves it.
+    schedule.write_text("year: 2027\nholidays: [2027-01-01, 2027-01-04]\nworkdays: [2027-01-09]\n", encoding="utf-8")
+    _verdict, obligation = _linfen(WorkdayCalendar(exclude_years={2027}).with_year(load_year_schedule(schedule)))
+    assert (obligation.due, obligation.provisional) == (D(2027, 1, 6), False)
+
+
+# --------------------------------------------------------------------------------------------------
+# govrules calendar
+# --------------------------------------------------------------------------------------------------
+
+
+def test_cli_lists_exact_years_and_their_sources(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from govrules.cli import main
+
+    assert main(["calendar"]) == 0
+    out = capsys.readouterr().out
+    last = max(PACKAGE_YEARS)
+    assert f"{min(PACKAGE_YEARS)}-{last}  chinese-calendar " in out
+    assert "--calendar FILE" in out and "2000-2100" in out
+    schedule = tmp_path / "2031.yaml"
+    schedule.write_text("year: 2031\nholidays: [2031-01-01]\n", encoding="utf-8")
+    assert main(["calendar", "--calendar", str(schedule), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    years = {entry["year"]: entry["source"] for entry in data["exact_years"]}
+    assert years[2031] == str(schedule) and years[last].startswith("chinese-calendar ")
+    assert data["schedule_files"] == [str(schedule)] and data["provisional_years"] == [2000, 2100]
+
+
+def test_cli_template_is_a_loadable_schedule_of_the_statutory_holidays(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from govrules.cli import main
+
+    out = tmp_path / "2028.yaml"
+    assert main(["calendar", "--template", "2028", "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "国务院办公厅关于2028年" in text and "workdays" in text and "春节（除夕至正月初三）" in text
+    schedule = load_year_schedule(out)
+    assert schedule.holidays == frozenset(statutory_holidays(2028)) and schedule.workdays == frozenset()
+    assert main(["calendar", "--template", "2028", "--out", str(out)]) == 2  # never overwritten
+    assert "exists" in capsys.readouterr().err
+    assert main(["calendar", "--template", "2028"]) == 0
+    assert capsys.readouterr().out == text
+    assert main(["calendar", "--out", str(out)]) == 2
+    assert main(["calendar", "--template", "1990"]) == 2
+    # Filled in, the file is read back exactly.
+    out.write_text(text.replace("workdays: []", "workdays:\n  - 2028-01-29"), encoding="utf-8")
+    assert load_year_schedule(out).workdays == frozenset({D(2028, 1, 29)})
+
+
+def test_cli_reports_a_bad_schedule_with_its_position(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from govrules.cli import main
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("year: 2027\nholidays:\n  - 2027-01-01\nworkdays:\n  - 2027-01-04\n", encoding="utf-8")
+    assert main(["calendar", "--calendar", str(bad)]) == 2
+    assert f"{bad}:5:5: workdays[0]" in capsys.readouterr().err

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from govrules.calendar import WorkdayCalendar, YearSchedule, load_year_schedule
+    from govrules.calendar import (
+        Deadline,
+        WorkdayCalendar,
+        YearSchedule,
+        load_year_schedule,
+        schedule_template,
+        statutory_holidays,
+    )
     from govrules.compiler import CompiledPack
     from govrules.errors import (
         CalendarDataMissing,
@@ -42,6 +49,7 @@ _LAZY: dict[str, str] = {
     "CaseError": "govrules.errors",
     "ChangeRequest": "govrules.models.project",
     "CompiledPack": "govrules.compiler",
+    "Deadline": "govrules.calendar",
     "Funding": "govrules.models.project",
     "GovrulesError": "govrules.errors",
     "Pack": "govrules.models.pack",
@@ -58,6 +66,8 @@ _LAZY: dict[str, str] = {
     "load_pack": "govrules.loader",
     "load_project": "govrules.loader",
     "load_year_schedule": "govrules.calendar",
+    "schedule_template": "govrules.calendar",
+    "statutory_holidays": "govrules.calendar",
     "validate_project": "govrules.loader",
 }
 
@@ -68,6 +78,7 @@ __all__ = [
     "CaseError",
     "ChangeRequest",
     "CompiledPack",
+    "Deadline",
     "Funding",
     "GovrulesError",
     "Pack",
@@ -85,6 +96,8 @@ __all__ = [
     "load_pack",
     "load_project",
     "load_year_schedule",
+    "schedule_template",
+    "statutory_holidays",
     "validate_project",
 ]
 

@@ -346,7 +346,8 @@ _citation = _Fragments(_Model(CitationOut, document=_str, title=_str, article=_i
 _ground = _Fragments(_Model(Ground, id=_str, kind=_str, status=_str, title=_str, citation=_citation.one,
                             exception=_citation.optional, exception_id=_optional(_str)))
 _obligation = _Fragments(_Model(Obligation, id=_str, action=_str, due=_optional(_date), status=_str,
-                                citation=_citation.one, late=_bool, reason=_optional(_str), item=_optional(_int)))
+                                citation=_citation.one, late=_bool, reason=_optional(_str), item=_optional(_int),
+                                provisional=_bool, due_earliest=_optional(_date), due_latest=_optional(_date)))
 _consequence = _Fragments(_Model(Consequence, id=_str, effect=_str, citation=_citation.one, status=_str,
                                  item=_optional(_int)))
 _missing_fact = _Fragments(_Model(MissingFact, name=_str, path=_str, zh=_str, en=_str,

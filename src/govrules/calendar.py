@@ -78,6 +78,7 @@ __all__ = [
     "annual_date",
     "load_year_schedule",
     "parse_year_schedule",
+    "schedule_template",
     "statutory_holidays",
 ]
 
@@ -424,6 +425,55 @@ class Deadline:
     def provisional(self) -> bool:
         """Whether the date waits for the State Council's schedule of ``unknown_years``."""
         return bool(self.unknown_years)
+
+
+_WEEKDAYS = "一二三四五六日"
+
+
+def schedule_template(year: int) -> str:
+    """A schedule file for ``year`` to fill in from the State Council's notice (YAML, format: see the
+    module doc), with the statutory holidays of :func:`statutory_holidays` filled in and comments
+    saying what to add.  Loaded as it is, it holds the statutory holidays only."""
+    groups: list[tuple[date, date, list[str]]] = []
+    for day, name in sorted(statutory_holidays(year).items()):
+        base = name.split("（", 1)[0]
+        if groups and groups[-1][1] + _ONE_DAY == day and groups[-1][2][0].split("（", 1)[0] == base:
+            groups[-1] = (groups[-1][0], day, [*groups[-1][2], name])
+        else:
+            groups.append((day, day, [name]))
+    lines = [
+        f"# {year}年节假日安排：govrules 工作日日历文件（govrules evaluate --calendar 本文件）",
+        "#",
+        f"# 已预填《全国年节及纪念日放假办法》规定的{year}年法定节假日。请按《国务院办公厅关于{year}年",
+        "# 部分节假日安排的通知》补全调休：",
+        "#   holidays: 补上通知中其余的放假日（与周末连休的工作日、补休日），单日写作 YYYY-MM-DD，",
+        "#             连续几日可写作区间 \"YYYY-MM-DD..YYYY-MM-DD\"（周末日可一并写入）；",
+        "#   workdays: 填写通知中调休上班的星期六、星期日。",
+        "# 载入后本年度的工作日即按本文件确切计算（不再推算），请补全后再使用。",
+        f"# Fill in from the State Council's notice for {year}: the other days off under holidays,",
+        "# the Saturdays and Sundays worked under workdays.",
+        f"year: {year}",
+        "holidays:",
+    ]
+    for first, last, names in groups:
+        if first == last:
+            entry, label = first.isoformat(), names[0]
+            when = f"星期{_WEEKDAYS[first.weekday()]}"
+        else:
+            entry = f'"{first.isoformat()}..{last.isoformat()}"'
+            base = names[0].split("（", 1)[0]
+            parts = [n.split("（", 1)[1].rstrip("）") for n in (names[0], names[-1]) if "（" in n]
+            label = f"{base}（{parts[0]}至{parts[1]}）" if len(parts) == 2 else base
+            when = f"星期{_WEEKDAYS[first.weekday()]}至星期{_WEEKDAYS[last.weekday()]}"
+        lines.append(f"  - {entry:<26} # {label}，{when}")
+    lines += [
+        "  # 调休放假日，照通知补上，例如：",
+        f'  # - "{year}-10-04..{year}-10-07"',
+        "workdays: []",
+        "  # 调休上班的星期六、星期日，照通知填写（把上一行改为 workdays:），例如：",
+        f"  # - {year}-09-26",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------------------------------
