@@ -3,9 +3,20 @@
 A day is a *working day* when it is a Monday to Friday that is not a public holiday, or when it is a
 weekend day that the State Council made a working day (调休, a "make-up" working day).  The schedule
 of each year is published by the General Office of the State Council (国务院办公厅关于某年部分节假日
-安排的通知) and is not computable in advance, so every computation here refuses to guess: a walk
-that needs a day of a year whose schedule is unknown raises
+安排的通知) and is not computable in advance.  The exact computations (:meth:`WorkdayCalendar.is_workday`,
+:meth:`~WorkdayCalendar.add_working_days`, :meth:`~WorkdayCalendar.working_days_between`) refuse to
+guess: a walk that needs a day of a year whose schedule is unknown raises
 :class:`govrules.errors.CalendarDataMissing` instead of returning a date that might be wrong.
+
+:meth:`WorkdayCalendar.deadline_after` and :meth:`~WorkdayCalendar.next_working_day` answer such a
+walk with a *provisional* :class:`Deadline` instead: the date on the year's weekends and statutory
+holidays (:func:`statutory_holidays`, per 《全国年节及纪念日放假办法》), and the interval the true date
+must fall in whatever adjustments (调休) the schedule makes near those holidays.  A weekday within
+:data:`BRIDGE_REACH` days of a statutory holiday may be given off, a weekend day within
+:data:`MAKEUP_REACH` days may be made a working day; counting all of the former as rest days gives the
+latest date, all of the latter as working days the earliest (a walk's n-th working day can only move
+later when working days are taken away, earlier when they are added).  :func:`schedule_template`
+writes a year's schedule file to fill in from the State Council's notice.
 
 Data
 ----
