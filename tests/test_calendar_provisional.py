@@ -324,9 +324,14 @@ def test_cli_template_is_a_loadable_schedule_of_the_statutory_holidays(
     assert capsys.readouterr().out == text
     assert main(["calendar", "--out", str(out)]) == 2
     assert main(["calendar", "--template", "1990"]) == 2
-    # Filled in, the file is read back exactly.
+    # Listed as it is, the template is flagged as not filled in.
+    assert main(["calendar", "--calendar", str(out)]) == 0
+    assert f"! {out} (2028): 只有法定节假日、没有调休" in capsys.readouterr().out
+    # Filled in, the file is read back exactly, and no longer flagged.
     out.write_text(text.replace("workdays: []", "workdays:\n  - 2028-01-29"), encoding="utf-8")
     assert load_year_schedule(out).workdays == frozenset({D(2028, 1, 29)})
+    assert main(["calendar", "--calendar", str(out), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["statutory_only"] == []
 
 
 def test_cli_reports_a_bad_schedule_with_its_position(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -217,7 +217,15 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
     if args.out is not None:
         print("govrules: --out needs --template YEAR", file=sys.stderr)
         return EXIT_BAD_INPUT
+    from govrules.calendar import load_year_schedule, statutory_holidays
+
     sources = _calendar(args.calendar).year_sources()
+    unfilled = []  # a template loaded as written: the statutory holidays alone, no 调休 filled in
+    for file in args.calendar:
+        schedule = load_year_schedule(file)
+        if (not schedule.workdays and schedule.year in PROVISIONAL_YEARS
+                and schedule.holidays <= set(statutory_holidays(schedule.year))):
+            unfilled.append(f"{file} ({schedule.year})")
     spans: list[tuple[int, int, str]] = []  # consecutive years from the same source
     for year, source in sources.items():
         if spans and spans[-1][1] == year - 1 and spans[-1][2] == source:
@@ -228,7 +236,8 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
     if args.format == "json":
         _print_json({"exact_years": [{"year": year, "source": source} for year, source in sources.items()],
                      "schedule_files": list(args.calendar),
-                     "provisional_years": [PROVISIONAL_YEARS.start, PROVISIONAL_YEARS.stop - 1]})
+                     "provisional_years": [PROVISIONAL_YEARS.start, PROVISIONAL_YEARS.stop - 1],
+                     "statutory_only": unfilled})
         return EXIT_OK
     print("确切的节假日安排 (exact years):")
     for first, last, source in spans:
@@ -238,6 +247,9 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
     print(f"用户安排文件 (user schedules): 由 --calendar FILE 读入 (evaluate, calendar): {files}")
     print(f"其他年份 ({provisional} 其余年份): 期限暂按法定节假日推算，并给出可能区间 (provisional)")
     print("生成某年安排文件: govrules calendar --template YEAR --out FILE")
+    for entry in unfilled:
+        print(f"! {entry}: 只有法定节假日、没有调休，是否已按国务院通知补全? (only the statutory holidays: "
+              "is the State Council's adjustment filled in?)")
     return EXIT_OK
 
 
