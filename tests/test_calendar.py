@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
@@ -92,7 +93,10 @@ def test_default_is_shared() -> None:
 
 
 def test_import_does_no_work() -> None:
-    code = "import sys, govrules.engine.calendar; assert 'chinese_calendar' not in sys.modules"
+    code = ("import sys, datetime, govrules.engine.calendar as c; "
+            "assert not {'chinese_calendar', 'lunar_python', 'ruamel'} & set(sys.modules); "
+            "c.WorkdayCalendar.default().deadline_after(datetime.date(2025, 1, 6), 5); "
+            "assert 'lunar_python' not in sys.modules")  # exact years never need the lunar calendar
     src = str(Path(__file__).resolve().parents[1] / "src")
     subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": src}, timeout=60)
 
@@ -358,11 +362,11 @@ def test_workdays_may_be_omitted() -> None:
         ("year: 2027\nholidays:\n  - 2027-10-07..2027-10-01\n", "ends before it starts"),
         ("year: 2027\nholidays:\n  - 2027-10-01...2027-10-07\n", "is not a date written YYYY-MM-DD"),
         ("year: 2027\nholidays:\n  - 2027-10-01..2027-10-03..2027-10-05\n", "a range is written"),
-        ("year: 2027\nholidays:\n  - 2027-02-30\n", "day is out of range"),
+        ("year: 2027\nholidays:\n  - 2027-02-30\n", ":3:5: invalid YAML: `2027-02-30` is not a valid date"),
         ("year: 2027\nholidays:\n  - '2027-02-30'\n", "holidays[0] '2027-02-30'"),
         ("year: 2027\nholidays:\n  - Oct 1\n", "'Oct 1' is not a date"),
         ("year: 2027\nholidays:\n  - 20271001\n", "not int"),
-        ("year: 2027\nholidays:\n  - 2027-01-01 08:00:00\n", "not a date and time"),
+        ("year: 2027\nholidays:\n  - 2027-01-01 08:00:00\n", "no time of day"),
         ("year: 2027\nholidays:\n  - 2027-10-01..2027-10-07\n  - 2027-10-03\n", "already listed"),
         ("year: 2027\nholidays: []\nworkdays:\n  - 2027-09-25..2027-09-26\n", "ranges are not allowed"),
         ("- 2027-01-01\n", "must be a mapping"),
@@ -429,3 +433,63 @@ def test_annual_date() -> None:
     for month, day in [(2, 30), (4, 31), (13, 1), (1, 0)]:
         with pytest.raises(ValueError):
             annual_date(2025, month, day)
+
+
+# --------------------------------------------------------------------------------------------------
+# Schedule files are read with the hardened YAML reader (govrules.packs.yaml_io)
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("depth", "where"), [(5, ":2:15: invalid YAML: nested"),
+                                             (5_000, ":2:15: invalid YAML: nested"),
+                                             (49_900, ":2:15: invalid YAML: nested"),
+                                             (60_000, ":1:1: invalid YAML: the file is")])
+def test_deeply_nested_schedule_is_refused_with_a_position(tmp_path: Path, depth: int, where: str) -> None:
+    # ruamel's default loader crashed the interpreter at 50,000 and raised RecursionError from 1,000 on.
+    path = write(tmp_path, "year: 2027\nholidays: " + "[" * depth + "]" * depth + "\n")
+    with pytest.raises(CalendarError) as info:
+        load_year_schedule(path)
+    assert str(info.value).startswith(f"{path}{where}")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("year: 2027\nholidays: &h [2027-01-01]\nworkdays: *h\n", ":2:11: invalid YAML"),
+        ("year: 2027\nholidays: !!python/object:os.system [2027-01-01]\n", ":2:11: invalid YAML"),
+        ("year: 2027\nholidays: []\n<<: {workdays: []}\n", ":3:1: invalid YAML"),
+    ],
+)
+def test_aliases_tags_and_merge_keys_are_refused(tmp_path: Path, text: str, fragment: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(CalendarError) as info:
+        load_year_schedule(path)
+    assert f"{path}{fragment}" in str(info.value)
+
+
+def test_oversized_schedule_is_refused_without_reading_it_all(tmp_path: Path) -> None:
+    path = write(tmp_path, "year: 2027\nholidays: []\n" + "# padding\n" * 50_000)
+    with pytest.raises(CalendarError, match=r":1:1: invalid YAML: the file is 100001 bytes; the limit is 100000"):
+        load_year_schedule(path)
+
+
+def test_schedule_errors_name_line_and_column(tmp_path: Path) -> None:
+    path = write(tmp_path, "year: 2027\nholidays:\n  - 2027-01-01\n  - 2027-10-01..2028-10-07\n")
+    with pytest.raises(CalendarError, match=rf"^{re.escape(str(path))}:4:5: holidays\[1\]"):
+        load_year_schedule(path)
+    path = write(tmp_path, "year: 2027\nholidays: []\nworkdays:\n  - 2027-09-25\n  - 2027-09-27\n")
+    with pytest.raises(CalendarError, match=rf"^{re.escape(str(path))}:5:5: workdays\[1\].*Monday"):
+        load_year_schedule(path)
+    path = write(tmp_path, "year: 2027\nholidays: []\nextra: 1\n")
+    with pytest.raises(CalendarError, match=rf"^{re.escape(str(path))}:3:1: unknown key"):
+        load_year_schedule(path)
+    path = write(tmp_path, "year: 2027.5\nholidays: []\n")
+    with pytest.raises(CalendarError, match=rf"^{re.escape(str(path))}:1:7: 'year' must be an integer"):
+        load_year_schedule(path)
+
+
+def test_loaded_schedule_remembers_its_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "year: 2027\nholidays: [2027-01-01]\n")
+    schedule = load_year_schedule(path)
+    assert schedule.source == str(path)
+    assert schedule == YearSchedule(2027, frozenset({D(2027, 1, 1)}), frozenset())

@@ -10,6 +10,7 @@ import pytest
 from govrules import ProjectError, evaluate
 from govrules.compile.loading import load_pack_text
 from govrules.engine.calendar import WorkdayCalendar, YearSchedule
+from govrules.output.report import render_text
 
 EXTRA_RULES = """\
   - id: route.filing
@@ -152,11 +153,55 @@ def test_unknown_done_after_deadline_is_unknown(pack: Any) -> None:
     assert "dates.contract_filed" in {m.name for m in verdict.missing_facts}
 
 
-def test_deadline_beyond_calendar_is_not_guessed(pack: Any) -> None:
-    verdict = _v(pack, dates={"contract_signed": "2026-12-29", "contract_filed": False}, as_of=dt.date(2026, 12, 30))
-    obligation = next(o for o in verdict.obligations if o.id == "obligation.contract")
-    assert obligation.due is None and obligation.status == "unknown"
-    assert any("2027" in w for w in verdict.warnings)
+def _contract(pack: Any, as_of: dt.date, filed: Any = False, calendar: Any = None) -> Any:
+    data = {"id": "p", "name": "n", "dates": {"contract_signed": "2026-12-29", "contract_filed": filed}}
+    verdict = evaluate(data, pack, as_of, calendar=calendar or WorkdayCalendar(exclude_years={2027}))
+    return verdict, next(o for o in verdict.obligations if o.id == "obligation.contract")
+
+
+def test_deadline_beyond_calendar_is_provisional(pack: Any) -> None:
+    # Five working days after 2026-12-29: 12-30, 12-31, (1-1 元旦), 1-4, 1-5, 1-6 on the statutory
+    # holidays alone; 1-2/1-3 may be made working days (1-4 at the earliest), 1-4..1-6 given off (1-11).
+    verdict, obligation = _contract(pack, dt.date(2026, 12, 30))
+    assert (obligation.due, obligation.due_earliest, obligation.due_latest) == (
+        dt.date(2027, 1, 6), dt.date(2027, 1, 4), dt.date(2027, 1, 11))
+    assert obligation.provisional and obligation.status == "pending"
+    assert obligation.reason == "暂按法定节假日推算，待国务院公布2027年放假安排后确定"
+    assert any("2027" in w and "obligation.contract" in w for w in verdict.warnings)
+    assert "暂按法定节假日推算，待国务院公布2027年放假安排后确定" in render_text(verdict)
+    assert "期限 2027-01-06（暂定，2027-01-04至2027-01-11之间）" in render_text(verdict)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "filed", "status", "late", "reason"),
+    [
+        (dt.date(2027, 1, 4), False, "pending", False, None),
+        (dt.date(2027, 1, 5), False, "unknown", False, "期限可能已过，尚未履行"),  # past the earliest only
+        (dt.date(2027, 1, 11), False, "unknown", False, "期限可能已过，尚未履行"),
+        (dt.date(2027, 1, 12), False, "overdue", False, None),  # past the latest
+        (dt.date(2027, 1, 20), "2027-01-04", "met", False, None),
+        (dt.date(2027, 1, 20), "2027-01-08", "met", False, "已于2027-01-08履行，是否逾期待定"),
+        (dt.date(2027, 1, 20), "2027-01-12", "met", True, "已于2027-01-12履行，晚于期限2027-01-06"),
+        (dt.date(2027, 1, 8), None, "unknown", False, "期限可能已过，是否已履行未知（缺少 dates.contract_filed）"),
+        (dt.date(2027, 1, 20), None, "unknown", False,
+         "期限2027-01-06已过，是否已履行未知（缺少 dates.contract_filed）"),
+    ],
+)
+def test_status_follows_the_whole_interval(pack: Any, as_of: dt.date, filed: Any, status: str, late: bool,
+                                           reason: str | None) -> None:
+    _verdict, obligation = _contract(pack, as_of, filed)
+    assert (obligation.status, obligation.late) == (status, late)
+    note = "暂按法定节假日推算，待国务院公布2027年放假安排后确定"
+    assert obligation.reason == (f"{reason}；{note}" if reason else note)
+
+
+def test_exact_deadline_is_not_provisional(pack: Any) -> None:
+    schedule = YearSchedule(2027, frozenset({dt.date(2027, 1, 1)}), frozenset())
+    _verdict, obligation = _contract(pack, dt.date(2026, 12, 30),
+                                     calendar=WorkdayCalendar(exclude_years={2027}).with_year(schedule))
+    assert (obligation.due, obligation.provisional, obligation.due_earliest, obligation.due_latest) == (
+        dt.date(2027, 1, 6), False, None, None)
+    assert obligation.reason is None
 
 
 def test_user_supplied_year_schedule(pack: Any) -> None:

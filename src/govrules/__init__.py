@@ -17,7 +17,14 @@ from govrules.version import __version__
 if TYPE_CHECKING:
     from govrules.compile.compiler import CompiledPack
     from govrules.compile.loading import load_pack
-    from govrules.engine.calendar import WorkdayCalendar, YearSchedule, load_year_schedule
+    from govrules.engine.calendar import (
+        Deadline,
+        WorkdayCalendar,
+        YearSchedule,
+        load_year_schedule,
+        schedule_template,
+        statutory_holidays,
+    )
     from govrules.engine.evaluator import evaluate
     from govrules.engine.multi_pack import evaluate_all
     from govrules.errors import (
@@ -44,6 +51,7 @@ _LAZY: dict[str, str] = {
     "CaseError": "govrules.errors",
     "ChangeRequest": "govrules.models.project",
     "CompiledPack": "govrules.compile.compiler",
+    "Deadline": "govrules.engine.calendar",
     "Funding": "govrules.models.project",
     "GovrulesError": "govrules.errors",
     "Pack": "govrules.models.pack",
@@ -60,6 +68,8 @@ _LAZY: dict[str, str] = {
     "load_pack": "govrules.compile.loading",
     "load_project": "govrules.packs.projects",
     "load_year_schedule": "govrules.engine.calendar",
+    "schedule_template": "govrules.engine.calendar",
+    "statutory_holidays": "govrules.engine.calendar",
     "validate_project": "govrules.packs.projects",
 }
 
@@ -70,6 +80,7 @@ __all__ = [
     "CaseError",
     "ChangeRequest",
     "CompiledPack",
+    "Deadline",
     "Funding",
     "GovrulesError",
     "Pack",
@@ -87,14 +98,15 @@ __all__ = [
     "load_pack",
     "load_project",
     "load_year_schedule",
+    "schedule_template",
+    "statutory_holidays",
     "validate_project",
 ]
 
 
-# Submodules that ``import govrules`` used to import as a side effect: ``govrules.compile.loading.x`` after a
-# bare ``import govrules`` keeps working.
-_SUBMODULES = frozenset({"calendar", "compiler", "diagnostics", "errors", "evaluator", "explain", "loader", "models",
-                         "money", "multi", "yaml_io"})
+# The stages, reachable as attributes after a bare ``import govrules`` (``govrules.engine.calendar``).
+_SUBMODULES = frozenset({"analysis", "compile", "diagnostics", "engine", "errors", "models", "output", "packs",
+                         "testing", "version"})
 
 
 # Hidden from type checkers, which then see exactly the names imported above (a typo is an error).

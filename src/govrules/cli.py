@@ -97,6 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cases", help="cases file (default: <pack>.cases.yaml beside the pack)")
     p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
 
+    p = sub.add_parser("calendar", help="the years whose holiday schedule is known, and a schedule file to fill in")
+    p.add_argument("--calendar", action="append", default=[], metavar="FILE",
+                   help="a year's holiday schedule (YAML), as given to evaluate: checked and listed")
+    p.add_argument("--template", type=int, metavar="YEAR",
+                   help="write a schedule file for YEAR to fill in (statutory holidays filled in)")
+    p.add_argument("--out", metavar="FILE", help="with --template: write to FILE (default: standard output)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+
     p = sub.add_parser("schema", help="JSON Schema of packs or projects")
     p.add_argument("which", choices=["pack", "project", "verdict"])
 
@@ -184,6 +192,65 @@ def _calendar(files: list[str]) -> Any:
     for file in files:
         calendar = calendar.with_year(load_year_schedule(file))
     return calendar
+
+
+def _cmd_calendar(args: argparse.Namespace) -> int:
+    from govrules.engine.calendar import PROVISIONAL_YEARS, schedule_template
+
+    if args.template is not None:
+        if args.template not in PROVISIONAL_YEARS:
+            print(f"govrules: --template {args.template}: statutory holidays are computed for "
+                  f"{PROVISIONAL_YEARS.start}-{PROVISIONAL_YEARS.stop - 1}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        text = schedule_template(args.template)
+        if args.out is None:
+            sys.stdout.write(text)
+            return EXIT_OK
+        out = Path(args.out)
+        if out.exists():
+            print(f"govrules: {out} exists; not overwritten", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        out.write_text(text, encoding="utf-8")
+        print(f"wrote {out}: fill in the {args.template} adjustments (调休) from the State Council's notice, "
+              f"then pass it with --calendar {out}", file=sys.stderr)
+        return EXIT_OK
+    if args.out is not None:
+        print("govrules: --out needs --template YEAR", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    from govrules.engine.calendar import load_year_schedule, statutory_holidays
+
+    sources = _calendar(args.calendar).year_sources()
+    unfilled = []  # a template loaded as written: the statutory holidays alone, no 调休 filled in
+    for file in args.calendar:
+        schedule = load_year_schedule(file)
+        if (not schedule.workdays and schedule.year in PROVISIONAL_YEARS
+                and schedule.holidays <= set(statutory_holidays(schedule.year))):
+            unfilled.append(f"{file} ({schedule.year})")
+    spans: list[tuple[int, int, str]] = []  # consecutive years from the same source
+    for year, source in sources.items():
+        if spans and spans[-1][1] == year - 1 and spans[-1][2] == source:
+            spans[-1] = (spans[-1][0], year, source)
+        else:
+            spans.append((year, year, source))
+    provisional = f"{PROVISIONAL_YEARS.start}-{PROVISIONAL_YEARS.stop - 1}"
+    if args.format == "json":
+        _print_json({"exact_years": [{"year": year, "source": source} for year, source in sources.items()],
+                     "schedule_files": list(args.calendar),
+                     "provisional_years": [PROVISIONAL_YEARS.start, PROVISIONAL_YEARS.stop - 1],
+                     "statutory_only": unfilled})
+        return EXIT_OK
+    print("确切的节假日安排 (exact years):")
+    for first, last, source in spans:
+        years = str(first) if first == last else f"{first}-{last}"
+        print(f"  {years:<10} {source}")
+    files = ", ".join(args.calendar) if args.calendar else "无 (none)"
+    print(f"用户安排文件 (user schedules): 由 --calendar FILE 读入 (evaluate, calendar): {files}")
+    print(f"其他年份 ({provisional} 其余年份): 期限暂按法定节假日推算，并给出可能区间 (provisional)")
+    print("生成某年安排文件: govrules calendar --template YEAR --out FILE")
+    for entry in unfilled:
+        print(f"! {entry}: 只有法定节假日、没有调休，是否已按国务院通知补全? (only the statutory holidays: "
+              "is the State Council's adjustment filled in?)")
+    return EXIT_OK
 
 
 def _print_json(data: Any) -> None:

@@ -77,7 +77,14 @@ class ChangeOut(_Out):
 
 
 class Obligation(_Out):
-    """Something the unit must do, and where it stands on ``as_of``."""
+    """Something the unit must do, and where it stands on ``as_of``.
+
+    A working-day deadline that reaches a year whose holiday schedule is not yet published is
+    ``provisional``: ``due`` counts only the weekends and statutory holidays of that year, and the
+    true date lies in ``[due_earliest, due_latest]`` whatever adjustments (调休) the schedule makes.
+    The status then follows the whole interval (overdue only when even ``due_latest`` has passed).
+    For an exact deadline ``provisional`` is false and both bounds are null.
+    """
 
     id: str
     action: str
@@ -87,6 +94,9 @@ class Obligation(_Out):
     late: bool = False
     reason: str | None = None
     item: int | None = None
+    provisional: bool = False
+    due_earliest: Date | None = None
+    due_latest: Date | None = None
 
 
 class Consequence(_Out):

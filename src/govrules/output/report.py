@@ -53,6 +53,8 @@ def render_text(verdict: Verdict) -> str:
         lines.append("义务与期限:")
         for o in v.obligations:
             due = f"，期限 {o.due.isoformat()}" if o.due else ""
+            if o.provisional and o.due_earliest and o.due_latest:
+                due += f"（暂定，{o.due_earliest.isoformat()}至{o.due_latest.isoformat()}之间）"
             late = "（逾期履行）" if o.late else ""
             lines.append(f"    - [{_OBLIGATION[o.status]}{late}] {o.action}{due}  [{o.citation.label}]")
             if o.reason:
@@ -91,8 +93,9 @@ def render_comparison(verdicts: list[Verdict]) -> str:
         changes = ",".join(_CHANGE[c.decision] for c in v.changes) or "—"
         pending = sorted((o for o in v.obligations if o.due and o.status in ("pending", "overdue")),
                          key=lambda o: o.due or v.as_of)
-        next_due = (f"{pending[0].due.isoformat() if pending[0].due else ''} {_OBLIGATION[pending[0].status]} "
-                    f"{pending[0].citation.label}") if pending else "—"
+        first = pending[0] if pending else None
+        next_due = (f"{first.due.isoformat() if first.due else ''}{'(暂定)' if first.provisional else ''} "
+                    f"{_OBLIGATION[first.status]} {first.citation.label}") if first else "—"
         cells = (v.pack, "是" if v.in_force else "否", _SCOPE[v.scope.status], _ROUTE[v.route.decision], grounds,
                  changes)
         rows.append("".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)) + next_due)

@@ -48,6 +48,10 @@ class ObligationExpectation(StrictModel):
     status: Literal["met", "pending", "overdue", "unknown", "absent"] | None = None
     due: Date | Literal["any"] | None = "any"
     late: bool | None = None
+    #: a deadline that waits for a year's holiday schedule, and the interval its date must fall in
+    provisional: bool | None = None
+    due_earliest: Date | Literal["any"] | None = "any"
+    due_latest: Date | Literal["any"] | None = "any"
 
 
 class Expectation(StrictModel):
@@ -239,6 +243,11 @@ def compare(expect: Expectation, verdict: Verdict) -> list[str]:
         if want.due != "any" and want.due != got.due:
             out.append(f"obligations[{obligation_id}].due: expected {want.due}, got {got.due}")
         check(f"obligations[{obligation_id}].late", want.late, got.late)
+        check(f"obligations[{obligation_id}].provisional", want.provisional, got.provisional)
+        for bound in ("due_earliest", "due_latest"):
+            wanted, found = getattr(want, bound), getattr(got, bound)
+            if wanted != "any" and wanted != found:
+                out.append(f"obligations[{obligation_id}].{bound}: expected {wanted}, got {found}")
     consequence_ids = {c.id for c in verdict.consequences}
     for cid in expect.consequences or []:
         if cid not in consequence_ids:
