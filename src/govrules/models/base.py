@@ -2,11 +2,14 @@
 
 import datetime as dt
 import enum
+import operator
+import re
 import types
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
 
+import annotated_types
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -153,9 +156,9 @@ def construct_trusted(model: type[M], data: Any) -> M:
     checked): building a model's pydantic validator costs far more than validating, so this builds the
     instances with ``model_construct``, converting each JSON value back to its field's type — dates,
     ``Decimal``, enums, literals, nested models, lists, optional values and discriminated unions — and
-    checking its JSON type on the way. Field constraints (patterns, bounds) and model validators are
-    not run again: the instance was validated before it was dumped, and the models rebuilt this way
-    (the pack's) have validators that only check, never transform. The result equals
+    checking its JSON type and the field's constraints (patterns, lengths, bounds) on the way. Model
+    validators are not run again: the instance was validated before it was dumped, and the models
+    rebuilt this way (the pack's) have validators that only check, never transform. The result equals
     ``model.model_validate(data)``, fields set included (tests/test_cache.py holds it to that).
 
     Raises ``TypeError``, ``ValueError`` or ``KeyError`` when ``data`` is not such a dump (a value of
@@ -216,7 +219,67 @@ def _default(info: FieldInfo) -> _Default | None:
 
 
 def _field_converter(annotation: Any, metadata: list[Any]) -> _Convert:
-    """The converter of a value of type ``annotation`` with pydantic ``metadata`` (constraints, validators)."""
+    """The converter of a value of type ``annotation`` with pydantic ``metadata`` (constraints, validators).
+
+    The constraints (pattern, length, bounds) are checked again on the converted value: they are what
+    keeps text such as a rule id to its alphabet, and they cost little."""
+    flat: list[Any] = []
+    for item in metadata:
+        if isinstance(item, FieldInfo) and item.discriminator is None:
+            flat.extend(item.metadata)  # ``Annotated[str, Field(pattern=...)]``
+        else:
+            flat.append(item)
+    checks = [check for check in map(_constraint, flat) if check is not None]
+    convert = _unconstrained(annotation, flat)
+    if not checks:
+        return convert
+
+    def constrained(value: Any) -> Any:
+        result = convert(value)
+        if result is not None:
+            for check in checks:
+                check(result)
+        return result
+
+    return constrained
+
+
+def _constraint(item: Any) -> Callable[[Any], None] | None:
+    """The check of a pydantic constraint (``Field(pattern=, max_length=, ge=, ...)``), if ``item`` is one."""
+    if isinstance(item, annotated_types.Ge | annotated_types.Gt | annotated_types.Le | annotated_types.Lt):
+        bound: Any = getattr(item, type(item).__name__.lower())  # Ge(ge=1).ge
+        holds = {annotated_types.Ge: operator.ge, annotated_types.Gt: operator.gt,
+                 annotated_types.Le: operator.le, annotated_types.Lt: operator.lt}[type(item)]
+
+        def check_bound(value: Any) -> None:
+            if not holds(value, bound):
+                raise ValueError(f"{value!r} is out of bounds ({type(item).__name__.lower()} {bound})")
+
+        return check_bound
+    if isinstance(item, annotated_types.MinLen | annotated_types.MaxLen):
+        least = getattr(item, "min_length", 0)
+        most = getattr(item, "max_length", None)
+
+        def check_length(value: Any) -> None:
+            if len(value) < least or (most is not None and len(value) > most):
+                raise ValueError(f"length {len(value)} is out of bounds")
+
+        return check_length
+    pattern = getattr(item, "pattern", None)
+    if isinstance(pattern, str):
+        # pydantic's (Rust) `$` matches only at the very end; Python's also before a final newline
+        compiled = re.compile(pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith("\\$")
+                              else pattern)
+
+        def check_pattern(value: Any) -> None:
+            if type(value) is not str or compiled.search(value) is None:
+                raise ValueError(f"{value!r} does not match {pattern}")
+
+        return check_pattern
+    return None
+
+
+def _unconstrained(annotation: Any, metadata: list[Any]) -> _Convert:
     for item in metadata:
         if isinstance(item, PlainValidator):
             func: _Convert = item.func  # type: ignore[assignment]
