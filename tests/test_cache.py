@@ -41,20 +41,25 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def _source(pack_id: str) -> str:
+    """The resolved path of a bundled pack: what the loader keys its cache entry on."""
+    return str(resolve_pack_path(pack_id).resolve())
+
+
 def _stored(pack_id: str) -> tuple[bytes, CompiledPack, Path]:
     path = resolve_pack_path(pack_id)
     raw = path.read_bytes()
     compiled = load_pack_text(raw, file=f"{pack_id}.yaml")
-    cache.store(raw, compiled)
+    cache.store(raw, compiled, source=_source(pack_id))
     entry = cache.cache_dir()
     assert entry is not None
-    return raw, compiled, entry / f"{cache.cache_key(raw)}.json"
+    return raw, compiled, entry / f"{cache.cache_key(raw, _source(pack_id))}.json"
 
 
 @pytest.mark.parametrize("pack_id", bundled_pack_ids())
 def test_trusted_load_gives_the_validated_pack(cache_dir: Path, pack_id: str) -> None:
     raw, compiled, _ = _stored(pack_id)
-    trusted = cache.load(raw, f"{pack_id}.yaml")
+    trusted = cache.load(raw, f"{pack_id}.yaml", source=_source(pack_id))
     assert trusted is not None
     validated = Pack.model_validate(compiled.pack.model_dump(mode="json"))
     for pack in (validated, compiled.pack):
@@ -73,7 +78,7 @@ def test_trusted_load_gives_the_validated_pack(cache_dir: Path, pack_id: str) ->
 @pytest.mark.parametrize("pack_id", bundled_pack_ids())
 def test_trusted_load_gives_the_same_verdicts_on_every_case(cache_dir: Path, pack_id: str) -> None:
     raw, compiled, _ = _stored(pack_id)
-    trusted = cache.load(raw, f"{pack_id}.yaml")
+    trusted = cache.load(raw, f"{pack_id}.yaml", source=_source(pack_id))
     assert trusted is not None
     cases = ROOT / "policies" / f"{pack_id}.cases.yaml"
     case_file = load_case_file(cases)
@@ -108,21 +113,22 @@ def test_a_tampered_entry_is_not_trusted(cache_dir: Path) -> None:
     raw, compiled, entry = _stored("chuxiong-2025")
     blob = entry.read_bytes()
     header, _, body = blob.partition(b"\n")
-    assert header.startswith(b"govrules-cache/2 sha256:")
-    assert cache.load(raw, "chuxiong-2025.yaml") is not None
+    assert header.startswith(b"govrules-cache/3 hmac-sha256:")
+    assert cache.load(raw, "chuxiong-2025.yaml", source=_source("chuxiong-2025")) is not None
 
     # an edit that keeps the JSON valid (and the pack valid): a changed threshold
     edited = body.replace(b'"value":"500000"', b'"value":"1"', 1)
     assert edited != body
     entry.write_bytes(header + b"\n" + edited)
-    assert cache.load(raw, "chuxiong-2025.yaml") is None
+    assert cache.load(raw, "chuxiong-2025.yaml", source=_source("chuxiong-2025")) is None
     # every way of damaging it: truncated, no header, a flipped byte, another pack's entry
-    for damaged in (blob[: len(blob) // 2], body, blob[:-2] + b"x}", b"", blob.replace(b"sha256:", b"sha256:0", 1)):
+    flipped = blob.replace(b"hmac-sha256:", b"hmac-sha256:0", 1)
+    for damaged in (blob[: len(blob) // 2], body, blob[:-2] + b"x}", b"", flipped):
         entry.write_bytes(damaged)
-        assert cache.load(raw, "chuxiong-2025.yaml") is None
+        assert cache.load(raw, "chuxiong-2025.yaml", source=_source("chuxiong-2025")) is None
     _, _, other_entry = _stored("linfen-2021")
     entry.write_bytes(other_entry.read_bytes())
-    assert cache.load(raw, "chuxiong-2025.yaml") is None
+    assert cache.load(raw, "chuxiong-2025.yaml", source=_source("chuxiong-2025")) is None
 
     # a miss is rebuilt: loading the pack compiles it again and rewrites the entry
     _load_cached.cache_clear()
@@ -130,23 +136,26 @@ def test_a_tampered_entry_is_not_trusted(cache_dir: Path) -> None:
         reloaded = govrules.load_pack(resolve_pack_path("chuxiong-2025"))
         assert reloaded.digest == compiled.digest
         assert entry.read_bytes() != other_entry.read_bytes()
-        again = cache.load(raw, "chuxiong-2025.yaml")
+        again = cache.load(raw, "chuxiong-2025.yaml", source=_source("chuxiong-2025"))
         assert again is not None and again.pack == compiled.pack
     finally:
         _load_cached.cache_clear()
 
 
-def _with_digest(entry: Path, raw: bytes, data: Any) -> None:
-    """Rewrite ``entry`` with ``data`` and a matching digest (as only someone imitating the engine would)."""
+def _with_digest(entry: Path, raw: bytes, data: Any, source: str) -> None:
+    """Rewrite ``entry`` with ``data`` signed with the user's key (as only someone who can read the key
+    and imitates the engine would)."""
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    entry.write_bytes(cache._header(cache.cache_key(raw), body) + b"\n" + body)
+    secret = cache._secret(entry.parent, create=False)
+    assert secret is not None
+    entry.write_bytes(cache._header(secret, cache.cache_key(raw, source), body) + b"\n" + body)
 
 
 def test_an_entry_with_a_matching_digest_must_still_hold_what_the_engine_writes(cache_dir: Path) -> None:
     raw, _, entry = _stored("qujing-2020")
     data = json.loads(entry.read_bytes().partition(b"\n")[2])
-    _with_digest(entry, raw, data)
-    assert cache.load(raw, "qujing-2020.yaml") is not None
+    _with_digest(entry, raw, data, _source("qujing-2020"))
+    assert cache.load(raw, "qujing-2020.yaml", source=_source("qujing-2020")) is not None
     bad: list[Any] = []
     for path, value in [(("pack", "dates", "issued"), 20200101), (("pack", "articles", 0, "number"), "1"),
                         (("pack", "rules", 0, "kind"), "python"), (("pack", "facts", 0, "type"), "object"),
@@ -164,8 +173,8 @@ def test_an_entry_with_a_matching_digest_must_still_hold_what_the_engine_writes(
     missing = json.loads(json.dumps(data))
     del missing["pack"]["rules"][0]["when"]
     for changed in [*bad, extra, missing, [], {"format": 2}]:
-        _with_digest(entry, raw, changed)
-        assert cache.load(raw, "qujing-2020.yaml") is None, changed
+        _with_digest(entry, raw, changed, _source("qujing-2020"))
+        assert cache.load(raw, "qujing-2020.yaml", source=_source("qujing-2020")) is None, changed
 
 
 def test_construct_trusted_converts_each_type() -> None:

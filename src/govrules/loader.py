@@ -7,6 +7,7 @@ of them are reported together in one :class:`~govrules.errors.PackError`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -101,14 +102,16 @@ def _load_cached(path: str, _mtime: int, limits: Limits, _parents: tuple[tuple[s
 
     raw = Path(path).read_bytes()
     file = _display(Path(path))
-    inherits = b"\nextends:" in raw or raw.startswith(b"extends:")
-    if limits == DEFAULT_LIMITS and not inherits:  # a child's bytes do not capture its parent's
-        cached = cache.load(raw, file)
-        if cached is not None:
-            return cached
-    compiled = load_pack_text(raw, file=file, limits=limits, base_dir=Path(path).parent)
-    if limits == DEFAULT_LIMITS and not inherits:
-        cache.store(raw, compiled)
+    if limits == DEFAULT_LIMITS:
+        hit = cache.lookup(raw, file, source=path)
+        if hit is not None:
+            _PARENTS[path] = hit.parents
+            return hit.compiled
+    compiled, document = load_pack_document(raw, file=file, limits=limits, base_dir=Path(path).parent)
+    if limits == DEFAULT_LIMITS:
+        # the entry holds while each pack this one extends has the bytes it was compiled from
+        cache.store(raw, compiled, source=path,
+                    parents=document.sources if isinstance(document, MergedDocument) else ())
     return compiled
 
 
@@ -168,6 +171,8 @@ class MergedDocument(Document):
     texts: dict[str, str] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
     parents: tuple[str, ...] = ()
+    #: (resolved path, SHA-256 of the bytes read) of each pack in ``parents``, in the same order
+    sources: tuple[tuple[str, str], ...] = ()
 
 
 def _own_key(document: Document, directory: Path) -> Path | None:
@@ -246,7 +251,8 @@ def resolve_extends(document: Document, directory: Path, *, limits: Limits = DEF
             "pack.extends_depth", f"more than {_MAX_EXTENDS_DEPTH} packs extend one another", where)])
     parent_file = _display(parent_path)
     try:
-        parent_text = read_text(parent_path.read_bytes(), parent_file, limits)
+        parent_raw = parent_path.read_bytes()
+        parent_text = read_text(parent_raw, parent_file, limits)
         parent_document = load_yaml(parent_text, parent_file, limits)
     except YamlInputError as exc:
         raise PackError(f"{parent_file}: cannot read the pack {document.file} extends", diagnostics=exc.diagnostics,
@@ -269,6 +275,8 @@ def resolve_extends(document: Document, directory: Path, *, limits: Limits = DEF
     grand = parent_document.parents if isinstance(parent_document, MergedDocument) else ()
     merged.texts = texts
     merged.parents = (str(parent_path), *grand)
+    merged.sources = ((str(parent_path), hashlib.sha256(parent_raw).hexdigest()),
+                      *(parent_document.sources if isinstance(parent_document, MergedDocument) else ()))
     if own is not None:
         _PARENTS[str(own)] = merged.parents
     return merged
