@@ -1,8 +1,27 @@
-"""Shared fixtures: a minimal valid pack text that tests mutate."""
+"""Shared fixtures: a minimal valid pack text that tests mutate; a compiled-pack cache of the suite's own."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
 import pytest
+
+_CACHE_DIR: str | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point the compiled-pack cache at a private temporary folder for the whole run (subprocesses
+    inherit it): the suite writes nothing under the user's home."""
+    global _CACHE_DIR
+    _CACHE_DIR = tempfile.mkdtemp(prefix="govrules-test-cache-")
+    os.environ["GOVRULES_CACHE_DIR"] = _CACHE_DIR
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _CACHE_DIR is not None:
+        shutil.rmtree(_CACHE_DIR, ignore_errors=True)
 
 MINIMAL_PACK = """\
 format: govrules/pack@1
