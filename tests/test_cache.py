@@ -253,8 +253,9 @@ def test_main_with_arguments_leaves_the_collector_alone(capsys: pytest.CaptureFi
 
 PROJECT = {"id": "p", "name": "某平台", "execution": "construction", "budget": 400_000, "owner": "某局",
            "facts": {"shares_data": False, "required_by_law": False}}
-#: Python that leaves a mark if it ever runs, hidden in a rule id after a newline
-EVIL_ID = "route.approval\nimport os; os.system('touch {mark}')\n#"
+#: Python that leaves a mark if it ever runs, hidden in a rule id after a newline (indented as the
+#: body of the generated function, where the id was once written as a comment)
+EVIL_ID = "route.approval\n    import os; os.system('touch {mark}')\n    #"
 
 
 def _verdicts(path: Path, times: int = 5) -> list[Any]:
@@ -333,7 +334,7 @@ def test_generated_code_holds_no_pack_text_even_from_an_unchecked_entry(
     monkeypatch.setattr(base, "_constraint", lambda item: None)
     monkeypatch.setattr(base, "_CONSTRUCTORS", {})
     compiled = cache._rebuild(data, "mini.yaml")
-    assert compiled.pack.rules[0].id.startswith("route.approval\nimport os")
+    assert compiled.pack.rules[0].id.startswith("route.approval\n    import os")
     for detailed in (False, True):
         source, _ = generate(compiled, FastPath(compiled, generate_rules=False), detailed=detailed)
         assert "import" not in "".join(line for line in source.splitlines() if "'" not in line)

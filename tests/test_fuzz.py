@@ -409,7 +409,8 @@ def test_mutated_project_file_loads_or_raises_project_error(raw: bytes, tmp_path
 
 #: A file that exists only if code from a forged entry ran.
 MARK = Path(tempfile.gettempdir()) / f"govrules-fuzz-ran-{os.getpid()}"
-PAYLOADS = [f"route.approval\nimport os; os.system('touch {MARK}')\n#", f"__import__('os').system('touch {MARK}')",
+PAYLOADS = [f"route.approval\n    import os; os.system('touch {MARK}')\n    #",
+            f"x\n        import os; os.system('touch {MARK}')\n        #", f"__import__('os').system('touch {MARK}')",
             f"x')\nopen('{MARK}', 'w')\n('", "'\"\\", "\r\n", "\u2028", "\x00", "a" * 300, "route.approval",
             "exc.law", "ground.no_sharing", "shares_data", "Route", "1", "", "sha256:0", "1e999", "-1", "0.0000001",
             "2025-02-30", "construction", "python"]
