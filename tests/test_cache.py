@@ -147,9 +147,14 @@ def test_a_tampered_entry_is_not_trusted(cache_dir: Path) -> None:
 
 
 def _with_digest(entry: Path, raw: bytes, data: Any, source: str) -> None:
-    """Rewrite ``entry`` with ``data`` signed with the user's key (as only someone who can read the key
-    and imitates the engine would)."""
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """Rewrite ``entry`` with ``data``, its pack digest made to match and signed with the user's key (as
+    only someone who can read the key and imitates the engine would)."""
+    if isinstance(data, dict) and "pack" in data:
+        data = {**data, "digest": "sha256:" + hashlib.sha256(json.dumps(
+            data["pack"], sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()}
+        body = cache.encode(data)
+    else:
+        body = json.dumps(data).encode()
     secret = cache._secret(entry.parent, create=False)
     assert secret is not None
     entry.write_bytes(cache._header(secret, cache.cache_key(raw, source), body) + b"\n" + body)
@@ -157,7 +162,7 @@ def _with_digest(entry: Path, raw: bytes, data: Any, source: str) -> None:
 
 def test_an_entry_with_a_matching_digest_must_still_hold_what_the_engine_writes(cache_dir: Path) -> None:
     raw, _, entry = _stored("qujing-2020")
-    data = json.loads(entry.read_bytes().partition(b"\n")[2])
+    data = cache.decode(entry.read_bytes().partition(b"\n")[2])[0]
     _with_digest(entry, raw, data, _source("qujing-2020"))
     assert cache.load(raw, "qujing-2020.yaml", source=_source("qujing-2020")) is not None
     bad: list[Any] = []
@@ -280,7 +285,7 @@ def _entry_of(path: Path) -> tuple[bytes, Path, dict[str, Any]]:
     root = cache.cache_dir()
     assert root is not None
     entry = root / f"{cache.cache_key(raw, str(path.resolve()))}.json"
-    return raw, entry, json.loads(entry.read_bytes().partition(b"\n")[2])
+    return raw, entry, cache.decode(entry.read_bytes().partition(b"\n")[2])[0]
 
 
 def _unkeyed(key: str, body: bytes) -> bytes:
@@ -289,7 +294,7 @@ def _unkeyed(key: str, body: bytes) -> bytes:
 
 
 def _forge(entry: Path, raw: bytes, source: Path, data: Any, *, signed: bool) -> None:
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = cache.encode(data)
     key = cache.cache_key(raw, str(source.resolve()))
     secret = cache._secret(entry.parent, create=False)
     assert secret is not None

@@ -430,7 +430,7 @@ def _cache_entry() -> tuple[str, bytes, str, Any]:
     with mock.patch.dict(os.environ, {"GOVRULES_CACHE_DIR": folder}):
         compiled_cache.store(raw, load_pack_text(raw, file="mini.yaml"), source=source)
         entry = Path(folder) / f"{compiled_cache.cache_key(raw, source)}.json"
-        data = json.loads(entry.read_bytes().partition(b"\n")[2])
+        data = compiled_cache.decode(entry.read_bytes().partition(b"\n")[2])[0]
     return folder, raw, source, data
 
 
@@ -477,7 +477,7 @@ def test_a_forged_cache_entry_runs_nothing(forged: tuple[Any, bool, bool]) -> No
     if fix_digest and isinstance(data.get("pack"), dict):
         canonical = json.dumps(data["pack"], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         data["digest"] = "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = compiled_cache.encode(data)
     key = compiled_cache.cache_key(raw, source)
     secret = compiled_cache._secret(Path(folder), create=False)
     assert secret is not None

@@ -18,7 +18,8 @@ written by anyone who cannot read the key), or whose content is not what this en
 the pack is compiled from its source again and the entry rewritten. What a valid entry holds is rebuilt
 only as the pack models' own types — their string patterns (ids, names) checked again, see
 :func:`govrules.models.base.construct_trusted` — and each condition only from known operations; the
-pack's digest is computed again from what is rebuilt. The code generator (:mod:`govrules.codegen`)
+pack's digest is checked to be the SHA-256 of the pack's canonical JSON, which is the entry's first
+line after the signature. The code generator (:mod:`govrules.codegen`)
 writes no text from a pack into generated source, so even an entry signed with the user's key cannot
 run code; it can only describe another pack, as the user's own pack files can.
 
@@ -233,7 +234,10 @@ def lookup(raw: bytes, file: str, *, source: str | None = None) -> Entry | None:
     if not newline or not hmac.compare_digest(header, _header(secret, key, body)):
         return None  # not written whole by this user's engine for this key: compile again
     try:
-        data = json.loads(body)
+        data, pack_line = decode(body)
+        # the verdict's pack digest is always the digest of the pack that decides it
+        if data["digest"] != "sha256:" + hashlib.sha256(pack_line).hexdigest():
+            return None
         parents = _unchanged_parents(data["parents"])
         if parents is None:
             return None
@@ -296,7 +300,9 @@ def store(raw: bytes, compiled: CompiledPack, *, source: str | None = None,
         "parents": [list(parent) for parent in parents],
     }
     key = cache_key(raw, source)
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = encode(data)
+    if compiled.digest != "sha256:" + hashlib.sha256(body.partition(b"\n")[0]).hexdigest():
+        return  # not the digest of the pack (cannot happen for a pack compiled here): keep nothing
     try:
         fd, tmp = tempfile.mkstemp(dir=root, suffix=".tmp")
     except OSError:
@@ -311,16 +317,31 @@ def store(raw: bytes, compiled: CompiledPack, *, source: str | None = None,
             raise
 
 
+def encode(data: dict[str, Any]) -> bytes:
+    """An entry's body: the pack's canonical JSON (the text its digest is the SHA-256 of) on the first
+    line, then the rest of ``data`` as JSON. (JSON text holds no raw newline.)"""
+    pack = json.dumps(data["pack"], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    rest = json.dumps({k: v for k, v in data.items() if k != "pack"}, ensure_ascii=False, separators=(",", ":"))
+    return pack.encode("utf-8") + b"\n" + rest.encode("utf-8")
+
+
+def decode(body: bytes) -> tuple[dict[str, Any], bytes]:
+    """The data :func:`encode` wrote, and the pack's canonical JSON as written (``ValueError`` if it is
+    not such a body)."""
+    pack_line, newline, rest = body.partition(b"\n")
+    data = json.loads(rest)
+    if not newline or type(data) is not dict or "pack" in data:
+        raise ValueError("cache body")
+    data["pack"] = json.loads(pack_line)
+    return data, pack_line
+
+
 def _rebuild(data: dict[str, Any], file: str) -> CompiledPack:
     from govrules.models.base import construct_trusted
     from govrules.models.pack import Pack
 
     if data.get("format") != FORMAT:
         raise ValueError("cache format")
-    # the verdict's pack digest is always the digest of the pack that decides it
-    canonical = json.dumps(data["pack"], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    if data["digest"] != "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest():
-        raise ValueError("cache digest")
     pack = construct_trusted(Pack, data["pack"])  # written by this engine from the validated pack
     if len(pack.rules) != len(data["rules"]):
         raise ValueError("cache rules")

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import enum
-import operator
 import re
 import types
 from collections.abc import Callable
@@ -229,54 +228,40 @@ def _field_converter(annotation: Any, metadata: list[Any]) -> _Convert:
             flat.extend(item.metadata)  # ``Annotated[str, Field(pattern=...)]``
         else:
             flat.append(item)
-    checks = [check for check in map(_constraint, flat) if check is not None]
     convert = _unconstrained(annotation, flat)
-    if not checks:
+    bounds: dict[str, Any] = {}
+    least, most, pattern = 0, None, None
+    for item in flat:
+        if isinstance(item, annotated_types.Ge | annotated_types.Gt | annotated_types.Le | annotated_types.Lt):
+            name = type(item).__name__.lower()
+            bounds[name] = getattr(item, name)  # Ge(ge=1).ge
+        elif isinstance(item, annotated_types.MinLen):
+            least = item.min_length
+        elif isinstance(item, annotated_types.MaxLen):
+            most = item.max_length
+        elif isinstance(getattr(item, "pattern", None), str):
+            pattern = item.pattern
+    if not (bounds or least or most is not None or pattern is not None):
         return convert
+    # pydantic's (Rust) `$` matches only at the very end; Python's also before a final newline
+    search = (re.compile(pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith("\\$") else pattern)
+              .search if pattern is not None else None)
+    ge, gt, le, lt = (bounds.get(name) for name in ("ge", "gt", "le", "lt"))
 
-    def constrained(value: Any) -> Any:
+    def constrained(value: Any) -> Any:  # one function for all of a field's constraints: it runs per value
         result = convert(value)
-        if result is not None:
-            for check in checks:
-                check(result)
+        if result is None:
+            return result
+        if search is not None and (type(result) is not str or search(result) is None):
+            raise ValueError(f"{result!r:.80} does not match {pattern}")
+        if (least or most is not None) and not least <= len(result) <= (len(result) if most is None else most):
+            raise ValueError(f"length {len(result)} is out of bounds")
+        if ((ge is not None and not result >= ge) or (gt is not None and not result > gt)
+                or (le is not None and not result <= le) or (lt is not None and not result < lt)):
+            raise ValueError(f"{result!r:.80} is out of bounds")
         return result
 
     return constrained
-
-
-def _constraint(item: Any) -> Callable[[Any], None] | None:
-    """The check of a pydantic constraint (``Field(pattern=, max_length=, ge=, ...)``), if ``item`` is one."""
-    if isinstance(item, annotated_types.Ge | annotated_types.Gt | annotated_types.Le | annotated_types.Lt):
-        bound: Any = getattr(item, type(item).__name__.lower())  # Ge(ge=1).ge
-        holds = {annotated_types.Ge: operator.ge, annotated_types.Gt: operator.gt,
-                 annotated_types.Le: operator.le, annotated_types.Lt: operator.lt}[type(item)]
-
-        def check_bound(value: Any) -> None:
-            if not holds(value, bound):
-                raise ValueError(f"{value!r} is out of bounds ({type(item).__name__.lower()} {bound})")
-
-        return check_bound
-    if isinstance(item, annotated_types.MinLen | annotated_types.MaxLen):
-        least = getattr(item, "min_length", 0)
-        most = getattr(item, "max_length", None)
-
-        def check_length(value: Any) -> None:
-            if len(value) < least or (most is not None and len(value) > most):
-                raise ValueError(f"length {len(value)} is out of bounds")
-
-        return check_length
-    pattern = getattr(item, "pattern", None)
-    if isinstance(pattern, str):
-        # pydantic's (Rust) `$` matches only at the very end; Python's also before a final newline
-        compiled = re.compile(pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith("\\$")
-                              else pattern)
-
-        def check_pattern(value: Any) -> None:
-            if type(value) is not str or compiled.search(value) is None:
-                raise ValueError(f"{value!r} does not match {pattern}")
-
-        return check_pattern
-    return None
 
 
 def _unconstrained(annotation: Any, metadata: list[Any]) -> _Convert:
