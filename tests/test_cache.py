@@ -323,22 +323,22 @@ def test_a_forged_rule_id_runs_nothing_signed_or_not(mini: Path, tmp_path: Path)
         assert not mark.exists()
 
 
-def test_generated_code_holds_no_pack_text_even_from_an_unchecked_entry(
-        mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The entry as the old engine accepted it (signature and id pattern not checked): the id is only
-    ever a string literal in the generated source, so the verdicts run nothing."""
+def test_generated_code_holds_no_pack_text_even_from_an_unchecked_entry(mini: Path, tmp_path: Path) -> None:
+    """The pack as the old engine rebuilt a forged entry (signature and id pattern not checked): the id
+    is only ever a string literal in the generated source, so the verdicts run nothing."""
     from govrules.codegen import FastPath, generate
-    from govrules.models import base
+    from govrules.compiler import CompiledRule, SymbolTable
 
     mark = tmp_path.parent / f"{tmp_path.name}-ran"
     expected = _verdicts(mini)
     _, _, data = _entry_of(mini)
-    data["pack"]["rules"][0]["id"] = EVIL_ID.format(mark=mark)
-    canonical = json.dumps(data["pack"], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    data["digest"] = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
-    monkeypatch.setattr(base, "_constraint", lambda item: None)
-    monkeypatch.setattr(base, "_CONSTRUCTORS", {})
-    compiled = cache._rebuild(data, "mini.yaml")
+    valid = cache._rebuild(data, "mini.yaml")
+    rules = list(valid.pack.rules)
+    rules[0] = rules[0].model_copy(update={"id": EVIL_ID.format(mark=mark)})  # as model_construct would
+    pack = valid.pack.model_copy(update={"rules": rules})
+    forged = [CompiledRule(rule, was.condition, was.index, was.met)
+              for rule, was in zip(rules, valid.rules, strict=True)]
+    compiled = CompiledPack(pack, SymbolTable(pack), forged, {r.id: r for r in forged}, valid.digest, "mini.yaml", [])
     assert compiled.pack.rules[0].id.startswith("route.approval\n    import os")
     for detailed in (False, True):
         source, _ = generate(compiled, FastPath(compiled, generate_rules=False), detailed=detailed)
