@@ -572,6 +572,9 @@ def test_no_home_directory_uses_a_private_temp_folder(tmp_path: Path, monkeypatc
         Path.home()  # what the cache asked for before
     folder = tmp_path / f"govrules-cache-{os.geteuid()}"
     assert cache.cache_dir() == folder
+    monkeypatch.setenv("HOME", "/")  # what container runtimes set for a uid without a passwd entry
+    assert cache.cache_dir() == folder
+    monkeypatch.delenv("HOME")
     argv = ["evaluate", str(ROOT / "examples" / "chuxiong-data-platform.yaml"), "--pack", "chuxiong-2025",
             "--as-of", "2025-09-01", "--format", "json"]
     _load_cached.cache_clear()

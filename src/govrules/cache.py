@@ -28,7 +28,8 @@ created 0700); the key file only if it belongs to the user and no one else may r
 cache is off for that run (compiling still works).
 
 Location: ``$GOVRULES_CACHE_DIR``, else ``$XDG_CACHE_HOME/govrules``, else ``~/.cache/govrules``, else
-(no home directory: ``HOME`` unset and no passwd entry) ``<temp dir>/govrules-cache-<uid>``.
+(no home directory: ``HOME`` unset and no passwd entry, or a home of ``/`` as container runtimes give
+a uid without one) ``<temp dir>/govrules-cache-<uid>``.
 ``GOVRULES_NO_CACHE=1`` turns it off. Writing is best-effort: a read-only or full disk just means no
 cache, and a failed write leaves no partial file behind.
 """
