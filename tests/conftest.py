@@ -1,8 +1,12 @@
-"""Shared fixtures: a minimal valid pack text that tests mutate, and every case of every bundled pack."""
+"""Shared fixtures: a minimal valid pack text that tests mutate, every case of every bundled pack, and a
+compiled-pack cache of the suite's own."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -50,6 +54,22 @@ def _bundled_cases(pack_id: str) -> tuple[BundledCase, ...]:
 def bundled_cases() -> Callable[[str], tuple[BundledCase, ...]]:
     """``bundled_cases(pack_id)``: every case of that bundled pack (read once for the whole run)."""
     return _bundled_cases
+
+
+_CACHE_DIR: str | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point the compiled-pack cache at a private temporary folder for the whole run (subprocesses
+    inherit it): the suite writes nothing under the user's home."""
+    global _CACHE_DIR
+    _CACHE_DIR = tempfile.mkdtemp(prefix="govrules-test-cache-")
+    os.environ["GOVRULES_CACHE_DIR"] = _CACHE_DIR
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _CACHE_DIR is not None:
+        shutil.rmtree(_CACHE_DIR, ignore_errors=True)
 
 MINIMAL_PACK = """\
 format: govrules/pack@1

@@ -7,7 +7,10 @@
     keys at every level, evaluated under every bundled pack on a day in 2017–2026: only
     ``GovrulesError`` may be raised; a verdict is deterministic and valid against the committed
     ``schemas/verdict.schema.json`` (when ``jsonschema`` is installed);
-(c) the example project file, mutated like (a): ``load_project`` gives a project or ``ProjectError``.
+(c) the example project file, mutated like (a): ``load_project`` gives a project or ``ProjectError``;
+(d) the minimal pack's compiled-cache entry, forged (ids, names, values, thresholds replaced with
+    code, control characters and wrong types), signed or not: an unsigned one is never used, a signed
+    one only if it holds what validation allows, and evaluating it never runs anything.
 
 The runs are bounded for CI (a fixed, derandomized sequence of a few hundred examples in all). For a
 longer, random run set ``GOVRULES_FUZZ_EXAMPLES`` (examples per test), as docs/limits.md says.
@@ -18,15 +21,19 @@ strategies (see ``KNOWN``): the fuzz looks for new failures; the xfail tests hol
 
 from __future__ import annotations
 
+import atexit
 import copy
 import datetime as dt
 import json
 import os
 import re
+import shutil
+import tempfile
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -395,3 +402,105 @@ def test_mutated_project_file_loads_or_raises_project_error(raw: bytes, tmp_path
         evaluate(project, _packs()["chuxiong-2025"], as_of=dt.date(2025, 9, 1))
     except GovrulesError as error:
         event(f"evaluation refused: {error.code}")
+
+
+# --------------------------------------------------------------------------------------------------
+# (d) forged compiled-cache entries
+
+#: A file that exists only if code from a forged entry ran.
+MARK = Path(tempfile.gettempdir()) / f"govrules-fuzz-ran-{os.getpid()}"
+PAYLOADS = [f"route.approval\n    import os; os.system('touch {MARK}')\n    #",
+            f"x\n        import os; os.system('touch {MARK}')\n        #", f"__import__('os').system('touch {MARK}')",
+            f"x')\nopen('{MARK}', 'w')\n('", "'\"\\", "\r\n", "\u2028", "\x00", "a" * 300, "route.approval",
+            "exc.law", "ground.no_sharing", "shares_data", "Route", "1", "", "sha256:0", "1e999", "-1", "0.0000001",
+            "2025-02-30", "construction", "python"]
+SMALL_PROJECT = {"id": "p", "name": "n", "execution": "construction", "budget": 400_000, "owner": "某局",
+                 "facts": {"shares_data": False, "required_by_law": None}}
+
+
+@cache
+def _cache_entry() -> tuple[str, bytes, str, Any]:
+    """A private cache folder holding the minimal pack's entry: (folder, pack bytes, source path, data)."""
+    from govrules.compile import cache as compiled_cache
+
+    folder = tempfile.mkdtemp(prefix="govrules-fuzz-cache-")
+    atexit.register(shutil.rmtree, folder, True)
+    raw = MINIMAL_PACK.encode("utf-8")
+    source = str(Path(folder) / "mini.yaml")
+    with mock.patch.dict(os.environ, {"GOVRULES_CACHE_DIR": folder}):
+        compiled_cache.store(raw, load_pack_text(raw, file="mini.yaml"), source=source)
+        entry = Path(folder) / f"{compiled_cache.cache_key(raw, source)}.json"
+        data = compiled_cache.decode(entry.read_bytes().partition(b"\n")[2])[0]
+    return folder, raw, source, data
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [path] + [p for k, v in value.items() for p in _leaves(v, (*path, k))]
+    if isinstance(value, list):
+        return [path] + [p for i, v in enumerate(value) for p in _leaves(v, (*path, i))]
+    return [path]
+
+
+@st.composite
+def _forged(draw: st.DrawFn) -> tuple[Any, bool, bool]:
+    """The entry's data with one to three values replaced; whether to sign it with the user's key; and
+    whether to make its pack digest match the forged pack (as someone who knows the format would)."""
+    data = copy.deepcopy(_cache_entry()[3])
+    paths = [p for p in _leaves(data) if p and p[0] != "format"]
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(paths))
+        value = draw(st.one_of(st.sampled_from(PAYLOADS), st.text(max_size=12), st.integers(-2, 10**6), st.none(),
+                               st.booleans(), st.just([]), st.just({}), st.sampled_from(PAYLOADS).map(lambda s: [s])))
+        target = data
+        try:
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier replacement removed the path
+    return data, draw(st.booleans()), draw(st.booleans())
+
+
+@_settings(150)
+@given(forged=_forged())
+def test_a_forged_cache_entry_runs_nothing(forged: tuple[Any, bool, bool]) -> None:
+    """Unsigned, a forged entry is never used. Signed with the user's key (someone who can read it can
+    edit the user's packs too), it is used only if it holds what validation allows (ids and names on
+    their patterns, the digest of the pack it holds), and evaluating it never runs its text."""
+    import hashlib
+
+    from govrules.compile import cache as compiled_cache
+
+    data, signed, fix_digest = forged
+    folder, raw, source, _ = _cache_entry()
+    if fix_digest and isinstance(data.get("pack"), dict):
+        canonical = json.dumps(data["pack"], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        data["digest"] = "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    body = compiled_cache.encode(data)
+    key = compiled_cache.cache_key(raw, source)
+    secret = compiled_cache._secret(Path(folder), create=False)
+    assert secret is not None
+    header = (compiled_cache._header(secret, key, body) if signed
+              else b"govrules-cache/3 hmac-sha256:" + hashlib.sha256(key.encode() + b"\n" + body).hexdigest().encode())
+    (Path(folder) / f"{key}.json").write_bytes(header + b"\n" + body)
+    with mock.patch.dict(os.environ, {"GOVRULES_CACHE_DIR": folder}):
+        loaded = compiled_cache.load(raw, "mini.yaml", source=source)
+    if not signed:
+        assert loaded is None
+        return
+    if loaded is None:
+        event("signed, refused")
+        return
+    event("signed, used")
+    assert all(re.fullmatch(r"[a-z][a-z0-9_.\-]*", r.id) for r in loaded.pack.rules)
+    canonical = json.dumps(loaded.pack.model_dump(mode="json"), sort_keys=True, ensure_ascii=False,
+                           separators=(",", ":"))
+    assert loaded.digest == "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    for budget in range(4):  # the generated functions are built from the third verdict on
+        for trace in (False, True):
+            try:
+                evaluate({**SMALL_PROJECT, "budget": 400_000 + budget}, loaded, dt.date(2025, 9, 1), trace=trace)
+            except Exception:  # a signed entry may describe a pack that fails: it must not run code
+                event("signed, evaluation failed")
+    assert not MARK.exists()

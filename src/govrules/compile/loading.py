@@ -55,14 +55,16 @@ def _load_cached(path: str, _mtime: int, limits: Limits, _parents: tuple[tuple[s
 
     raw = Path(path).read_bytes()
     file = display_path(Path(path))
-    inherits = b"\nextends:" in raw or raw.startswith(b"extends:")
-    if limits == DEFAULT_LIMITS and not inherits:  # a child's bytes do not capture its parent's
-        cached = cache.load(raw, file)
-        if cached is not None:
-            return cached
-    compiled = load_pack_text(raw, file=file, limits=limits, base_dir=Path(path).parent)
-    if limits == DEFAULT_LIMITS and not inherits:
-        cache.store(raw, compiled)
+    if limits == DEFAULT_LIMITS:
+        hit = cache.lookup(raw, file, source=path)
+        if hit is not None:
+            EXTENDED_FILES[path] = hit.parents
+            return hit.compiled
+    compiled, document = load_pack_document(raw, file=file, limits=limits, base_dir=Path(path).parent)
+    if limits == DEFAULT_LIMITS:
+        # the entry holds while each pack this one extends has the bytes it was compiled from
+        cache.store(raw, compiled, source=path,
+                    parents=document.sources if isinstance(document, MergedDocument) else ())
     return compiled
 
 

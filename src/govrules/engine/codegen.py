@@ -10,16 +10,22 @@ what :meth:`~govrules.engine.evaluator._Evaluation._step` records (outcome, exce
 step), written out for that rule. ``_step`` itself stays the reference: it records every rule when the
 detailed trace is asked for, and ``tests/test_differential.py`` holds the two to the same verdicts.
 
-Nothing from a pack reaches the source as code: operators come from a fixed table, symbol names
-are written as string literals (``repr``), and constants are passed in as values. Should the
-generated function raise anything, the evaluator falls back to the closures for that verdict.
+Nothing from a pack reaches the source as code: operators come from a fixed table, every name in the
+source is one the generator makes itself (``s1``, ``t2``, ``b0``...), symbol names and rule ids are
+written only as string literals (``repr``, see :func:`_literal`; no comment carries them), and
+constants are passed in as values. Once compiled, the code is checked to use only the names,
+attributes and constants the generator writes (:func:`_check_code`). A pack whose
+source would exceed :data:`MAX_SOURCE_CHARS` keeps to the closures. Should the generated function
+raise anything, the evaluator falls back to the closures for that verdict.
 """
 
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import CodeType
 from typing import Any, Literal, cast
 
 from govrules.compile.compiler import BINARY_OPERATORS, FUNCTIONS, CompiledPack, Lowered, Symbol
@@ -32,6 +38,23 @@ _CMP = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 #: Deeper conditions are called through their closures (Python's parser limits nesting depth).
 MAX_INLINE_DEPTH = 40
+#: The most characters of generated source for one pack (the bundled packs need 25–60 KB); a pack
+#: that would need more is evaluated by its closures. Compiling source costs ~70 times its size
+#: in memory, so this bounds what the fast path may take (see docs/limits.md).
+MAX_SOURCE_CHARS = 4_000_000
+
+
+class SourceTooLarge(ValueError):
+    """The pack's generated source would exceed :data:`MAX_SOURCE_CHARS`."""
+
+
+def _literal(value: Any) -> str:
+    """``value`` as a Python literal: a string, or a tuple of strings, written by ``repr`` (which
+    escapes every quote, newline and control character). Anything else is refused, so no other text
+    can reach the generated source."""
+    if type(value) is str or (type(value) is tuple and all(type(v) is str for v in value)):
+        return repr(value)
+    raise ValueError(f"not a literal the generated code takes: {type(value).__name__}")
 
 RulesFn = Callable[..., None]
 
@@ -91,6 +114,9 @@ class _Writer:
     def __init__(self, compiled: CompiledPack) -> None:
         self.c = compiled
         self.lines: list[str] = []
+        self.chars = 0
+        #: the local holding each rule kind's outcome list (``b0``, ``b1``, ...)
+        self.buckets: dict[str, str] = {}
         self.values: dict[str, Any] = {
             "_binary": _binary, "_ternary": _ternary,
         }
@@ -110,6 +136,13 @@ class _Writer:
         self.new_step: Callable[..., TraceStep] = lambda *args: None  # type: ignore[assignment]
         self.outcome: Any = None
         self.detailed = False
+
+    def emit(self, line: str) -> None:
+        """Add a line of source (:class:`SourceTooLarge` past :data:`MAX_SOURCE_CHARS`)."""
+        self.chars += len(line) + 1
+        if self.chars > MAX_SOURCE_CHARS:
+            raise SourceTooLarge(f"the generated source would exceed {MAX_SOURCE_CHARS} characters")
+        self.lines.append(line)
 
     # -------------------------------------------------------------- expressions
 
@@ -152,7 +185,7 @@ class _Writer:
         op = node.op
         if op == "sym":
             local = scope.symbol(node.arg)
-            return local if local is not None else f"{scope.env}.get({node.arg!r})"
+            return local if local is not None else f"{scope.env}.get({_literal(node.arg)})"
         if op == "const":
             return self.value(node.arg)
         shared = scope.subexpression(self.key(node))
@@ -264,16 +297,18 @@ class _Writer:
         for name in names:
             self.names += 1
             scope.symbols[name] = f"s{self.names}"
-        gets = [f"{indent}{scope.symbols[name]} = {getter}({name!r})" for name in names]
+        gets = [f"{indent}{scope.symbols[name]} = {getter}({_literal(name)})" for name in names]
         if scope.parent is None and len(names) > 1:
             # one C call when the environment holds every name, as the evaluator builds it
             values = self.value(operator.itemgetter(*names))
-            self.lines.append(f"{indent}try:")
-            self.lines.append(f"{indent}    {', '.join(scope.symbols[n] for n in names)} = {values}({scope.env})")
-            self.lines.append(f"{indent}except KeyError:")
-            self.lines.extend("    " + line for line in gets)
+            self.emit(f"{indent}try:")
+            self.emit(f"{indent}    {', '.join(scope.symbols[n] for n in names)} = {values}({scope.env})")
+            self.emit(f"{indent}except KeyError:")
+            for line in gets:
+                self.emit("    " + line)
         else:
-            self.lines.extend(gets)
+            for line in gets:
+                self.emit(line)
         counts: dict[str, int] = {}
         nodes: dict[str, Lowered] = {}
         for k in rules:
@@ -290,7 +325,7 @@ class _Writer:
             text = self.expr(nodes[key], scope)
             self.names += 1
             local = f"x{self.names}"
-            self.lines.append(f"{indent}{local} = {text}")
+            self.emit(f"{indent}{local} = {text}")
             scope.shared[key] = local
 
 
@@ -334,11 +369,12 @@ def generate(compiled: CompiledPack, path: PackRuntime | None = None, *,
     writer.detailed = detailed
     path = path or PackRuntime(compiled, generate_rules=False)
     writer.steps, writer.new_step, writer.outcome = path.rule_steps, path.step, path.outcome
-    w = writer.lines.append
+    w = writer.emit
     w("def rules(env, items, exception_values, outcomes_by_kind, missing_facts, trace, undecided, step):")
     w("    get = env.get")
     for kind in sorted({c.rule.kind for c in compiled.ordered} - {"exception"}):
-        w(f"    b_{kind} = outcomes_by_kind.setdefault({kind!r}, [])")
+        writer.buckets[kind] = bucket = f"b{len(writer.buckets)}"
+        w(f"    {bucket} = outcomes_by_kind.setdefault({_literal(kind)}, [])")
     base = _Scope("env", {}, {})
     writer.bind([k for k, c in enumerate(compiled.ordered) if c.rule.for_each is None], base, "    ", "get")
     item_sets: dict[Any, str] = {}
@@ -370,9 +406,8 @@ def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> Non
     compiled = writer.c.ordered[k]
     rule = compiled.rule
     plan_unless = writer.c.plan[k].unless
-    w = writer.lines.append
+    w = writer.emit
     env = scope.env
-    w(f"{indent}# {rule.id}")
     w(f"{indent}v = {writer.condition(compiled.condition, scope)}")
     steps = writer.value(writer.steps[k])
     new_step = writer.value(writer.new_step)
@@ -391,11 +426,11 @@ def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> Non
             else:
                 record(at, writer.value(writer.new_step(k, None, _TRI[effective], defeated)))
             return
-        key = repr(defeated) if isinstance(defeated, tuple) else defeated
+        key = _literal(defeated) if isinstance(defeated, tuple) else defeated
         record(at, f"{steps}.get(({item}, {effective}, {key})) or {new_step}({k}, {item}, {effective}, {key})")
 
     if rule.kind == "exception":
-        w(f"{indent}exception_values[({rule.id!r}, {item})] = v")
+        w(f"{indent}exception_values[({_literal(rule.id)}, {item})] = v")
         if item == "None":
             writer.exception_locals[rule.id] = f"e{k}"
             w(f"{indent}e{k} = v")
@@ -412,7 +447,7 @@ def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> Non
         return
     outcome = writer.value(writer.outcome)
     rule_value = writer.value(compiled)
-    bucket = f"b_{rule.kind}"
+    bucket = writer.buckets[rule.kind]
 
     def append(at: str, effective: str, defeated: tuple[str, ...] | str, undecided: tuple[str, ...] | str,
                *, condition_false: bool = False) -> None:
@@ -426,7 +461,7 @@ def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> Non
 
             built = shared(False) if condition_false else f"{shared(True)} if v else {shared(None)}"
         else:
-            texts = [repr(x) if isinstance(x, tuple) else x for x in (defeated, undecided)]
+            texts = [_literal(x) if isinstance(x, tuple) else x for x in (defeated, undecided)]
             built = (f"{outcome}({rule_value}, {item}, {'None' if item == 'None' else env}, v, "
                      f"{effective}, {texts[0]}, {texts[1]})")
         if not undecided:
@@ -474,13 +509,13 @@ def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> Non
         w(f"{inner}eff = v")
         for exc_id, exc_ranges in plan_unless:
             exc_local = writer.exception_locals.get(exc_id) if not exc_ranges else None
-            key = f"({exc_id!r}, {item if exc_ranges else 'None'})"
-            source = exc_local if exc_local is not None else f"exception_values.get({key})"
+            at = item if exc_ranges else "None"
+            source = exc_local if exc_local is not None else f"exception_values.get(({_literal(exc_id)}, {at}))"
             w(f"{inner}x = {source}")
             w(f"{inner}if x is True:")
-            w(f"{inner}    d += ({exc_id!r},)")
+            w(f"{inner}    d += ({_literal(exc_id)},)")
             w(f"{inner}elif x is None:")
-            w(f"{inner}    und += ({exc_id!r},)")
+            w(f"{inner}    und += ({_literal(exc_id)},)")
         w(f"{inner}if d:")
         w(f"{inner}    eff = False")
         w(f"{inner}elif und:")
@@ -495,15 +530,15 @@ _TRI: dict[str, bool | None] = {"True": True, "False": False, "None": None}
 
 def _emit_unknowns(writer: _Writer, node: Lowered, scope: _Scope, indent: str, rule_id: str,
                    root: bool = False) -> None:
-    """Code adding to ``M`` the unknown symbols of ``node``, known to be unknown (as
+    """Code adding to ``missing_facts`` the unknown symbols of ``node``, known to be unknown (as
     :meth:`Lowered.unknowns_of_unknown` finds them: only unknown children are descended into)."""
-    w = writer.lines.append
+    w = writer.emit
     if root and _depth(node, writer.depths) > MAX_INLINE_DEPTH:
         w(f"{indent}for n in {writer.value(_unknown_names)}({writer.value(node)}, {scope.env}):")
-        w(f"{indent}    missing_facts.setdefault(n, set()).add({rule_id!r})")
+        w(f"{indent}    missing_facts.setdefault(n, set()).add({_literal(rule_id)})")
         return
     if node.symbol is not None:
-        w(f"{indent}missing_facts.setdefault({node.symbol!r}, set()).add({rule_id!r})")
+        w(f"{indent}missing_facts.setdefault({_literal(node.symbol)}, set()).add({_literal(rule_id)})")
         return
     wrote = False
     for child in node.children:
@@ -513,7 +548,7 @@ def _emit_unknowns(writer: _Writer, node: Lowered, scope: _Scope, indent: str, r
         value = writer.walk_names.get(id(child)) or writer.expr(child, scope)
         w(f"{indent}if {value} is None:")
         if child.symbol is not None:
-            w(f"{indent}    missing_facts.setdefault({child.symbol!r}, set()).add({rule_id!r})")
+            w(f"{indent}    missing_facts.setdefault({_literal(child.symbol)}, set()).add({_literal(rule_id)})")
         else:
             _emit_unknowns(writer, child, scope, indent + "    ", rule_id)
     if not wrote:
@@ -530,10 +565,45 @@ def build_rules_fn(compiled: CompiledPack, path: PackRuntime, *, detailed: bool 
     """Compile the pack's generated rule function (see :func:`generate`)."""
     source, values = generate(compiled, path, detailed=detailed)
     namespace: dict[str, Any] = dict(values)
-    code = compile(source, f"<govrules rules of {compiled.pack.id}>", "exec")
+    code = compile(source, "<govrules rules>", "exec")
+    _check_code(code, values)
     exec(code, namespace)  # the source is ours: fixed templates, repr'd names, constants passed as values
     fn: RulesFn = namespace["rules"]
     return fn
+
+
+#: The names the generated function may use besides the values passed in: its own locals and
+#: parameters, the builtins it calls, and the methods it calls on the containers it is given.
+_LOCALS = re.compile(r"[stxqe][0-9]+|b[0-9]+|env|items|exception_values|outcomes_by_kind|missing_facts|trace|"
+                     r"undecided|step|get|v|o|d|und|eff|x|i|ienv|n")
+_BUILTINS = frozenset({"enumerate", "set", "KeyError"})
+_ATTRIBUTES = frozenset({"get", "setdefault", "append", "add", "extend"})
+
+
+def _check_code(module: CodeType, values: dict[str, Any]) -> None:
+    """Refuse (``ValueError``) compiled source that holds anything the generator does not write: an
+    import, a name or attribute it does not make, a nested function or class, a non-literal constant.
+
+    (Nothing from a pack is written as code, see :func:`_literal`: this is the second line of defence.
+    It reads the code objects' tables, which costs microseconds where walking the syntax tree would
+    cost more than compiling.)"""
+    functions = [c for c in module.co_consts if isinstance(c, CodeType)]
+    if module.co_names != ("rules",) or len(functions) != 1 or functions[0].co_name != "rules":
+        raise ValueError("generated source: not one function `rules`")
+    code = functions[0]
+    for name in code.co_names:  # globals read and attributes used
+        if not (name in values or name in _BUILTINS or name in _ATTRIBUTES):
+            raise ValueError(f"generated source: unexpected name {name!r}")
+    for name in (*code.co_varnames, *code.co_cellvars, *code.co_freevars):
+        if not _LOCALS.fullmatch(name):
+            raise ValueError(f"generated source: unexpected local {name!r}")
+    constants = list(code.co_consts)
+    while constants:
+        constant = constants.pop()
+        if type(constant) is tuple:
+            constants.extend(constant)
+        elif not (constant is None or type(constant) in (bool, int, str)):
+            raise ValueError(f"generated source: unexpected constant {type(constant).__name__}")
 
 
 _RESULT: dict[Any, Literal["true", "false", "unknown"]] = {True: "true", False: "false", None: "unknown"}

@@ -2,11 +2,13 @@
 
 import datetime as dt
 import enum
+import re
 import types
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
 
+import annotated_types
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -153,9 +155,9 @@ def construct_trusted(model: type[M], data: Any) -> M:
     checked): building a model's pydantic validator costs far more than validating, so this builds the
     instances with ``model_construct``, converting each JSON value back to its field's type — dates,
     ``Decimal``, enums, literals, nested models, lists, optional values and discriminated unions — and
-    checking its JSON type on the way. Field constraints (patterns, bounds) and model validators are
-    not run again: the instance was validated before it was dumped, and the models rebuilt this way
-    (the pack's) have validators that only check, never transform. The result equals
+    checking its JSON type and the field's constraints (patterns, lengths, bounds) on the way. Model
+    validators are not run again: the instance was validated before it was dumped, and the models
+    rebuilt this way (the pack's) have validators that only check, never transform. The result equals
     ``model.model_validate(data)``, fields set included (tests/test_cache.py holds it to that).
 
     Raises ``TypeError``, ``ValueError`` or ``KeyError`` when ``data`` is not such a dump (a value of
@@ -216,7 +218,53 @@ def _default(info: FieldInfo) -> _Default | None:
 
 
 def _field_converter(annotation: Any, metadata: list[Any]) -> _Convert:
-    """The converter of a value of type ``annotation`` with pydantic ``metadata`` (constraints, validators)."""
+    """The converter of a value of type ``annotation`` with pydantic ``metadata`` (constraints, validators).
+
+    The constraints (pattern, length, bounds) are checked again on the converted value: they are what
+    keeps text such as a rule id to its alphabet, and they cost little."""
+    flat: list[Any] = []
+    for item in metadata:
+        if isinstance(item, FieldInfo) and item.discriminator is None:
+            flat.extend(item.metadata)  # ``Annotated[str, Field(pattern=...)]``
+        else:
+            flat.append(item)
+    convert = _unconstrained(annotation, flat)
+    bounds: dict[str, Any] = {}
+    least, most, pattern = 0, None, None
+    for item in flat:
+        if isinstance(item, annotated_types.Ge | annotated_types.Gt | annotated_types.Le | annotated_types.Lt):
+            name = type(item).__name__.lower()
+            bounds[name] = getattr(item, name)  # Ge(ge=1).ge
+        elif isinstance(item, annotated_types.MinLen):
+            least = item.min_length
+        elif isinstance(item, annotated_types.MaxLen):
+            most = item.max_length
+        elif isinstance(getattr(item, "pattern", None), str):
+            pattern = item.pattern
+    if not (bounds or least or most is not None or pattern is not None):
+        return convert
+    # pydantic's (Rust) `$` matches only at the very end; Python's also before a final newline
+    search = (re.compile(pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith("\\$") else pattern)
+              .search if pattern is not None else None)
+    ge, gt, le, lt = (bounds.get(name) for name in ("ge", "gt", "le", "lt"))
+
+    def constrained(value: Any) -> Any:  # one function for all of a field's constraints: it runs per value
+        result = convert(value)
+        if result is None:
+            return result
+        if search is not None and (type(result) is not str or search(result) is None):
+            raise ValueError(f"{result!r:.80} does not match {pattern}")
+        if (least or most is not None) and not least <= len(result) <= (len(result) if most is None else most):
+            raise ValueError(f"length {len(result)} is out of bounds")
+        if ((ge is not None and not result >= ge) or (gt is not None and not result > gt)
+                or (le is not None and not result <= le) or (lt is not None and not result < lt)):
+            raise ValueError(f"{result!r:.80} is out of bounds")
+        return result
+
+    return constrained
+
+
+def _unconstrained(annotation: Any, metadata: list[Any]) -> _Convert:
     for item in metadata:
         if isinstance(item, PlainValidator):
             func: _Convert = item.func  # type: ignore[assignment]

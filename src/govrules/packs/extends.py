@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,8 @@ class MergedDocument(Document):
     texts: dict[str, str] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
     parents: tuple[str, ...] = ()
+    #: (resolved path, SHA-256 of the bytes read) of each pack in ``parents``, in the same order
+    sources: tuple[tuple[str, str], ...] = ()
 
 
 def _own_key(document: Document, directory: Path) -> Path | None:
@@ -112,7 +115,8 @@ def resolve_extends(document: Document, directory: Path, *, limits: Limits = DEF
             "pack.extends_depth", f"more than {_MAX_EXTENDS_DEPTH} packs extend one another", where)])
     parent_file = display_path(parent_path)
     try:
-        parent_text = read_text(parent_path.read_bytes(), parent_file, limits)
+        parent_raw = parent_path.read_bytes()
+        parent_text = read_text(parent_raw, parent_file, limits)
         parent_document = load_yaml(parent_text, parent_file, limits)
     except YamlInputError as exc:
         raise PackError(f"{parent_file}: cannot read the pack {document.file} extends", diagnostics=exc.diagnostics,
@@ -135,6 +139,8 @@ def resolve_extends(document: Document, directory: Path, *, limits: Limits = DEF
     grand = parent_document.parents if isinstance(parent_document, MergedDocument) else ()
     merged.texts = texts
     merged.parents = (str(parent_path), *grand)
+    merged.sources = ((str(parent_path), hashlib.sha256(parent_raw).hexdigest()),
+                      *(parent_document.sources if isinstance(parent_document, MergedDocument) else ()))
     if own is not None:
         EXTENDED_FILES[str(own)] = merged.parents
     return merged
