@@ -60,7 +60,7 @@ from govrules.models.pack import (
     ScopeRule,
 )
 from govrules.models.project import CATEGORY_EXECUTION, FISCAL_SOURCES, Category, Project
-from govrules.money import MoneyFormatError, parse_money, parse_ratio
+from govrules.money import MoneyFormatError, parse_parameter
 
 __all__ = [
     "CODES",
@@ -435,7 +435,7 @@ def _parameter_values(pack: Pack, given: Mapping[str, Any]) -> dict[str, Any]:
         if not parameter.settable:
             raise ProjectError(f"parameter `{name}` is fixed by the text ({parameter.value}); it cannot be set")
         try:
-            values[name] = parse_money(raw) if parameter.unit.value == "CNY" else parse_ratio(raw)
+            values[name] = parse_parameter(parameter.unit.value, raw)
         except MoneyFormatError as exc:
             raise ProjectError(f"parameter `{name}`: {exc}") from None
     return values

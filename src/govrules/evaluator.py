@@ -23,6 +23,7 @@ from govrules import __version__
 from govrules.calendar import WorkdayCalendar, annual_date
 from govrules.codegen import step_conclusion
 from govrules.compiler import NOT_YET, CompiledPack, CompiledRule
+from govrules.dates import parse_date
 from govrules.errors import CalendarDataMissing, ProjectError
 from govrules.models.pack import (
     FactType,
@@ -42,7 +43,8 @@ from govrules.models.verdict import (
     TraceStep,
     Verdict,
 )
-from govrules.money import MoneyFormatError, parse_money, parse_ratio
+from govrules.money import MoneyFormatError, parse_money, parse_parameter, parse_ratio
+from govrules.printable import shorten
 
 Tri = bool | None
 _M = TypeVar("_M", bound=BaseModel)
@@ -201,6 +203,13 @@ class _Evaluation:
             self.warnings = list(warnings)
         self._start = start
         self.env = self._environment()
+        for index, change in enumerate(project.changes):
+            scale = change.scale
+            if scale is not None and scale > 1:  # `scale: 10` for 10%: a thousand per cent
+                percent = format((scale * 100).normalize(), "f")
+                self.warnings.append(f"changes.{index}.scale 为 {scale}，即变更规模为原批复的 {percent}%，"
+                                     f"超过 100%；若指 {scale}%，应写作 \"{scale}%\" 或 "
+                                     f"{format((scale / 100).normalize(), 'f')}")
 
     # ---------------------------------------------------------------- environment
 
@@ -220,11 +229,11 @@ class _Evaluation:
                                    message_zh=f"参数 {name}（{parameter.zh}）由办法文本规定为 {parameter.value}，"
                                               "不可更改")
             try:
-                value = parse_money(raw) if parameter.unit.value == "CNY" else parse_ratio(raw)
+                value = parse_parameter(parameter.unit.value, raw)
             except MoneyFormatError as exc:
                 raise ProjectError(f"parameter `{name}`: {exc}",
                                    errors=[{"path": f"parameters.{name}", "message": str(exc)}],
-                                   message_zh=f"参数 {name} 的取值无效: {raw}") from None
+                                   message_zh=f"参数 {name} 的取值无效: {shorten(raw)}（{exc}）") from None
             values[name] = value
             self.warnings.append(f"参数 {name}（{parameter.zh}）由使用者设定为 {value}"
                                  + (f"，本办法文本未规定具体数值: {parameter.note}" if parameter.value is None
@@ -828,7 +837,7 @@ def _obligation_reads(compiled: CompiledRule) -> tuple[str, ...]:
 def _coerce_fact(kind: FactType, value: Any, values: list[str] | None) -> Any:
     if kind is FactType.bool:
         if not isinstance(value, bool):
-            raise ValueError(f"expected true or false, got `{value}`")
+            raise ValueError(f"expected true or false, got `{shorten(value)}`")
         return value
     if kind is FactType.money:
         return parse_money(value)
@@ -840,19 +849,19 @@ def _coerce_fact(kind: FactType, value: Any, values: list[str] | None) -> Any:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
         if isinstance(value, str):
-            return dt.date.fromisoformat(value)
-        raise ValueError(f"expected a date (YYYY-MM-DD), got `{value}`")
+            return parse_date(value)
+        raise ValueError(f"expected a date (YYYY-MM-DD), got `{shorten(value)}`")
     if kind is FactType.set:
         if not isinstance(value, list):
-            raise ValueError(f"expected a list of values, got `{value}`")
+            raise ValueError(f"expected a list of values, got `{shorten(value)}`")
         for v in value:
             if v not in (values or []):
-                raise ValueError(f"`{v}` is not one of: {', '.join(values or [])}")
+                raise ValueError(f"`{shorten(v)}` is not one of: {', '.join(values or [])}")
         return frozenset(value)
     if not isinstance(value, str):
-        raise ValueError(f"expected text, got `{value}`")
+        raise ValueError(f"expected text, got `{shorten(value)}`")
     if kind is FactType.enum and value not in (values or []):
-        raise ValueError(f"`{value}` is not one of: {', '.join(values or [])}")
+        raise ValueError(f"`{shorten(value)}` is not one of: {', '.join(values or [])}")
     return value
 
 
@@ -862,14 +871,14 @@ _NUMBER = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,12})?")
 def _number(value: Any, *, whole: bool) -> Decimal:
     """A number fact: plain decimal digits only, at most 15 before and 12 after the point."""
     if isinstance(value, bool) or not isinstance(value, int | Decimal | float | str):
-        raise ValueError(f"expected a number, got `{value}`")
+        raise ValueError(f"expected a number, got `{shorten(value)}`")
     text = repr(value) if isinstance(value, float) else str(value)
     if not _NUMBER.fullmatch(text.strip()):
-        raise ValueError(f"`{value}` is not a plain number (digits, an optional sign and decimal point; "
+        raise ValueError(f"`{shorten(value)}` is not a plain number (digits, an optional sign and decimal point; "
                          "at most 15 digits before and 12 after the point)")
     number = Decimal(text.strip())
     if whole and number != number.to_integral_value():
-        raise ValueError(f"expected a whole number, got `{value}`")
+        raise ValueError(f"expected a whole number, got `{shorten(value)}`")
     return number
 
 
@@ -895,12 +904,12 @@ def _vocabulary() -> set[str]:
     global _VOCABULARY
     if _VOCABULARY is None:
         from govrules.loader import policies_dir
-        from govrules.yaml_io import load_yaml
+        from govrules.yaml_io import load_yaml, read_bounded, read_text
 
         path = policies_dir() / "vocabulary.yaml"
         names: set[str] = set()
         if path.is_file():
-            data = load_yaml(path.read_text("utf-8"), str(path)).data
+            data = load_yaml(read_text(read_bounded(path), str(path)), str(path)).data
             names = {str(f["name"]) for f in data.get("facts", [])} if isinstance(data, dict) else set()
         _VOCABULARY = names
     return _VOCABULARY

@@ -93,9 +93,10 @@ def check_pack(source: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> CheckR
     not load; otherwise returns the loading warnings and the lint findings together.
     """
     from govrules.loader import _display, load_pack_document, resolve_pack_path
+    from govrules.yaml_io import read_bounded
 
     path = resolve_pack_path(source)
-    compiled, document = load_pack_document(path.read_bytes(), file=_display(path), limits=limits,
+    compiled, document = load_pack_document(read_bounded(path, limits.max_bytes), file=_display(path), limits=limits,
                                             base_dir=path.parent)
     findings = [*compiled.diagnostics, *lint(compiled, document)]
     return CheckResult(compiled, sorted(findings, key=sort_key), document)

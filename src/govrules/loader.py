@@ -30,7 +30,8 @@ from govrules.diagnostics import Diagnostic, SourceLocation, sort_key
 from govrules.errors import PackError, ProjectError
 from govrules.models.pack import Article, Citation, ExceptionRule, ObligationRule, Pack, Unit
 from govrules.models.project import EVENT_NAMES, Project
-from govrules.yaml_io import DEFAULT_LIMITS, Document, Limits, YamlInputError, load_yaml, read_text
+from govrules.printable import shorten
+from govrules.yaml_io import DEFAULT_LIMITS, Document, Limits, YamlInputError, load_yaml, read_bounded, read_text
 
 BUNDLED_IDS = ("qujing-2020", "chuxiong-2025", "jingzhou-2017", "linfen-2021")
 
@@ -99,7 +100,7 @@ def _parents_stamp(path: str) -> tuple[tuple[str, int], ...]:
 def _load_cached(path: str, _mtime: int, limits: Limits, _parents: tuple[tuple[str, int], ...] = ()) -> CompiledPack:
     from govrules import cache
 
-    raw = Path(path).read_bytes()
+    raw = read_bounded(path, limits.max_bytes)
     file = _display(Path(path))
     inherits = b"\nextends:" in raw or raw.startswith(b"extends:")
     if limits == DEFAULT_LIMITS and not inherits:  # a child's bytes do not capture its parent's
@@ -246,7 +247,7 @@ def resolve_extends(document: Document, directory: Path, *, limits: Limits = DEF
             "pack.extends_depth", f"more than {_MAX_EXTENDS_DEPTH} packs extend one another", where)])
     parent_file = _display(parent_path)
     try:
-        parent_text = read_text(parent_path.read_bytes(), parent_file, limits)
+        parent_text = read_text(read_bounded(parent_path, limits.max_bytes), parent_file, limits)
         parent_document = load_yaml(parent_text, parent_file, limits)
     except YamlInputError as exc:
         raise PackError(f"{parent_file}: cannot read the pack {document.file} extends", diagnostics=exc.diagnostics,
@@ -722,9 +723,9 @@ def load_project(path: str | Path) -> Project:
     """Read and validate a project file (YAML or JSON); raise :class:`ProjectError` with field paths."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path)
     except OSError as exc:
-        raise ProjectError(f"cannot read {path}: {exc.strerror}", source=str(path)) from None
+        raise ProjectError(f"cannot read {shorten(str(path))}: {exc.strerror}", source=str(path)) from None
     data = read_project_data(raw, str(path))
     return validate_project(data, source=str(path))
 

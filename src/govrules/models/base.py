@@ -20,7 +20,9 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
+from govrules.dates import parse_date
 from govrules.money import MoneyFormatError, parse_money, parse_ratio
+from govrules.printable import shorten
 
 
 def _closest(name: str, choices: list[str]) -> str | None:
@@ -57,7 +59,7 @@ class StrictModel(BaseModel):
                 hint = _closest(str(key), sorted(valid))
                 did_you_mean = f" (did you mean `{hint}`?)" if hint else ""
                 raise ValueError(
-                    f"unknown key `{key}`{did_you_mean}; valid keys: {', '.join(sorted(valid))}"
+                    f"unknown key `{shorten(key)}`{did_you_mean}; valid keys: {', '.join(sorted(valid))}"
                 )
         return data
 
@@ -82,11 +84,8 @@ def _date(value: object) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValueError(f"`{value}` is not a date: write YYYY-MM-DD")
+        return parse_date(value)  # its ValueError says what is wrong: the form, or a day that does not exist
+    raise ValueError(f"`{shorten(value)}` is not a date: write YYYY-MM-DD")
 
 
 def _event_date(value: object) -> dt.date | Literal[False]:
