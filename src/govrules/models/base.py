@@ -21,7 +21,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 from govrules.dates import parse_date
-from govrules.money import MoneyFormatError, parse_money, parse_ratio
+from govrules.money import MAX_TEXT, MoneyFormatError, parse_money, parse_ratio
 from govrules.printable import shorten
 
 
@@ -105,7 +105,7 @@ Money = Annotated[
     PlainValidator(_money),
     PlainSerializer(_serialize_decimal, when_used="json"),
     WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0},
-                              {"type": "string",
+                              {"type": "string", "maxLength": MAX_TEXT,
                                "pattern": r"^\s*[0-9][0-9,，]*(\.[0-9]+)?\s*(万元|万|亿元|亿|元)?\s*$"}],
                     "description": "yuan: 480000, \"480,000元\", \"48万元\", \"48.5万\""}),
 ]
@@ -115,7 +115,8 @@ Ratio = Annotated[
     Decimal,
     PlainValidator(_ratio),
     PlainSerializer(_serialize_decimal, when_used="json"),
-    WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^[0-9.]+%?$"}],
+    WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0},
+                              {"type": "string", "maxLength": MAX_TEXT, "pattern": r"^[0-9.]+%?$"}],
                     "description": "a ratio such as 0.08 or \"8%\""}),
 ]
 
