@@ -177,6 +177,16 @@ def _yaml_versions() -> list[Hostile]:
     ]
 
 
+def _date_literals() -> list[Hostile]:
+    """rule-engine reads d'...' with dateutil's isoparse: d'2025-W01-1' would be 2024-12-30."""
+    refused = frozenset({"condition.syntax"})
+    return [Hostile(f"date-literal-{name}", _condition(f"budget >= threshold and as_of >= {literal}"), refused,
+                    literal)
+            for name, literal in (("basic-format", "d'20250101'"), ("iso-week", "d'2025-W01-1'"),
+                                  ("ordinal", 'd"2025-001"'), ("29-february-2025", "d'2025-02-29'"),
+                                  ("with-a-time", "d'2025-01-01 08:00'"))]
+
+
 RECURSION = ("compiler.compile_condition calls rule_engine.Rule(), whose recursive-descent AST builder raises "
              "RecursionError on deeply nested or very long expressions; only rule-engine's own errors are caught, "
              "so the RecursionError escapes load_pack_text (should be PackError condition.* with a location)")
@@ -237,7 +247,7 @@ def _fixture_files() -> list[Hostile]:
 
 
 CASES = [*_fixture_files(), *_python_tags(), *_aliases_and_keys(), *_depth_and_size(), *_encodings(),
-         *_conditions(), *_yaml_versions()]
+         *_conditions(), *_yaml_versions(), *_date_literals()]
 
 
 def _params() -> list[Any]:
