@@ -25,6 +25,7 @@ from govrules.loader import load_pack
 BASE: dict[str, Any] = {"id": "p-1", "name": "示例项目"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 AS_OF = dt.date(2025, 9, 1)
+EXAMPLE = str(Path(__file__).resolve().parents[1] / "examples" / "chuxiong-data-platform.yaml")
 
 
 def _record(**fields: Any) -> dict[str, Any]:
@@ -495,7 +496,7 @@ def test_as_of_is_yyyy_mm_dd_only(text: str, capsys: pytest.CaptureFixture[str])
     from govrules.cli import main
 
     with pytest.raises(SystemExit) as info:
-        main(["evaluate", "examples/chuxiong-data-platform.yaml", "--pack", "chuxiong-2025", "--as-of", text])
+        main(["evaluate", EXAMPLE, "--pack", "chuxiong-2025", "--as-of", text])
     assert info.value.code == 2
     assert "does not exist" in capsys.readouterr().err if text == "2025-02-29" else True
 
@@ -647,3 +648,17 @@ def test_a_project_file_is_read_no_further_than_the_limit() -> None:
     with pytest.raises(ProjectError) as info:
         load_project("/dev/zero")
     assert info.value.errors[0]["code"] == "yaml.too_large"
+
+
+def test_command_line_arguments_are_echoed_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    """argparse quotes a bad argument in its error; a parameter name is quoted in ours: neither raw."""
+    from govrules.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["evaluate", EXAMPLE, "--format", "\x1b[2J审批通过"])
+    with pytest.raises(SystemExit):
+        main(["evaluate", EXAMPLE, "--param", "\x1b[2J审批通过"])
+    assert main(["evaluate", EXAMPLE, "--pack", "chuxiong-2025",
+                 "--param", "\x1b[2J审批通过" + "x" * 10_000 + "=1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("审批通过") == 3 and not RAW.search(err) and len(err) < 2_000, repr(err)

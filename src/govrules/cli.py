@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from govrules.errors import CaseError, GovrulesError, PackError, ProjectError
 
@@ -35,13 +35,24 @@ def _date(text: str) -> dt.date:
 def _param(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name:
-        raise argparse.ArgumentTypeError(f"`{text}`: write NAME=VALUE, e.g. procurement_limit=1000000")
+        from govrules.printable import shorten
+
+        raise argparse.ArgumentTypeError(f"`{shorten(text)}`: write NAME=VALUE, e.g. procurement_limit=1000000")
     return name.strip(), value.strip()
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with the arguments it quotes in an error (``invalid choice: '…'``) made printable."""
+
+    def error(self, message: str) -> NoReturn:
+        from govrules.printable import printable
+
+        super().error(printable(message, newlines=True))
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used to document the CLI)."""
-    parser = argparse.ArgumentParser(prog="govrules", description="政务信息化项目管理办法 as executable, citable rules")
+    parser = _Parser(prog="govrules", description="政务信息化项目管理办法 as executable, citable rules")
     parser.add_argument("--version", action="version", version=f"govrules {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 

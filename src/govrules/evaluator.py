@@ -219,9 +219,10 @@ class _Evaluation:
         for name, raw in overrides.items():
             parameter = declared.get(name)
             if parameter is None:
-                raise ProjectError(f"unknown parameter `{name}`; this pack's parameters: {', '.join(declared)}",
-                                   errors=[{"path": f"parameters.{name}", "message": "unknown parameter"}],
-                                   message_zh=f"参数 {name} 不是本办法包的参数；可设定的参数: {', '.join(declared)}")
+                shown = shorten(name)
+                raise ProjectError(f"unknown parameter `{shown}`; this pack's parameters: {', '.join(declared)}",
+                                   errors=[{"path": f"parameters.{shown}", "message": "unknown parameter"}],
+                                   message_zh=f"参数 {shown} 不是本办法包的参数；可设定的参数: {', '.join(declared)}")
             if not parameter.settable:
                 raise ProjectError(f"parameter `{name}` is fixed by the text of {self.pack.document} "
                                    f"({parameter.value}); it cannot be set",
