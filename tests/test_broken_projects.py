@@ -25,6 +25,7 @@ from govrules.output.batch import evaluate_records, iter_records, write_jsonl
 BASE: dict[str, Any] = {"id": "p-1", "name": "示例项目"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 AS_OF = dt.date(2025, 9, 1)
+EXAMPLE = str(Path(__file__).resolve().parents[1] / "examples" / "chuxiong-data-platform.yaml")
 
 
 def _record(**fields: Any) -> dict[str, Any]:
@@ -434,3 +435,230 @@ def test_batch_survives_a_record_that_crashes(line: bytes, pack: str, tmp_path: 
     counts, lines = _run_batch(path, pack)
     assert counts == {"records": 3, "verdicts": 2, "errors": 1}
     assert [x["ok"] for x in lines[:-1]] == [True, False, True]
+
+
+# --------------------------------------------------------------------------------------------------
+# Silent wrong answers and hostile values: each refused, with the field's path, or warned about
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        pytest.param("%YAML 1.1\n---\nid: p\nname: n\nbudget: 0600000\n", True, id="octal-budget"),
+        pytest.param("%YAML 1.1\n---\nid: p\nname: n\nbudget: 8:20:00\n", True, id="sexagesimal-budget"),
+        pytest.param("%YAML 1.1\n---\nid: p\nname: n\nfacts: {shares_data: yes}\n", True, id="yes-boolean"),
+        pytest.param("id: p\nname: n\nfacts: {shares_data: !!bool on}\n", True, id="explicit-bool-on"),
+        pytest.param("%YAML 1.2\n---\nid: p\nname: n\nbudget: 0600000\n", False, id="yaml-1.2-is-decimal"),
+    ],
+)
+@pytest.mark.parametrize("c_parser", [True, False], ids=["libyaml", "pure"])
+def test_yaml_1_1_never_changes_a_value(text: str, refused: bool, c_parser: bool, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `%YAML 1.1` directive would read 0600000 as octal 196608, 8:20:00 as 30000 and `yes` as true."""
+    from govrules.packs import yaml_io
+
+    if not c_parser:
+        monkeypatch.setattr(yaml_io, "_CParser", None)
+    path = tmp_path / "project.yaml"
+    path.write_text(text, encoding="utf-8")
+    if not refused:
+        assert load_project(path).budget == Decimal(600000)
+        return
+    with pytest.raises(ProjectError) as info:
+        load_project(path)
+    entry = info.value.errors[0]
+    assert entry["code"] in ("yaml.version", "yaml.scalar"), entry
+    marker = "%YAML" if "%YAML" in text else "!!bool"
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if marker in row)
+    assert (entry["file"], entry["line"], entry["column"]) == (str(path), line, text.splitlines()[line - 1]
+                                                               .index(marker) + 1)
+    assert str(info.value).startswith(f"{path}:{line}:")
+
+
+@pytest.mark.parametrize("text", ["20250101", "2025-W01-1", "2025-001", "2025-01-01T00:00", "２０２５-01-01",
+                                  "2025-1-1"])
+def test_a_date_fact_is_yyyy_mm_dd_only(text: str) -> None:
+    """`date.fromisoformat` reads "2025-W01-1" as 2024-12-30: a date fact, like a project date, is YYYY-MM-DD."""
+    from conftest import MINIMAL_PACK
+    from govrules.compile.loading import load_pack_text
+
+    pack = load_pack_text(MINIMAL_PACK.replace(
+        "  - {name: shares_data,", "  - {name: signed_on, type: date, zh: 签订日期, en: signed on}\n"
+        "  - {name: shares_data,"), file="mini.yaml")
+    evaluate(_record(facts={"signed_on": "2025-01-01"}), pack, as_of=AS_OF)
+    with pytest.raises(ProjectError) as info:
+        evaluate(_record(facts={"signed_on": text}), pack, as_of=AS_OF)
+    _check(info.value, "facts.signed_on", "YYYY-MM-DD")
+
+
+@pytest.mark.parametrize("text", ["20250101", "2025-W01-1", "2025-02-29", "2025-01-01T00:00"])
+def test_as_of_is_yyyy_mm_dd_only(text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from govrules.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["evaluate", EXAMPLE, "--pack", "chuxiong-2025", "--as-of", text])
+    assert info.value.code == 2
+    assert "does not exist" in capsys.readouterr().err if text == "2025-02-29" else True
+
+
+@pytest.mark.parametrize(("text", "last"), [("2025-02-29", 28), ("2025-04-31", 30), ("2024-02-30", 29)])
+def test_a_day_that_does_not_exist_is_called_so(text: str, last: int) -> None:
+    """2025-02-29 is written correctly; the error says the day does not exist, not that it is misspelt."""
+    for fields, path in (({"dates": {"contract_signed": text}}, "dates.contract_signed"),
+                         ({"changes": [{"date": text}]}, "changes.0.date")):
+        error = _refused(_record(**fields))
+        _check(error, path, "the day does not exist")
+        assert f"has {last} days" in error.errors[0]["message"]
+        assert "YYYY-MM-DD" not in error.errors[0]["message"]
+
+
+@pytest.mark.parametrize(("earlier", "later"), ORDER)
+def test_an_event_after_one_that_has_not_happened_is_refused(earlier: str, later: str) -> None:
+    """`contract_signed: false` with an acceptance date contradicts itself: refused at the later event."""
+    error = _refused(_record(dates={earlier: False, later: "2025-05-01"}))
+    _check(error, f"dates.{later}", f"dates.{earlier} is false")
+    validate_project(_record(dates={earlier: False, later: False}))
+    validate_project(_record(dates={earlier: False}))
+
+
+def test_a_change_scale_above_one_is_warned_about() -> None:
+    """`scale: 10` is 1000% of the approved scope; most likely 10% was meant. The verdict says so."""
+    verdict = evaluate(_record(execution="construction", budget=600_000,
+                               changes=[{"scale": 10}, {"scale": "8%"}, {"scale": 1}]), "chuxiong-2025", as_of=AS_OF)
+    warned = [w for w in verdict.warnings if "scale" in w]
+    assert len(warned) == 1 and warned[0].startswith("changes.0.scale") and "1000%" in warned[0], warned
+    assert '"10%"' in warned[0] and "0.1" in warned[0]
+
+
+COUNT_PACK_EXTRA = """\
+  - id: obligation.report
+    kind: obligation
+    title: 报送
+    action: 报送
+    when: budget >= threshold
+    deadline: {after: contract_signed, parameter: report_days}
+    cite: {article: 1}
+"""
+
+
+def _count_pack(value: str = "5") -> Any:
+    from conftest import MINIMAL_PACK
+    from govrules.compile.loading import load_pack_text
+
+    text = MINIMAL_PACK.replace(
+        "  - {name: threshold,", f"  - {{name: report_days, value: {value}, unit: working_days, settable: true, "
+        "zh: 报送期限, en: days to report, cite: {article: 1}}\n  - {name: threshold,") + COUNT_PACK_EXTRA
+    return load_pack_text(text, file="mini.yaml")
+
+
+@pytest.mark.parametrize("value", ["5.9", 5.9, Decimal("5.9"), 0, "0", "0.5", "50%", "-3", True, "1e1", " " * 10_000])
+def test_a_day_count_parameter_is_a_whole_positive_number(value: Any) -> None:
+    """5.9 working days used to be truncated to 5 while the warning said 5.9; 0, 0.5 and 50% were accepted."""
+    with pytest.raises(ProjectError) as info:
+        evaluate(_record(execution="construction", budget=600_000, dates={"contract_signed": "2025-06-02"}),
+                 _count_pack(), as_of=AS_OF, parameters={"report_days": value})
+    assert info.value.errors[0]["path"] == "parameters.report_days"
+    assert re.search(r"whole number|at least 1|percentage|true/false|too long|negative|not a ratio",
+                     info.value.errors[0]["message"]), info.value.errors[0]["message"]
+    assert len(info.value.message) < 400
+
+
+def test_a_whole_day_count_parameter_is_used_as_given() -> None:
+    project = _record(execution="construction", budget=600_000, dates={"contract_signed": "2025-06-02"})
+    seven = evaluate(project, _count_pack(), as_of=AS_OF, parameters={"report_days": "7"})
+    five = evaluate(project, _count_pack(), as_of=AS_OF, parameters={"report_days": 5.0})
+    [obligation7], [obligation5] = seven.obligations, five.obligations
+    assert obligation7.due == dt.date(2025, 6, 11) and obligation5.due == dt.date(2025, 6, 9)
+    assert any("由使用者设定为 5" in w and "5.0" not in w for w in five.warnings), five.warnings
+
+
+@pytest.mark.parametrize("value", ["5.9", "0", "-1"])
+def test_a_pack_day_count_parameter_is_whole_and_positive(value: str) -> None:
+    from govrules import PackError
+
+    with pytest.raises(PackError) as info:
+        _count_pack(value)
+    assert any("whole number" in d.message and d.location is not None for d in info.value.diagnostics), \
+        [str(d) for d in info.value.diagnostics]
+
+
+@pytest.mark.parametrize("field", ["budget", "scale", "parameter"])
+@pytest.mark.parametrize("body", [" " * 1_000_000, " " * 1_000_000 + "x", "1" + " " * 1_000_000 + "x",
+                                  " " * 99_000 + "1", "人民币" + " " * 1_000_000 + "x"],
+                         ids=["spaces", "spaces-x", "1-spaces-x", "99kb-then-1", "prefix-spaces-x"])
+def test_a_megabyte_of_spaces_is_refused_at_once(field: str, body: str) -> None:
+    """The money and ratio patterns backtracked quadratically (99 KB of spaces: 57 s). The value's length is
+    bounded before any pattern runs and the patterns are linear: the error comes back, and echoes a short
+    prefix of the value, never all of it. (Timed in the report, not here.)"""
+    if field == "budget":
+        error = _refused(_record(budget=body))
+        path = "budget"
+    elif field == "scale":
+        error = _refused(_record(changes=[{"scale": body}]))
+        path = "changes.0.scale"
+    else:
+        error = _evaluation_error(BASE, "chuxiong-2025", parameters={"procurement_limit": body})
+        path = "parameters.procurement_limit"
+    assert error.errors[0]["path"] == path and "too long" in error.errors[0]["message"], error.errors
+    assert "…" in error.errors[0]["message"] and len(error.errors[0]["message"]) < 200
+    assert len(error.message) < 1_000 and len(error.message_zh or "") < 1_000
+
+
+ESCAPES = [("ESC clear screen", "\x1b[2J\x1b[H"), ("CSI C1", "\x9b2J"), ("carriage return", "\r"),
+           ("bidi override", "\u202e"), ("bell", "\x07"), ("backspace", "\x08")]
+RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+@pytest.mark.parametrize(("what", "control"), ESCAPES, ids=[e[0] for e in ESCAPES])
+def test_control_characters_never_reach_the_terminal(what: str, control: str, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """`\\u001b` in JSON (or "\\e" in YAML) decodes to ESC: echoed raw, a value cleared the screen and printed
+    a fake "审批通过". Every message and the text report show it as an escape instead."""
+    from govrules.cli import main
+
+    payload = f"{control}审批通过"
+    project = tmp_path / "project.json"
+    project.write_text(json.dumps({"id": "p", "name": payload, "budget": payload,
+                                   "dates": {"contract_signed": payload}}), encoding="utf-8")
+    assert main(["evaluate", str(project), "--pack", "chuxiong-2025", "--as-of", "2025-09-01"]) == 2
+    captured = capsys.readouterr()
+    assert "审批通过" in captured.err and not RAW.search(captured.err + captured.out), repr(captured.err)
+    # a pack's own text ("\e" in a double-quoted YAML string) in the text report
+    from conftest import MINIMAL_PACK
+
+    escaped = json.dumps(control)[1:-1]  # YAML's double-quoted escapes include JSON's
+    pack = tmp_path / "pack.yaml"
+    pack.write_text(MINIMAL_PACK.replace("title: 示例办法", f'title: "示例{escaped}办法"')
+                    .replace("title: 预算金额50万元(含)以上的建设类项目须审批", f'title: "{escaped}审批通过"'),
+                    encoding="utf-8")
+    good = tmp_path / "good.yaml"
+    good.write_text("id: p\nname: n\nexecution: construction\nbudget: 600000\n", encoding="utf-8")
+    assert main(["evaluate", str(good), "--pack", str(pack), "--as-of", "2025-09-01"]) == 0
+    out = capsys.readouterr().out
+    assert "示例" in out and not RAW.search(out), repr(out)
+    assert main(["evaluate", str(good), "--pack", str(pack), "--as-of", "2025-09-01", "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    assert not RAW.search(out) and json.loads(out)["title"] == f"示例{control}办法"
+
+
+def test_a_project_file_is_read_no_further_than_the_limit() -> None:
+    """`/dev/zero` was read until MemoryError: now at most 2 MB and one byte, then refused."""
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero")
+    with pytest.raises(ProjectError) as info:
+        load_project("/dev/zero")
+    assert info.value.errors[0]["code"] == "yaml.too_large"
+
+
+def test_command_line_arguments_are_echoed_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    """argparse quotes a bad argument in its error; a parameter name is quoted in ours: neither raw."""
+    from govrules.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["evaluate", EXAMPLE, "--format", "\x1b[2J审批通过"])
+    with pytest.raises(SystemExit):
+        main(["evaluate", EXAMPLE, "--param", "\x1b[2J审批通过"])
+    assert main(["evaluate", EXAMPLE, "--pack", "chuxiong-2025",
+                 "--param", "\x1b[2J审批通过" + "x" * 10_000 + "=1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("审批通过") == 3 and not RAW.search(err) and len(err) < 2_000, repr(err)

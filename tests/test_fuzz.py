@@ -504,3 +504,101 @@ def test_a_forged_cache_entry_runs_nothing(forged: tuple[Any, bool, bool]) -> No
             except Exception:  # a signed entry may describe a pack that fails: it must not run code
                 event("signed, evaluation failed")
     assert not MARK.exists()
+# (d) values of one class each: dates, amounts and ratios, counts, and text shown on a terminal
+
+_DATE_TEXT = re.compile(r"\s*([0-9]{4})-([0-9]{2})-([0-9]{2})\s*")
+
+
+def _real_day(text: str) -> dt.date | None:
+    match = _DATE_TEXT.fullmatch(text)
+    if match is None or len(text) > 40:
+        return None
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+@_settings(300)
+@given(text=st.one_of(
+    st.dates().map(lambda d: d.isoformat()),
+    st.dates().map(lambda d: d.strftime("%Y%m%d")),
+    st.dates().map(lambda d: "{}-W{:02d}-{}".format(*d.isocalendar())),
+    st.from_regex(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z"),
+    st.from_regex(r"\A[0-9０-９W:T -]{0,14}\Z"),
+))
+def test_a_date_is_yyyy_mm_dd_of_a_real_day_or_refused(text: str) -> None:
+    """Only YYYY-MM-DD naming a day that exists is read, and read as that day; a day that does not exist
+    is called so."""
+    from govrules.models.project import Project
+
+    expected = _real_day(text)
+    try:
+        project = Project.model_validate({"id": "p", "name": "n", "dates": {"contract_signed": text}})
+    except Exception as exc:  # pydantic's ValidationError
+        assert expected is None, (text, exc)
+        if _DATE_TEXT.fullmatch(text) and "0000-" not in text and not re.search(r"-(00|1[3-9]|[2-9][0-9])-", text):
+            assert "does not exist" in str(exc), str(exc)
+        return
+    assert project.dates.contract_signed == expected, text
+
+
+_SPACES = st.sampled_from([" ", "\t", "\u3000", "\n"])
+
+
+@_settings(300)
+@given(parts=st.lists(st.one_of(st.text(_SPACES, max_size=300), st.from_regex(r"\A[0-9,.%万亿元人民币¥x-]{0,6}\Z")),
+                      max_size=6))
+def test_amounts_and_ratios_refuse_or_read_without_echoing_much(parts: list[str]) -> None:
+    """Runs of spaces around digits and units made the old patterns backtrack; a value over 100 characters
+    is refused outright, and a message quotes at most 40 characters of the value."""
+    from govrules.models.money import MAX_TEXT, MoneyFormatError, parse_count, parse_money, parse_ratio
+
+    text = "".join(parts)
+    for parse in (parse_money, parse_ratio, parse_count):
+        try:
+            value = parse(text)
+        except MoneyFormatError as exc:
+            assert len(str(exc)) < 260, str(exc)
+            if len(text) > MAX_TEXT:
+                assert "too long" in str(exc)
+            continue
+        assert len(text) <= MAX_TEXT and value.is_finite() and not value.is_signed()
+        if parse is parse_count:
+            assert value == value.to_integral_value() and value >= 1
+
+
+@_settings(200)
+@given(value=st.one_of(st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-10, max_value=1e6),
+                       st.integers(-5, 10**6), st.floats(-5, 1e6, allow_nan=False)))
+def test_a_count_is_whole_and_positive_or_refused(value: Any) -> None:
+    from govrules.models.money import MoneyFormatError, parse_count
+
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    try:
+        count = parse_count(value)
+    except MoneyFormatError:
+        assert number != number.to_integral_value() or number < 1
+        return
+    assert count == number and count == count.to_integral_value() and count >= 1
+
+
+_TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff"
+                              "\ud800-\udfff]")
+
+
+@_settings(300)
+@given(text=st.text(st.characters(codec=None), max_size=60))
+def test_printable_leaves_nothing_a_terminal_acts_on(text: str) -> None:
+    """Whatever a value holds, a message shows it without a control character; safe text is unchanged."""
+    from govrules.printable import json_printable, printable, shorten
+
+    shown = printable(text)
+    assert not _TERMINAL_UNSAFE.search(shown)
+    assert not _TERMINAL_UNSAFE.search(printable(text, newlines=True).replace("\n", ""))
+    assert not _TERMINAL_UNSAFE.search(shorten(text, 10))
+    if not _TERMINAL_UNSAFE.search(text):
+        assert shown == text
+    dumped = json.dumps({"v": text}, ensure_ascii=False)
+    safe = json_printable(dumped)
+    assert not _TERMINAL_UNSAFE.search(safe) and json.loads(safe) == {"v": text}

@@ -158,6 +158,35 @@ def _encodings() -> list[Hostile]:
     ]
 
 
+def _yaml_versions() -> list[Hostile]:
+    """YAML 1.1 reads `0600000` as octal, `8:20:00` as sexagesimal and `yes`/`on` as true: never in a pack."""
+    version = frozenset({"yaml.version"})
+    return [
+        Hostile("yaml-1.1-octal",
+                lambda base, tmp: "%YAML 1.1\n---\n" + base.replace("value: 500000", "value: 0600000"),
+                version, "%YAML"),
+        Hostile("yaml-1.1-sexagesimal", lambda base, tmp: "# a comment first\n%YAML 1.1\n---\n"
+                + base.replace("value: 500000", "value: 8:20:00"), version, "%YAML"),
+        Hostile("yaml-1.1-yes", lambda base, tmp: "%YAML 1.1\n---\n" + base.replace("informational: 施行日期",
+                                                                                  "informational: yes"),
+                version, "%YAML"),
+        Hostile("explicit-bool-yes", _sub("informational: 施行日期", "informational: !!bool yes"),
+                frozenset({"yaml.scalar"}), "!!bool"),
+        Hostile("a-day-that-does-not-exist", _sub("issued: 2025-01-01", "issued: 2025-02-29"),
+                frozenset({"yaml.date"}), "2025-02-29"),
+    ]
+
+
+def _date_literals() -> list[Hostile]:
+    """rule-engine reads d'...' with dateutil's isoparse: d'2025-W01-1' would be 2024-12-30."""
+    refused = frozenset({"condition.syntax"})
+    return [Hostile(f"date-literal-{name}", _condition(f"budget >= threshold and as_of >= {literal}"), refused,
+                    literal)
+            for name, literal in (("basic-format", "d'20250101'"), ("iso-week", "d'2025-W01-1'"),
+                                  ("ordinal", 'd"2025-001"'), ("29-february-2025", "d'2025-02-29'"),
+                                  ("with-a-time", "d'2025-01-01 08:00'"))]
+
+
 RECURSION = ("compiler.compile_condition calls rule_engine.Rule(), whose recursive-descent AST builder raises "
              "RecursionError on deeply nested or very long expressions; only rule-engine's own errors are caught, "
              "so the RecursionError escapes load_pack_text (should be PackError condition.* with a location)")
@@ -218,7 +247,7 @@ def _fixture_files() -> list[Hostile]:
 
 
 CASES = [*_fixture_files(), *_python_tags(), *_aliases_and_keys(), *_depth_and_size(), *_encodings(),
-         *_conditions()]
+         *_conditions(), *_yaml_versions(), *_date_literals()]
 
 
 def _params() -> list[Any]:
@@ -362,3 +391,65 @@ def test_impossible_annual_deadline_is_refused_at_load(minimal_pack_text: str) -
     with pytest.raises(PackError) as info:
         load_pack_text(minimal_pack_text + OBLIGATION.replace("{DEADLINE}", "{month: 2, day: 30}"), file=FILE)
     assert all(d.location is not None for d in info.value.diagnostics)
+
+
+@pytest.mark.parametrize("c_parser", [True, False], ids=["libyaml", "pure"])
+def test_yaml_1_1_directive_refused_on_both_paths(c_parser: bool, minimal_pack_text: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from govrules.packs import yaml_io
+
+    if not c_parser:
+        monkeypatch.setattr(yaml_io, "_CParser", None)
+    text = "%YAML 1.1\n---\n" + minimal_pack_text.replace("value: 500000", "value: 0600000")
+    with pytest.raises(PackError) as info:
+        load_pack_text(text, file=FILE)
+    [diagnostic] = info.value.diagnostics
+    assert diagnostic.code == "yaml.version" and str(diagnostic).startswith(f"{FILE}:1:1: ")
+    assert "1.2" in diagnostic.message
+    # YAML 1.2 said explicitly keeps 1.2's reading: 0600000 is six hundred thousand
+    plain = load_pack_text("%YAML 1.2\n---\n" + minimal_pack_text.replace("value: 500000", "value: 0600000"),
+                           file=FILE)
+    assert plain.pack.parameters[0].value == 600_000
+
+
+def test_a_pack_file_is_read_no_further_than_the_limit(tmp_path: Path) -> None:
+    """A 300 MB pack was read whole (326 MB of memory) before the 2 MB limit was checked: now at most the
+    limit and one byte are read. Measured by the memory Python allocates, not by time."""
+    import tracemalloc
+
+    from govrules.analysis.lint import check_pack
+    from govrules.compile.loading import load_pack
+
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as handle:  # sparse: 100 MB that take no disk
+        handle.truncate(100_000_000)
+    for load in (load_pack, check_pack):
+        tracemalloc.start()
+        try:
+            with pytest.raises(PackError) as info:
+                load(str(big))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert [d.code for d in info.value.diagnostics] == ["yaml.too_large"]
+        assert "larger than 2000000 bytes" in str(info.value)
+        assert peak < 20_000_000, peak
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_a_case_file_is_read_no_further_than_the_limit() -> None:
+    """`/dev/zero` has no end: reading it whole ends in MemoryError."""
+    from govrules import CaseError
+    from govrules.testing.cases import load_case_file
+
+    with pytest.raises(CaseError, match="larger than 2000000 bytes"):
+        load_case_file("/dev/zero")
+
+
+def test_read_bounded_reads_the_limit_and_one_byte(tmp_path: Path) -> None:
+    from govrules.packs.yaml_io import read_bounded
+
+    path = tmp_path / "big.yaml"
+    path.write_bytes(b"x" * 1000)
+    assert read_bounded(path, 10) == b"x" * 11
+    assert read_bounded(path, 5000) == b"x" * 1000

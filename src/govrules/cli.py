@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from govrules.errors import CaseError, GovrulesError, PackError, ProjectError
 
@@ -24,22 +24,35 @@ EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def _date(text: str) -> dt.date:
+    from govrules.models.dates import parse_date
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"`{text}` is not a date (YYYY-MM-DD)") from None
+        return parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _param(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name:
-        raise argparse.ArgumentTypeError(f"`{text}`: write NAME=VALUE, e.g. procurement_limit=1000000")
+        from govrules.printable import shorten
+
+        raise argparse.ArgumentTypeError(f"`{shorten(text)}`: write NAME=VALUE, e.g. procurement_limit=1000000")
     return name.strip(), value.strip()
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with the arguments it quotes in an error (``invalid choice: '…'``) made printable."""
+
+    def error(self, message: str) -> NoReturn:
+        from govrules.printable import printable
+
+        super().error(printable(message, newlines=True))
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used to document the CLI)."""
-    parser = argparse.ArgumentParser(prog="govrules", description="政务信息化项目管理办法 as executable, citable rules")
+    parser = _Parser(prog="govrules", description="政务信息化项目管理办法 as executable, citable rules")
     parser.add_argument("--version", action="version", version=f"govrules {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -141,10 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = handler(args)
         return code
     except (PackError, ProjectError) as exc:
-        print(f"govrules: {exc}", file=sys.stderr)
+        _say(f"govrules: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except GovrulesError as exc:
-        print(f"govrules: [{exc.code}] {exc}", file=sys.stderr)
+        _say(f"govrules: [{exc.code}] {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # pragma: no cover - e.g. piped into head
         return EXIT_OK
@@ -215,7 +228,7 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
               f"then pass it with --calendar {out}", file=sys.stderr)
         return EXIT_OK
     if args.out is not None:
-        print("govrules: --out needs --template YEAR", file=sys.stderr)
+        _say("govrules: --out needs --template YEAR", file=sys.stderr)
         return EXIT_BAD_INPUT
     from govrules.engine.calendar import load_year_schedule, statutory_holidays
 
@@ -251,10 +264,23 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
         print(f"! {entry}: 只有法定节假日、没有调休，是否已按国务院通知补全? (only the statutory holidays: "
               "is the State Council's adjustment filled in?)")
     return EXIT_OK
+def _say(text: object, *, file: TextIO | None = None) -> None:
+    """Print ``text`` with the user's control characters shown as escapes (never sent to the terminal)."""
+    from govrules.printable import printable
+
+    print(printable(str(text), newlines=True), file=file)
 
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2))
+    _say_json(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _say_json(text: str) -> None:
+    """Print JSON text, with what :func:`json.dumps` leaves raw (DEL, C1 controls, bidirectional overrides,
+    lone surrogates) written as ``\\u`` escapes: the same JSON, safe on a terminal."""
+    from govrules.printable import json_printable
+
+    print(json_printable(text))
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -277,10 +303,14 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     verdict = evaluate(project, pack, args.as_of, parameters=dict(args.param), calendar=_calendar(args.calendar),
                        trace=not args.no_trace)
     if args.format == "json":
-        print(verdict_json(verdict, indent=2))
+        _say_json(verdict_json(verdict, indent=2))
     else:
-        print(render_text(verdict))
+        _say(render_text(verdict))
     return EXIT_OK
+
+
+#: The most of a file read to learn whether it holds one project or a list of them (a batch).
+_BATCH_FILE_LIMIT = 50_000_000
 
 
 def _single_project(path: str) -> Project | None:
@@ -289,14 +319,17 @@ def _single_project(path: str) -> Project | None:
     The file is read and parsed once, whichever it turns out to be.
     """
     from govrules.packs.projects import load_project, read_project_data, validate_project
+    from govrules.packs.yaml_io import read_bounded
 
     p = Path(path)
-    if not p.is_file() or p.stat().st_size > 50_000_000:
+    if not p.is_file():
         return load_project(p)  # which reports what is wrong with it
     try:
-        raw = p.read_bytes()
+        raw = read_bounded(p, _BATCH_FILE_LIMIT)
     except OSError:
         return load_project(p)
+    if len(raw) > _BATCH_FILE_LIMIT:
+        return load_project(p)  # over the limit of a project file too: refused there, having read 2 MB
     if raw[:4096].lstrip().startswith(b"["):
         return None
     data = read_project_data(raw, str(p))
@@ -330,7 +363,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if args.format == "json":
         _print_json([v.model_dump(mode="json") for v in verdicts])
     else:
-        print(render_comparison(verdicts))
+        _say(render_comparison(verdicts))
     return EXIT_OK
 
 
@@ -351,7 +384,7 @@ def _cmd_packs(args: argparse.Namespace) -> int:
     else:
         for r in rows:
             until = f"，{r['superseded_on']}起被取代" if r["superseded_on"] else ""
-            print(f"{r['id']:<15} {r['document'] or '(无文号)'}  《{r['title']}》  施行 {r['effective']}{until}  "
+            _say(f"{r['id']:<15} {r['document'] or '(无文号)'}  《{r['title']}》  施行 {r['effective']}{until}  "
                   f"{r['articles']}条 {r['rules']}规则")
     return EXIT_OK
 
@@ -369,7 +402,7 @@ def _cmd_facts(args: argparse.Namespace) -> int:
     else:
         for r in rows:
             values = f" ({'|'.join(r['values'])})" if r["values"] else ""
-            print(f"{r['name']:<36} {r['type']}{values}\n    {r['zh']}\n    {r['en']}")
+            _say(f"{r['name']:<36} {r['type']}{values}\n    {r['zh']}\n    {r['en']}")
     return EXIT_OK
 
 
@@ -385,8 +418,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
             _print_json({"ok": False, "diagnostics": [d.to_dict() for d in exc.diagnostics]})
         else:
             for d in exc.diagnostics or [exc]:
-                print(d)
-            print(f"{args.pack}: does not load: {len(exc.diagnostics) or 1} error(s)")
+                _say(d)
+            _say(f"{args.pack}: does not load: {len(exc.diagnostics) or 1} error(s)")
         return EXIT_FINDINGS
     pack = result.pack
     findings = []
@@ -410,16 +443,16 @@ def _cmd_check(args: argparse.Namespace) -> int:
         _print_json({"ok": ok, "diagnostics": diagnostics})
     else:
         for d in result.diagnostics:
-            print(d)
+            _say(d)
         for finding, diagnostic in zip(findings, located, strict=True):
             where = f"{diagnostic.location}: " if diagnostic.location else ""
-            print(f"{where}{format_findings([finding], examples=args.examples).rstrip()}")
+            _say(f"{where}{format_findings([finding], examples=args.examples).rstrip()}")
         measures = pack.pack.measures()
         of = f" (of {len(measures)} measures: {', '.join(m.pack for m in measures)})" if len(measures) > 1 else ""
         consistency = "" if args.lint_only else (
             f", consistency: {len(consistency_errors)} error(s), {len(findings) - len(consistency_errors)} "
             "declared gap(s)")
-        print(f"{pack.file}: {len(pack.rules)} rules, {len(pack.pack.articles)} articles{of}, "
+        _say(f"{pack.file}: {len(pack.rules)} rules, {len(pack.pack.articles)} articles{of}, "
               f"{len(result.errors)} error(s), {len(result.warnings)} warning(s){consistency}")
     return EXIT_OK if ok else EXIT_FINDINGS
 
@@ -432,7 +465,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     if args.format == "json":
         _print_json(report.to_dict())
     else:
-        print(format_diff(report, examples=args.examples).rstrip())
+        _say(format_diff(report, examples=args.examples).rstrip())
     return EXIT_FINDINGS if args.fail_on_difference and report.differences else EXIT_OK
 
 
@@ -455,10 +488,10 @@ def _cmd_test(args: argparse.Namespace) -> int:
                 passed += 1
             else:
                 failed += 1
-                print(f"FAIL {file}:{result.line}: {result.name}")
+                _say(f"FAIL {file}:{result.line}: {result.name}")
                 for line in result.failures:
-                    print(f"    {line}")
-    print(f"{passed} passed, {failed} failed")
+                    _say(f"    {line}")
+    _say(f"{passed} passed, {failed} failed")
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
@@ -481,14 +514,14 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
                       "rules": r.rules, "parameters": r.parameters, "informational": r.informational,
                       "cases": r.cases} for r in rows])
     elif args.format == "markdown":
-        print(render_markdown(pack, rows))
+        _say(render_markdown(pack, rows))
     else:
         width = max((_display_width(r.label) for r in rows), default=8)
         for r in rows:
             what = ", ".join(r.rules + r.parameters) or (r.informational or "")
             tested = f"  [{len(r.cases)} case(s)]" if r.cases else ""
             pad = " " * (width - _display_width(r.label))
-            print(f"{r.label}{pad} {r.status:<13} {what}{tested}".rstrip())
+            _say(f"{r.label}{pad} {r.status:<13} {what}{tested}".rstrip())
     return EXIT_FINDINGS if any(r.status == "unaccounted" for r in rows) else EXIT_OK
 
 
@@ -498,8 +531,8 @@ def _cmd_new_pack(args: argparse.Namespace) -> int:
     made = new_pack(args.id, title=args.title, document=args.document, directory=args.dir, extends=args.extends,
                     issuer=args.issuer, jurisdiction=args.jurisdiction, level=args.level, issued=args.issued)
     for path in (made.pack, made.cases, made.readme):
-        print(f"wrote {path}")
-    print(f"next: fill in {made.pack.name} (docs/guide.md), then\n"
+        _say(f"wrote {path}")
+    _say(f"next: fill in {made.pack.name} (docs/guide.md), then\n"
           f"  govrules check {made.pack}\n  govrules test {made.cases}")
     return EXIT_OK
 

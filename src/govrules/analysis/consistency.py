@@ -49,7 +49,7 @@ from govrules.diagnostics import Diagnostic
 from govrules.engine.citations import citation_label
 from govrules.engine.combine import Outcome, any_true, decide
 from govrules.errors import PackError, ProjectError
-from govrules.models.money import MoneyFormatError, parse_money, parse_ratio
+from govrules.models.money import MoneyFormatError, parse_parameter
 from govrules.models.pack import (
     ChangeRule,
     Citation,
@@ -435,7 +435,7 @@ def parameter_values(pack: Pack, given: Mapping[str, Any]) -> dict[str, Any]:
         if not parameter.settable:
             raise ProjectError(f"parameter `{name}` is fixed by the text ({parameter.value}); it cannot be set")
         try:
-            values[name] = parse_money(raw) if parameter.unit.value == "CNY" else parse_ratio(raw)
+            values[name] = parse_parameter(parameter.unit.value, raw)
         except MoneyFormatError as exc:
             raise ProjectError(f"parameter `{name}`: {exc}") from None
     return values

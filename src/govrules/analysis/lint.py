@@ -94,10 +94,11 @@ def check_pack(source: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> CheckR
     """
     from govrules.compile.loading import load_pack_document
     from govrules.packs.bundled import display_path, resolve_pack_path
+    from govrules.packs.yaml_io import read_bounded
 
     path = resolve_pack_path(source)
-    compiled, document = load_pack_document(path.read_bytes(), file=display_path(path), limits=limits,
-                                            base_dir=path.parent)
+    compiled, document = load_pack_document(read_bounded(path, limits.max_bytes), file=display_path(path),
+                                            limits=limits, base_dir=path.parent)
     findings = [*compiled.diagnostics, *lint(compiled, document)]
     return CheckResult(compiled, sorted(findings, key=sort_key), document)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,6 +22,7 @@ from typing import Any, NamedTuple
 
 from dateutil.relativedelta import relativedelta
 
+from govrules.models.dates import parse_date
 from govrules.models.pack import Fact, FactType, ForEach, Pack
 from govrules.models.project import (
     EVENT_NAMES,
@@ -455,6 +457,13 @@ def compile_condition(text: str, table: SymbolTable, for_each: ForEach | None) -
     if len(text) > MAX_CONDITION_CHARS:
         raise ConditionError("condition.too_long", f"the condition has {len(text)} characters; the limit is "
                              f"{MAX_CONDITION_CHARS}", 0, hint="split it into several rules")
+    for literal in _DATE_LITERAL.finditer(text):
+        # rule-engine reads d'...' with dateutil's isoparse: d'20250101', d'2025-W01-1' (2024-12-30)
+        try:
+            parse_date(literal.group(2))
+        except ValueError as exc:
+            raise ConditionError("condition.syntax", f"date literal {literal.group()}: {exc}", literal.start(),
+                                 hint="write a date as d'YYYY-MM-DD'") from None
     try:
         return _compile_condition(text, table, for_each)
     except RecursionError:
@@ -469,6 +478,8 @@ def compile_condition(text: str, table: SymbolTable, for_each: ForEach | None) -
 
 #: Bounds on a single condition (documented in docs/limits.md).
 MAX_CONDITION_CHARS = 4_000
+#: A date literal of rule-engine's condition language: d'…' or d"…".
+_DATE_LITERAL = re.compile(r"(?<![\w$])d(['\"])([^'\"\n]*)\1")
 
 
 def _compile_condition(text: str, table: SymbolTable, for_each: ForEach | None) -> tuple[Lowered, list[str]]:

@@ -19,7 +19,7 @@ from govrules.errors import PackError
 from govrules.packs.bundled import display_path, resolve_pack_path
 from govrules.packs.extends import EXTENDED_FILES, MergedDocument, resolve_extends
 from govrules.packs.parse import parse_pack
-from govrules.packs.yaml_io import DEFAULT_LIMITS, Document, Limits, YamlInputError, load_yaml, read_text
+from govrules.packs.yaml_io import DEFAULT_LIMITS, Document, Limits, YamlInputError, load_yaml, read_bounded, read_text
 
 
 def load_pack(source: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> CompiledPack:
@@ -53,7 +53,7 @@ def _parents_stamp(path: str) -> tuple[tuple[str, int], ...]:
 def _load_cached(path: str, _mtime: int, limits: Limits, _parents: tuple[tuple[str, int], ...] = ()) -> CompiledPack:
     from govrules.compile import cache
 
-    raw = Path(path).read_bytes()
+    raw = read_bounded(path, limits.max_bytes)
     file = display_path(Path(path))
     if limits == DEFAULT_LIMITS:
         hit = cache.lookup(raw, file, source=path)

@@ -24,7 +24,8 @@ from govrules.engine.calendar import Deadline, WorkdayCalendar, annual_date
 from govrules.engine.codegen import runtime_of, step_conclusion
 from govrules.engine.combine import Outcome, Tri, all_true, any_true, decide
 from govrules.errors import CalendarDataMissing, ProjectError
-from govrules.models.money import MoneyFormatError, parse_money, parse_ratio
+from govrules.models.dates import parse_date
+from govrules.models.money import MoneyFormatError, parse_money, parse_parameter, parse_ratio
 from govrules.models.pack import (
     FactType,
     ForEach,
@@ -43,6 +44,7 @@ from govrules.models.verdict import (
     TraceStep,
     Verdict,
 )
+from govrules.printable import shorten
 from govrules.version import __version__
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -167,6 +169,13 @@ class _Evaluation:
             self.warnings = list(warnings)
         self._start = start
         self.env = self._environment()
+        for index, change in enumerate(project.changes):
+            scale = change.scale
+            if scale is not None and scale > 1:  # `scale: 10` for 10%: a thousand per cent
+                percent = format((scale * 100).normalize(), "f")
+                self.warnings.append(f"changes.{index}.scale 为 {scale}，即变更规模为原批复的 {percent}%，"
+                                     f"超过 100%；若指 {scale}%，应写作 \"{scale}%\" 或 "
+                                     f"{format((scale / 100).normalize(), 'f')}")
 
     # ---------------------------------------------------------------- environment
 
@@ -176,9 +185,10 @@ class _Evaluation:
         for name, raw in overrides.items():
             parameter = declared.get(name)
             if parameter is None:
-                raise ProjectError(f"unknown parameter `{name}`; this pack's parameters: {', '.join(declared)}",
-                                   errors=[{"path": f"parameters.{name}", "message": "unknown parameter"}],
-                                   message_zh=f"参数 {name} 不是本办法包的参数；可设定的参数: {', '.join(declared)}")
+                shown = shorten(name)
+                raise ProjectError(f"unknown parameter `{shown}`; this pack's parameters: {', '.join(declared)}",
+                                   errors=[{"path": f"parameters.{shown}", "message": "unknown parameter"}],
+                                   message_zh=f"参数 {shown} 不是本办法包的参数；可设定的参数: {', '.join(declared)}")
             if not parameter.settable:
                 raise ProjectError(f"parameter `{name}` is fixed by the text of {self.pack.document} "
                                    f"({parameter.value}); it cannot be set",
@@ -186,11 +196,11 @@ class _Evaluation:
                                    message_zh=f"参数 {name}（{parameter.zh}）由办法文本规定为 {parameter.value}，"
                                               "不可更改")
             try:
-                value = parse_money(raw) if parameter.unit.value == "CNY" else parse_ratio(raw)
+                value = parse_parameter(parameter.unit.value, raw)
             except MoneyFormatError as exc:
                 raise ProjectError(f"parameter `{name}`: {exc}",
                                    errors=[{"path": f"parameters.{name}", "message": str(exc)}],
-                                   message_zh=f"参数 {name} 的取值无效: {raw}") from None
+                                   message_zh=f"参数 {name} 的取值无效: {shorten(raw)}（{exc}）") from None
             values[name] = value
             self.warnings.append(f"参数 {name}（{parameter.zh}）由使用者设定为 {value}"
                                  + (f"，本办法文本未规定具体数值: {parameter.note}" if parameter.value is None
@@ -811,7 +821,7 @@ def _obligation_reads(compiled: CompiledRule) -> tuple[str, ...]:
 def _coerce_fact(kind: FactType, value: Any, values: list[str] | None) -> Any:
     if kind is FactType.bool:
         if not isinstance(value, bool):
-            raise ValueError(f"expected true or false, got `{value}`")
+            raise ValueError(f"expected true or false, got `{shorten(value)}`")
         return value
     if kind is FactType.money:
         return parse_money(value)
@@ -823,19 +833,19 @@ def _coerce_fact(kind: FactType, value: Any, values: list[str] | None) -> Any:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
         if isinstance(value, str):
-            return dt.date.fromisoformat(value)
-        raise ValueError(f"expected a date (YYYY-MM-DD), got `{value}`")
+            return parse_date(value)
+        raise ValueError(f"expected a date (YYYY-MM-DD), got `{shorten(value)}`")
     if kind is FactType.set:
         if not isinstance(value, list):
-            raise ValueError(f"expected a list of values, got `{value}`")
+            raise ValueError(f"expected a list of values, got `{shorten(value)}`")
         for v in value:
             if v not in (values or []):
-                raise ValueError(f"`{v}` is not one of: {', '.join(values or [])}")
+                raise ValueError(f"`{shorten(v)}` is not one of: {', '.join(values or [])}")
         return frozenset(value)
     if not isinstance(value, str):
-        raise ValueError(f"expected text, got `{value}`")
+        raise ValueError(f"expected text, got `{shorten(value)}`")
     if kind is FactType.enum and value not in (values or []):
-        raise ValueError(f"`{value}` is not one of: {', '.join(values or [])}")
+        raise ValueError(f"`{shorten(value)}` is not one of: {', '.join(values or [])}")
     return value
 
 
@@ -845,14 +855,14 @@ _NUMBER = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,12})?")
 def _number(value: Any, *, whole: bool) -> Decimal:
     """A number fact: plain decimal digits only, at most 15 before and 12 after the point."""
     if isinstance(value, bool) or not isinstance(value, int | Decimal | float | str):
-        raise ValueError(f"expected a number, got `{value}`")
+        raise ValueError(f"expected a number, got `{shorten(value)}`")
     text = repr(value) if isinstance(value, float) else str(value)
     if not _NUMBER.fullmatch(text.strip()):
-        raise ValueError(f"`{value}` is not a plain number (digits, an optional sign and decimal point; "
+        raise ValueError(f"`{shorten(value)}` is not a plain number (digits, an optional sign and decimal point; "
                          "at most 15 digits before and 12 after the point)")
     number = Decimal(text.strip())
     if whole and number != number.to_integral_value():
-        raise ValueError(f"expected a whole number, got `{value}`")
+        raise ValueError(f"expected a whole number, got `{shorten(value)}`")
     return number
 
 
@@ -878,12 +888,12 @@ def _vocabulary() -> set[str]:
     global _VOCABULARY
     if _VOCABULARY is None:
         from govrules.packs.bundled import policies_dir
-        from govrules.packs.yaml_io import load_yaml
+        from govrules.packs.yaml_io import load_yaml, read_bounded, read_text
 
         path = policies_dir() / "vocabulary.yaml"
         names: set[str] = set()
         if path.is_file():
-            data = load_yaml(path.read_text("utf-8"), str(path)).data
+            data = load_yaml(read_text(read_bounded(path), str(path)), str(path)).data
             names = {str(f["name"]) for f in data.get("facts", [])} if isinstance(data, dict) else set()
         _VOCABULARY = names
     return _VOCABULARY

@@ -22,7 +22,9 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
-from govrules.models.money import MoneyFormatError, parse_money, parse_ratio
+from govrules.models.dates import parse_date
+from govrules.models.money import MAX_TEXT, MoneyFormatError, parse_money, parse_ratio
+from govrules.printable import shorten
 
 
 def _closest(name: str, choices: list[str]) -> str | None:
@@ -59,7 +61,7 @@ class StrictModel(BaseModel):
                 hint = _closest(str(key), sorted(valid))
                 did_you_mean = f" (did you mean `{hint}`?)" if hint else ""
                 raise ValueError(
-                    f"unknown key `{key}`{did_you_mean}; valid keys: {', '.join(sorted(valid))}"
+                    f"unknown key `{shorten(key)}`{did_you_mean}; valid keys: {', '.join(sorted(valid))}"
                 )
         return data
 
@@ -84,11 +86,8 @@ def _date(value: object) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValueError(f"`{value}` is not a date: write YYYY-MM-DD")
+        return parse_date(value)  # its ValueError says what is wrong: the form, or a day that does not exist
+    raise ValueError(f"`{shorten(value)}` is not a date: write YYYY-MM-DD")
 
 
 def _event_date(value: object) -> dt.date | Literal[False]:
@@ -108,7 +107,7 @@ Money = Annotated[
     PlainValidator(_money),
     PlainSerializer(_serialize_decimal, when_used="json"),
     WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0},
-                              {"type": "string",
+                              {"type": "string", "maxLength": MAX_TEXT,
                                "pattern": r"^\s*[0-9][0-9,，]*(\.[0-9]+)?\s*(万元|万|亿元|亿|元)?\s*$"}],
                     "description": "yuan: 480000, \"480,000元\", \"48万元\", \"48.5万\""}),
 ]
@@ -118,7 +117,8 @@ Ratio = Annotated[
     Decimal,
     PlainValidator(_ratio),
     PlainSerializer(_serialize_decimal, when_used="json"),
-    WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^[0-9.]+%?$"}],
+    WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0},
+                              {"type": "string", "maxLength": MAX_TEXT, "pattern": r"^[0-9.]+%?$"}],
                     "description": "a ratio such as 0.08 or \"8%\""}),
 ]
 

@@ -16,9 +16,16 @@ from __future__ import annotations
 import re
 from decimal import Context, Decimal, InvalidOperation
 
+from govrules.printable import shorten
+
 _UNITS: dict[str, Decimal] = {"": Decimal(1), "元": Decimal(1), "万": Decimal(10_000), "万元": Decimal(10_000),
                               "亿": Decimal(100_000_000), "亿元": Decimal(100_000_000)}
-_AMOUNT = re.compile(r"^\s*(?:人民币|￥|¥)?\s*([0-9][0-9,，]*(?:\.[0-9]+)?)\s*(万元|万|亿元|亿|元)?\s*$")
+#: The longest amount or ratio written as text (spaces included): ``"人民币 1,000,000,000,000.00 元"`` is 29.
+#: Checked before any pattern runs, so that a hostile value costs time in proportion to this, not to itself.
+MAX_TEXT = 100
+# Matched (fullmatch) against the stripped text: no pattern starts or ends with spaces, and no two runs
+# that can match the same characters follow one another, so a match or a failure takes linear time.
+_AMOUNT = re.compile(r"(?:人民币|￥|¥)?\s*([0-9][0-9,，]*(?:\.[0-9]+)?)\s*(万元|万|亿元|亿|元)?")
 FEN = Decimal("0.01")
 #: Larger than any municipal IT budget by orders of magnitude; guards against unit slips.
 MAX_AMOUNT = Decimal("1e12")
@@ -26,7 +33,7 @@ MAX_AMOUNT = Decimal("1e12")
 MAX_RATIO = Decimal("1e6")
 #: Decimal places a ratio may have (``"8.5%"`` is 0.085: three); 28 is the precision of Decimal arithmetic.
 RATIO_PLACES = 28
-_RATIO = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([%％])?\s*$")
+_RATIO = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([%％])?")
 #: Enough precision to quantize any bounded value exactly.
 _WIDE = Context(prec=60)
 
@@ -53,22 +60,23 @@ def parse_money(value: object) -> Decimal:
         # repr() gives the shortest string that round-trips: 0.1 stays 0.1, not 0.1000000000000000055...
         amount = Decimal(repr(value))
     elif isinstance(value, str):
-        if value.strip().startswith(("-", "－")):
-            raise MoneyFormatError(f"an amount cannot be negative (`{value}`)")
-        match = _AMOUNT.match(value)
+        text = _bounded(value, "an amount")
+        if text.startswith(("-", "－")):
+            raise MoneyFormatError(f"an amount cannot be negative (`{shorten(value)}`)")
+        match = _AMOUNT.fullmatch(text)
         if match is None:
-            raise MoneyFormatError(
-                f"`{value}` is not an amount: write yuan as 480000, \"480,000元\", \"48万元\" or \"48.5万\"")
+            raise MoneyFormatError(f"`{shorten(value)}` is not an amount: write yuan as 480000, \"480,000元\", "
+                                   "\"48万元\" or \"48.5万\"")
         digits, unit = match.group(1), match.group(2) or ""
         if "," in digits or "，" in digits:
             groups = re.split(r"[,，]", digits.split(".")[0])
             if any(len(g) != 3 for g in groups[1:]) or not 1 <= len(groups[0]) <= 3:
-                raise MoneyFormatError(f"`{value}`: thousands separators must group three digits")
+                raise MoneyFormatError(f"`{shorten(value)}`: thousands separators must group three digits")
             digits = digits.replace(",", "").replace("，", "")
         try:
             amount = Decimal(digits) * _UNITS[unit]
         except InvalidOperation as exc:  # pragma: no cover - the regex admits only digits
-            raise MoneyFormatError(f"`{value}` is not an amount") from exc
+            raise MoneyFormatError(f"`{shorten(value)}` is not an amount") from exc
     else:
         raise MoneyFormatError(f"an amount must be a number or a string, not {type(value).__name__}")
     if not amount.is_finite():
@@ -95,9 +103,10 @@ def parse_ratio(value: object) -> Decimal:
     if isinstance(value, bool):
         raise MoneyFormatError("a ratio must be a number, not true/false")
     if isinstance(value, str):
-        if value.strip().startswith(("-", "－")):
+        text = _bounded(value, "a ratio")
+        if text.startswith(("-", "－")):
             raise MoneyFormatError(f"a ratio cannot be negative (`{_short(value)}`)")
-        match = _RATIO.match(value)
+        match = _RATIO.fullmatch(text)
         if match is None:
             raise MoneyFormatError(f"`{_short(value)}` is not a ratio: write 0.08 or \"8%\"")
         digits, percent = match.groups()
@@ -122,6 +131,39 @@ def parse_ratio(value: object) -> Decimal:
     return exact
 
 
+#: Parameter units that count whole days, months, years or items.
+COUNT_UNITS = frozenset({"days", "working_days", "months", "years", "count"})
+
+
+def parse_count(value: object) -> Decimal:
+    """Return a count (of days, months, years, items) as a whole, positive ``Decimal``.
+
+    ``5.9`` days, ``0``, ``0.5`` and ``"50%"`` are refused rather than truncated or read as a ratio:
+    a period of 5.9 days has no due date the measure would recognise.
+
+    >>> parse_count("5")
+    Decimal('5')
+    """
+    if isinstance(value, str) and _bounded(value, "a count").endswith(("%", "％")):
+        raise MoneyFormatError(f"`{shorten(value)}` is not a count: write a whole number such as 5, not a percentage")
+    count = parse_ratio(value)
+    if count != count.to_integral_value():
+        raise MoneyFormatError(f"`{shorten(value)}` is not a whole number: a count of days, months, years or items "
+                               "is written without a fraction")
+    if count < 1:
+        raise MoneyFormatError(f"`{shorten(value)}`: a count of days, months, years or items is at least 1")
+    return count.quantize(Decimal(1))
+
+
+def parse_parameter(unit: str, value: object) -> Decimal:
+    """A parameter's value given by a user, read as its ``unit`` says: yuan (``CNY``), a ratio, or a count."""
+    if unit == "CNY":
+        return parse_money(value)
+    if unit in COUNT_UNITS:
+        return parse_count(value)
+    return parse_ratio(value)
+
+
 def _within_places(value: Decimal, places: int) -> Decimal | None:
     """``value`` with at most ``places`` decimals, or None if that would change it.
 
@@ -136,7 +178,11 @@ def _within_places(value: Decimal, places: int) -> Decimal | None:
     return quantized if quantized == value else None
 
 
-def _short(value: object, keep: int = 40) -> str:
-    """``value`` for a message, cut short (a hostile amount may be a million characters)."""
-    text = str(value)
-    return text if len(text) <= keep else f"{text[:keep]}… ({len(text)} characters)"
+def _bounded(value: str, what: str) -> str:
+    """``value`` stripped of surrounding spaces, refused first if it is longer than :data:`MAX_TEXT`."""
+    if len(value) > MAX_TEXT:
+        raise MoneyFormatError(f"`{shorten(value)}` is too long for {what} (at most {MAX_TEXT} characters)")
+    return value.strip()
+
+
+_short = shorten

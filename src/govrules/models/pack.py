@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SerializationInfo, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from govrules.models.base import Date, StrictModel
+from govrules.models.money import COUNT_UNITS
 
 PACK_FORMAT = "govrules/pack@1"
 
@@ -191,6 +192,15 @@ class Parameter(_Inheritable):
     note: str | None = None
     replaces: bool = Field(False, description="with `extends`: this parameter replaces the inherited one of the "
                                               "same name (a load error when there is none)")
+
+    @model_validator(mode="after")
+    def _whole_count(self) -> "Parameter":
+        # a period of 5.9 days would be truncated to 5 where a deadline counts it
+        if self.unit.value in COUNT_UNITS and self.value is not None and (
+                self.value != self.value.to_integral_value() or self.value < 1):
+            raise ValueError(f"parameter `{self.name}`: a count of {self.unit.value} is a whole number of at least 1, "
+                             f"not {self.value}")
+        return self
 
 
 class Deadline(StrictModel):

@@ -5,33 +5,22 @@ unknown and names them in the verdict.
 """
 
 import datetime as dt
-import re
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BeforeValidator, Field, StrictBool, ValidationInfo, field_validator
+from pydantic import Field, StrictBool, ValidationInfo, field_validator
 
 from govrules.models.base import Date, EventDate, Money, Ratio, StrictModel
 
-# ``date.fromisoformat`` also reads "20250101" and ISO weeks ("2025-W01-1" is 2024-12-30): a record
-# says YYYY-MM-DD or is refused, never read as some other day.
-_CALENDAR_DAY = re.compile(r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*$")
-
-
-def _calendar_day_text(value: object) -> object:
-    if isinstance(value, str) and not _CALENDAR_DAY.match(value):
-        shown = value if len(value) <= 40 else f"{value[:40]}…"
-        raise ValueError(f"`{shown}` is not a date: write YYYY-MM-DD")
-    return value
-
-
-Day = Annotated[Date, BeforeValidator(_calendar_day_text)]
+# Dates are read by govrules.models.dates.parse_date: YYYY-MM-DD only (never "20250101" or an ISO week).
+Day = Date
 """A calendar date written YYYY-MM-DD (or a ``date``)."""
 
-Event = Annotated[EventDate, BeforeValidator(_calendar_day_text)]
+Event = EventDate
 """An event's date written YYYY-MM-DD, or ``false`` when it has not happened yet."""
 
-# Events that cannot precede one another; a record that says otherwise is refused, not guessed at.
+# Events that cannot precede one another; a record that says otherwise (the later event before the earlier
+# one, or on a date while the earlier one is `false`, not yet happened) is refused, not guessed at.
 # (earlier, later): each pair is checked on the later field, so the error names it.
 _DATE_ORDER: tuple[tuple[str, str], ...] = (
     ("contract_signed", "acceptance"),
@@ -162,6 +151,9 @@ class Dates(StrictModel):
             data = info.data
             for earlier in _EARLIER[info.field_name or ""]:
                 first = data.get(earlier)
+                if first is False:
+                    raise ValueError(f"dates.{info.field_name} ({value}) has happened, but dates.{earlier} is false "
+                                     f"(not yet happened), and {info.field_name} cannot come before {earlier}")
                 if first and value < first:
                     raise ValueError(f"dates.{info.field_name} ({value}) is before dates.{earlier} ({first})")
         return value

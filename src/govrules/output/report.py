@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from govrules.models.verdict import CitationOut, Verdict
+from govrules.printable import printable
 
 _SCOPE = {"in_scope": "适用", "out_of_scope": "不适用(不在适用范围内)", "exempt": "不适用(豁免)",
           "undetermined": "待定"}
@@ -25,7 +26,7 @@ def _labels(citations: list[CitationOut]) -> str:
 
 
 def render_text(verdict: Verdict) -> str:
-    """A verdict as plain Chinese text, each conclusion with its article."""
+    """A verdict as plain Chinese text, each conclusion with its article (user text made :func:`printable`)."""
     v = verdict
     lines = [f"《{v.title}》{v.document}",
              f"评估日期: {v.as_of.isoformat()}    是否施行: {'是' if v.in_force else '否'}"]
@@ -69,7 +70,9 @@ def render_text(verdict: Verdict) -> str:
         for m in v.missing_facts:
             lines.append(f"    - {m.path}: {m.zh}")
     lines.append(f"办法包 {v.pack} {v.pack_digest[:19]}…  govrules {v.engine_version}")
-    return "\n".join(lines)
+    # each entry is one line: a control character or line break in a name, a reason or a pack's text is
+    # shown as an escape, never acted on by the terminal nor able to start a line of its own
+    return "\n".join(printable(line) for line in lines)
 
 
 def _pad(text: str, width: int) -> str:
@@ -98,7 +101,7 @@ def render_comparison(verdicts: list[Verdict]) -> str:
                     f"{_OBLIGATION[first.status]} {first.citation.label}") if first else "—"
         cells = (v.pack, "是" if v.in_force else "否", _SCOPE[v.scope.status], _ROUTE[v.route.decision], grounds,
                  changes)
-        rows.append("".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)) + next_due)
+        rows.append(printable("".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)) + next_due))
     blocks = ["\n".join(rows)]
     for v in verdicts:
         blocks.append("")

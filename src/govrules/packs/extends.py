@@ -13,7 +13,7 @@ from govrules.errors import PackError
 from govrules.models.pack import Pack
 from govrules.packs.bundled import bundled_pack_ids, display_path, policies_dir
 from govrules.packs.parse import parse_pack
-from govrules.packs.yaml_io import DEFAULT_LIMITS, Document, Limits, YamlInputError, load_yaml, read_text
+from govrules.packs.yaml_io import DEFAULT_LIMITS, Document, Limits, YamlInputError, load_yaml, read_bounded, read_text
 
 # --------------------------------------------------------------------------------------------------
 # Inheritance (`extends`)
@@ -115,7 +115,7 @@ def resolve_extends(document: Document, directory: Path, *, limits: Limits = DEF
             "pack.extends_depth", f"more than {_MAX_EXTENDS_DEPTH} packs extend one another", where)])
     parent_file = display_path(parent_path)
     try:
-        parent_raw = parent_path.read_bytes()
+        parent_raw = read_bounded(parent_path, limits.max_bytes)
         parent_text = read_text(parent_raw, parent_file, limits)
         parent_document = load_yaml(parent_text, parent_file, limits)
     except YamlInputError as exc:

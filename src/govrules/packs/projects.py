@@ -11,7 +11,8 @@ from pydantic import ValidationError
 
 from govrules.errors import ProjectError
 from govrules.models.project import Project
-from govrules.packs.yaml_io import YamlInputError, load_yaml, read_text
+from govrules.packs.yaml_io import YamlInputError, load_yaml, read_bounded, read_text
+from govrules.printable import shorten
 
 # --------------------------------------------------------------------------------------------------
 # Projects
@@ -21,9 +22,9 @@ def load_project(path: str | Path) -> Project:
     """Read and validate a project file (YAML or JSON); raise :class:`ProjectError` with field paths."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path)
     except OSError as exc:
-        raise ProjectError(f"cannot read {path}: {exc.strerror}", source=str(path)) from None
+        raise ProjectError(f"cannot read {shorten(str(path))}: {exc.strerror}", source=str(path)) from None
     data = read_project_data(raw, str(path))
     return validate_project(data, source=str(path))
 

@@ -26,7 +26,7 @@ holds the two paths to that on every YAML file in the repository and on mutated 
 
 from __future__ import annotations
 
-import datetime as dt
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,7 +36,6 @@ from typing import Any, NamedTuple
 
 from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer
-from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     DocumentEndEvent,
@@ -54,6 +53,8 @@ from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
 
 from govrules.diagnostics import Diagnostic, SourceLocation
+from govrules.models.dates import parse_date
+from govrules.printable import shorten
 
 try:  # libyaml's parser, from ruamel.yaml.clib (a dependency; absent on a platform without its wheel)
     from _ruamel_yaml import CParser as _CParser
@@ -69,8 +70,11 @@ _MERGE = _CORE + "merge"
 _NULL = _CORE + "null"
 _BOOL = _CORE + "bool"
 _INT = _CORE + "int"
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _INT_DIGITS = re.compile(r"[0-9a-fA-F]")
+_YAML_DIRECTIVE = re.compile(r"^%YAML", re.MULTILINE)
+#: What `!!bool` may be: YAML 1.2's core schema (ruamel's constructor would also take 1.1's `yes`, `on`, `y`).
+_BOOLS: dict[str, bool] = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 
 
 @dataclass(frozen=True)
@@ -122,11 +126,19 @@ def _loc(file: str, node: Node) -> SourceLocation:
     return SourceLocation(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+def read_bounded(path: str | os.PathLike[str], limit: int = DEFAULT_LIMITS.max_bytes) -> bytes:
+    """At most ``limit + 1`` bytes of the file at ``path``: enough for :func:`read_text` to refuse a file
+    over ``limit`` without reading it whole (``/dev/zero`` has no end; a 300 MB file would be held in
+    memory only to be refused). Raises ``OSError`` as ``Path.read_bytes`` does."""
+    with open(path, "rb") as handle:
+        return handle.read(limit + 1)
+
+
 def read_text(raw: bytes, file: str, limits: Limits = DEFAULT_LIMITS) -> str:
     """Decode a file's bytes as UTF-8, refusing oversize or undecodable input with a position."""
     if len(raw) > limits.max_bytes:
         raise YamlInputError([Diagnostic(
-            "yaml.too_large", f"the file is {len(raw)} bytes; the limit is {limits.max_bytes}",
+            "yaml.too_large", f"the file is larger than {limits.max_bytes} bytes, the limit",
             SourceLocation(file, 1, 1), hint="split it, or raise Limits.max_bytes")])
     try:
         return raw.decode("utf-8-sig")
@@ -172,7 +184,13 @@ def _load_pure(text: str, file: str, limits: Limits) -> Document:
     try:
         nodes = list(_compose_all(yaml, text))
     except _LimitExceeded as exc:
-        raise YamlInputError([Diagnostic(exc.code, exc.message, _mark_location(file, exc.mark))]) from None
+        where = _mark_location(file, exc.mark)
+        if exc.code == "yaml.version":
+            directive = _YAML_DIRECTIVE.search(text)
+            where = _offset_location(file, text, directive.start() if directive else 0)
+        raise YamlInputError([Diagnostic(exc.code, exc.message, where,
+                                         hint="remove the `%YAML` line (or write `%YAML 1.2`)"
+                                         if exc.code == "yaml.version" else None)]) from None
     except ReaderError as exc:
         # a character YAML does not allow (NUL, other control characters): point at it
         raise YamlInputError([Diagnostic(
@@ -239,6 +257,15 @@ class _LimitedComposer(Composer):
     limits: Limits = DEFAULT_LIMITS
     _govrules_depth = -1
     _govrules_values = 0
+
+    def compose_document(self) -> Any:
+        # `%YAML 1.1` would switch the resolver to YAML 1.1: `0600000` octal, `8:20:00` sexagesimal,
+        # `yes`/`on` booleans. A pack or a project is read as YAML 1.2 or not at all.
+        version = getattr(self.parser.peek_event(), "version", None)
+        if version is not None and tuple(version) != (1, 2):
+            raise _LimitExceeded("yaml.version", f"a `%YAML {'.'.join(map(str, version))}` directive is not "
+                                 "allowed: packs and projects are read as YAML 1.2", None)
+        return super().compose_document()
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         limits = self.limits
@@ -366,14 +393,20 @@ class _Builder:
                       f"{self.limits.max_number_digits} digits", where)
             return None
         if tag == "timestamp":
-            if not _DATE.match(value):
-                self.fail("yaml.datetime", f"`{value}`: write a date as YYYY-MM-DD (no time of day)", where)
+            if not _DATE.fullmatch(value):
+                self.fail("yaml.datetime", f"`{_shorten(value)}`: write a date as YYYY-MM-DD (no time of day)", where)
                 return None
             try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                self.fail("yaml.date", f"`{value}` is not a valid date", where)
+                return parse_date(value)
+            except ValueError as exc:
+                self.fail("yaml.date", str(exc), where)
                 return None
+        if tag == "bool":
+            if value not in _BOOLS:
+                self.fail("yaml.scalar", f"`{_shorten(value)}` is not a boolean: write true or false (YAML 1.2)",
+                          where)
+                return None
+            return _BOOLS[value]
         # int, bool, null: the safe constructor's scalar rules (YAML 1.2 core schema)
         if node is None:
             node = ScalarNode(_CORE + tag, value, None, None)
@@ -394,8 +427,7 @@ def _written_digits(number: Decimal) -> int:
     return max(len(digits) + exponent, 1) + -exponent
 
 
-def _shorten(text: str, keep: int = 40) -> str:
-    return text if len(text) <= keep else f"{text[:keep]}… ({len(text)} characters)"
+_shorten = shorten
 
 
 # --------------------------------------------------------------------------------------------------
@@ -412,8 +444,6 @@ _PURE_ONLY = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-
 #: What the scanner skips between tokens (tabs never get here): spaces, line breaks, comments.
 _BETWEEN_TOKENS = re.compile(r"(?: |\r\n|\r|\n|#[^\r\n]*)*")
 _DECIMAL = re.compile(r"[-+]?[0-9]+")
-#: The words ruamel's safe constructor reads as booleans (for `!!bool`, more than YAML 1.2 resolves as one).
-_BOOLS: dict[str, bool] = dict(SafeConstructor.bool_values)
 
 
 class _UsePure(Exception):
@@ -595,8 +625,8 @@ def _build_events(next_event: Any, text: str, file: str, limits: Limits) -> Docu
                     value = scalar
                 elif tag == _NULL:
                     value = None
-                elif tag == _BOOL and scalar.lower() in _BOOLS:
-                    value = _BOOLS[scalar.lower()]
+                elif tag == _BOOL and scalar in _BOOLS:
+                    value = _BOOLS[scalar]
                 elif tag == _INT and len(scalar) <= max_digits and _DECIMAL.fullmatch(scalar):
                     value = int(scalar)
                 else:

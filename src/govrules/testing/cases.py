@@ -39,7 +39,7 @@ from pydantic import Field, ValidationError
 from govrules.errors import CaseError, GovrulesError
 from govrules.models.base import Date, StrictModel
 from govrules.models.verdict import Verdict
-from govrules.packs.yaml_io import YamlInputError, load_yaml, read_text
+from govrules.packs.yaml_io import YamlInputError, load_yaml, read_bounded, read_text
 
 
 class ObligationExpectation(StrictModel):
@@ -150,7 +150,9 @@ def load_case_file(path: str | Path) -> CaseFile:
     """Read and validate a ``*.cases.yaml`` file."""
     path = Path(path)
     try:
-        document = load_yaml(read_text(path.read_bytes(), str(path)), str(path))
+        document = load_yaml(read_text(read_bounded(path), str(path)), str(path))
+    except OSError as exc:
+        raise CaseError(f"cannot read {path}: {exc.strerror}") from None
     except YamlInputError as exc:
         raise CaseError(str(exc)) from None
     try:

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from govrules.analysis.consistency import cut_points
 from govrules.compile.compiler import CompiledPack
-from govrules.models.money import parse_money, parse_ratio
+from govrules.models.money import parse_parameter
 from govrules.models.pack import FactScope, FactType, ObligationRule, Pack
 from govrules.models.project import (
     CATEGORY_EXECUTION,
@@ -154,7 +154,7 @@ def projects(pack: CompiledPack | str, *, unknown_rate: float = 0.2, parameters:
         value = parameter.value
         if parameter.settable and parameters and parameter.name in parameters:
             raw = parameters[parameter.name]
-            value = parse_money(raw) if parameter.unit.value == "CNY" else parse_ratio(raw)
+            value = parse_parameter(parameter.unit.value, raw)
         if value is None:
             continue
         if parameter.unit.value == "CNY":
@@ -293,12 +293,16 @@ def _facts(draw: st.DrawFn, facts: list[Any], money: st.SearchStrategy[Decimal],
 
 
 def _ordered(events: dict[str, Any]) -> dict[str, Any]:
-    """Move later events no earlier than the events they cannot precede."""
-    for _ in range(len(_ORDER)):
+    """Move later events no earlier than the events they cannot precede, and make them ``False`` (not yet
+    happened) when such an event has not happened."""
+    for _ in range(len(_ORDER) + 1):
         changed = False
         for earlier, later in _ORDER:
             first, second = events.get(earlier), events.get(later)
-            if isinstance(first, dt.date) and isinstance(second, dt.date) and second < first:
+            if first is False and isinstance(second, dt.date):
+                events[later] = False
+                changed = True
+            elif isinstance(first, dt.date) and isinstance(second, dt.date) and second < first:
                 events[later] = first
                 changed = True
         if not changed:
