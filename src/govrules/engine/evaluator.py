@@ -267,9 +267,13 @@ class _Evaluation:
             if fact is None:
                 vocabulary = _vocabulary()
                 if name not in vocabulary:
-                    valid = sorted(set(declared) | vocabulary)
-                    errors.append({"path": f"{path}.{name}",
-                                   "message": f"unknown fact `{name}`; facts: {', '.join(valid)}"})
+                    import difflib  # only for the message
+
+                    # a short suggestion, not every name of every pack (`govrules vocabulary` lists them)
+                    close = difflib.get_close_matches(name, sorted(set(declared) | vocabulary), n=3, cutoff=0.6)
+                    hint = (f"did you mean {' or '.join(f'`{c}`' for c in close)}?" if close
+                            else "`govrules facts --pack ID` lists this pack's facts")
+                    errors.append({"path": f"{path}.{name}", "message": f"unknown fact `{name}`; {hint}"})
                 continue
             if value is None:
                 continue
