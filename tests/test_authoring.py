@@ -51,6 +51,7 @@ FINDINGS = [
     ("parameter_without_unit", "pack.parameter_unit", "error", None, "{name: threshold"),
     ("article_unaccounted", "lint.article_unaccounted", "warning", None, "4"),
     ("money_literal", "lint.money_literal", "warning", "route.approval", "execution == 'construction' and"),
+    ("ratio_literal", "lint.ratio_literal", "warning", "route.approval", "execution == 'construction' and"),
     ("extends_unknown", "pack.extends_unknown", "error", None, "nowhere-2099"),
     ("extends_loop_a", "pack.extends_loop", "error", None, "extends_loop_a.yaml"),
     ("extends_loop_b", "pack.extends_loop", "error", None, "extends_loop_b.yaml"),

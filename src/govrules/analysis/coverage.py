@@ -54,7 +54,7 @@ def constant_rules(pack: CompiledPack) -> frozenset[str]:
         try:
             if compiled.condition.fn(env) is True:
                 found.add(compiled.id)
-        except Exception:  # noqa: BLE001 - a condition that needs values to evaluate is not constant
+        except Exception:
             continue
     return frozenset(found)
 

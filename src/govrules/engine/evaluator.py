@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel
 
-from govrules.compile.compiler import NOT_YET, CompiledPack, CompiledRule
+from govrules.compile.compiler import NOT_YET, CompiledPack, CompiledRule, zero_divisors
 from govrules.engine.calendar import WorkdayCalendar, annual_date
 from govrules.engine.codegen import runtime_of, step_conclusion
 from govrules.engine.combine import Outcome, Tri, all_true, any_true, decide
@@ -384,6 +384,24 @@ class _Evaluation:
         else:
             self.trace.append(self._runtime.step(k, index, effective, defeated))
 
+    def _zero_divisions(self, outcomes: dict[str, list[Outcome]]) -> None:
+        """Warn of each rule left undetermined by a division by zero: no fact is missing, so without the
+        warning a consequence would read as merely "possible" and a route as waiting for a fact."""
+        seen: set[str] = set()
+        dividing = self.c.dividing
+        undetermined = [(o.compiled, self._env_of(o)) for group in outcomes.values() for o in group
+                        if o.condition is None and o.compiled.id in dividing]
+        undetermined += [(self.c.by_id[rule_id], self.env) for (rule_id, item), value in self._exceptions.items()
+                         if value is None and item is None and rule_id in dividing]
+        for compiled, env in undetermined:
+            divisors = zero_divisors(compiled.condition, env)
+            if divisors and compiled.id not in seen:
+                seen.add(compiled.id)
+                zero = "、".join(dict.fromkeys(divisors))
+                self.warnings.append(
+                    f"规则 {compiled.id} 的条件除以零（{zero} 为 0），无法判断，结论待定；"
+                    f"division by zero in `{compiled.id}`: its conclusion is undetermined")
+
     def _exception_unknowns(self, outcome: Outcome) -> None:
         for exc_id in outcome.undecided_exceptions:
             # an exception undecided for several rules (Art. 15's grounds share one) is walked once
@@ -431,6 +449,8 @@ class _Evaluation:
         outcomes = self._evaluate_rules()
         for outcome in self._undecided:
             self._exception_unknowns(outcome)
+        if self.c.dividing:
+            self._zero_divisions(outcomes)
         scope = self._scope(outcomes)
         applies = scope.status in ("in_scope", "undetermined")
         route = self._route(outcomes) if applies else _unvalidated(Route,

@@ -354,8 +354,8 @@ def compare(expect: Expectation, verdict: Verdict) -> list[str]:
             consequence_status[c.id] = c.status
     consequence_ids = set(consequence_status)
     if isinstance(expect.consequences, dict):
-        for cid, status in expect.consequences.items():
-            check(f"consequences[{cid}]", status, consequence_status.get(cid, "absent"))
+        for cid, wanted in expect.consequences.items():
+            check(f"consequences[{cid}]", wanted, consequence_status.get(cid, "absent"))
     for cid in expect.consequences if isinstance(expect.consequences, list) else []:
         if cid not in consequence_ids:
             out.append(f"consequences: expected `{cid}`, got {sorted(consequence_ids)}")
