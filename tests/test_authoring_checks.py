@@ -282,3 +282,97 @@ def test_check_counts_the_warnings_it_prints(capsys: pytest.CaptureFixture[str])
     printed = out.count(": warning[")
     assert code == 0 and printed > 0
     assert f"0 error(s), {printed} warning(s)" in out.splitlines()[-1]
+
+
+# --------------------------------------------------------------------------------------------------
+# Consistency across kinds: scope against exclusion, consequences against the scope
+
+SCOPE_PACK = """\
+format: govrules/pack@1
+id: scope-2025
+title: 范围测试办法
+document: 测〔2025〕2号
+issuer: 测试市人民政府办公室
+jurisdiction: {name: 测试市, level: city}
+dates: {issued: 2025-01-01, effective: 2025-01-01, effective_basis: issuance}
+articles:
+  - {number: 1, text: 预算50万元以上的项目适用本办法；不足50万元的项目不适用本办法。}
+  - {number: 2, text: 项目须报市数据局审批。}
+  - {number: 3, text: 违反规定的，追究责任。}
+facts:
+  - {name: violated, type: bool, zh: 违反规定, en: violated}
+parameters:
+  - {name: threshold, value: 50万元, unit: CNY, zh: 适用门槛, en: threshold, cite: {article: 1}}
+rules:
+  - id: scope.large
+    kind: scope
+    title: 预算50万元以上的项目
+    when: budget >= threshold
+    cite: {article: 1}
+  - id: exempt.small
+    kind: exemption
+    status: out_of_scope
+    title: 不足50万元的项目不适用
+    when: budget < threshold
+    cite: {article: 1}
+  - id: route.all
+    kind: route
+    title: 须报市数据局审批
+    decision: approval
+    when: 'true'
+    cite: {article: 2}
+  - id: consequence.accountability
+    kind: consequence
+    title: 违反规定的，追究责任
+    effect: 追究责任
+    when: violated
+    cite: {article: 3}
+"""
+
+
+def _consistency(text: str) -> list[tuple[str, tuple[str, ...], str]]:
+    from govrules.analysis.consistency import check_consistency
+
+    return [(f.code, f.rules, f.region) for f in check_consistency(load_pack_text(text, file="scope.yaml"))]
+
+
+def test_scope_and_exclusion_that_agree_at_the_threshold_have_no_finding() -> None:
+    assert _consistency(SCOPE_PACK) == []
+
+
+@pytest.mark.parametrize(("scope", "exclusion", "both"), [
+    ("budget >= threshold", "budget <= threshold", True),   # 以上 and 以下, both including 50万元
+    ("budget > threshold", "budget < threshold", False),    # 超过 and 不足: 50万元 itself in neither
+])
+def test_scope_and_exclusion_disagreeing_at_the_threshold_are_found(scope: str, exclusion: str, both: bool) -> None:
+    text = SCOPE_PACK.replace("when: budget >= threshold", f"when: {scope}").replace(
+        "when: budget < threshold", f"when: {exclusion}")
+    from govrules.analysis.consistency import check_consistency
+
+    [finding] = check_consistency(load_pack_text(text, file="scope.yaml"))
+    assert (finding.code, finding.rules, finding.region) == (
+        "consistency.scope_boundary", ("scope.large", "exempt.small"), "budget = threshold")
+    assert finding.severity == "warning" and finding.analysis == "scope"
+    assert ("both a scope rule and an exclusion hold" in finding.message) is both
+    assert "budget: 500000" in finding.example
+
+
+def test_a_consequence_that_never_holds_or_only_out_of_scope_is_found() -> None:
+    never = SCOPE_PACK.replace("    when: violated\n",
+                               "    when: violated and budget > threshold and budget < 400000\n")
+    assert _consistency(never) == [("consistency.consequence_never", ("consequence.accountability",), "")]
+    outside = SCOPE_PACK.replace("    when: violated\n", "    when: violated and budget < threshold\n")
+    assert _consistency(outside) == [
+        ("consistency.consequence_out_of_scope", ("consequence.accountability",), "out of scope")]
+    # held in scope too (at the threshold itself): nothing to report
+    anywhere = SCOPE_PACK.replace("    when: violated\n", "    when: violated and budget <= threshold\n")
+    assert _consistency(anywhere) == []
+
+
+def test_the_bundled_packs_scope_and_consequences_are_consistent() -> None:
+    from govrules.analysis.consistency import _scenarios, check_scope_and_consequences, source_of
+
+    for pack_id in ("chuxiong-2025", "qujing-2020", "jingzhou-2017", "linfen-2021"):
+        src = source_of(pack_id)
+        day = src.pack.dates.effective + dt.timedelta(days=180)
+        assert check_scope_and_consequences(src, _scenarios(src.pack, {}), day) == [], pack_id
