@@ -376,3 +376,13 @@ def test_the_bundled_packs_scope_and_consequences_are_consistent() -> None:
         src = source_of(pack_id)
         day = src.pack.dates.effective + dt.timedelta(days=180)
         assert check_scope_and_consequences(src, _scenarios(src.pack, {}), day) == [], pack_id
+
+
+def test_every_key_of_an_article_parameter_and_fact_is_documented() -> None:
+    from govrules.models.pack import Article, Fact, Parameter
+
+    doc = (ROOT / "docs" / "pack-format.md").read_text("utf-8")
+    for model in (Article, Parameter, Fact):
+        undocumented = [name for name in model.model_fields if f"`{name}" not in doc and f"{name}:" not in doc]
+        assert undocumented == [], (model.__name__, undocumented)
+    assert "`items_derived: true`" in doc
