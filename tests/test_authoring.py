@@ -51,6 +51,7 @@ FINDINGS = [
     ("parameter_without_unit", "pack.parameter_unit", "error", None, "{name: threshold"),
     ("article_unaccounted", "lint.article_unaccounted", "warning", None, "4"),
     ("money_literal", "lint.money_literal", "warning", "route.approval", "execution == 'construction' and"),
+    ("ratio_literal", "lint.ratio_literal", "warning", "route.approval", "execution == 'construction' and"),
     ("extends_unknown", "pack.extends_unknown", "error", None, "nowhere-2099"),
     ("extends_loop_a", "pack.extends_loop", "error", None, "extends_loop_a.yaml"),
     ("extends_loop_b", "pack.extends_loop", "error", None, "extends_loop_b.yaml"),
@@ -249,7 +250,7 @@ def test_extends_a_bundled_pack_from_text(minimal_pack_text: str) -> None:
 
 def test_county_example_checks_clean_and_passes_its_cases(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "check", str(COUNTY))
-    assert code == 0 and "0 error(s), 0 warning(s)" in out
+    assert code == 0 and "0 error(s)" in out and "(lint: 0 error(s), 0 warning(s);" in out
     results = run_case_file(COUNTY.with_name("lufeng-2025-example.cases.yaml"))
     assert len(results) >= 10 and all(r.passed for r in results), [(r.name, r.failures) for r in results]
     assert "构造示例" in load_pack(COUNTY).pack.source  # type: ignore[operator]

@@ -79,9 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("packs", help="the bundled packs").add_argument("--format", choices=["text", "json"],
                                                                     default="text")
-    p = sub.add_parser("facts", help="a pack's fact vocabulary")
-    p.add_argument("--pack", required=True)
+    p = sub.add_parser("facts", help="a pack's fact vocabulary (without --pack: the shared vocabulary)")
+    p.add_argument("--pack", help="bundled pack id or path (default: every fact of the bundled packs)")
     p.add_argument("--format", choices=["text", "json"], default="text")
+
+    p = sub.add_parser("vocabulary", help="the shared fact vocabulary: every fact of the bundled packs")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--search", metavar="WORD", help="only facts whose name, 中文 or English contains WORD")
 
     p = sub.add_parser("check", help="load, lint and prove consistent a pack (gaps, overlaps, monotonicity)")
     p.add_argument("pack")
@@ -389,9 +393,29 @@ def _cmd_packs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_vocabulary(args: argparse.Namespace) -> int:
+    from govrules.packs.bundled import load_vocabulary
+
+    rows = load_vocabulary()
+    word = (getattr(args, "search", None) or "").lower()
+    if word:
+        rows = [r for r in rows if any(word in str(r.get(k, "")).lower() for k in ("name", "zh", "en"))]
+    if args.format == "json":
+        _print_json(rows)
+    else:
+        for r in rows:
+            values = f" ({'|'.join(r['values'])})" if r.get("values") else ""
+            print(f"{r['name']:<36} {r['type']}{values}  [{', '.join(r.get('packs', []))}]\n    {r['zh']}\n"
+                  f"    {r['en']}")
+        print(f"{len(rows)} fact(s); one pack's: govrules facts --pack ID")
+    return EXIT_OK
+
+
 def _cmd_facts(args: argparse.Namespace) -> int:
     from govrules.compile.loading import load_pack
 
+    if args.pack is None:
+        return _cmd_vocabulary(args)
     pack = load_pack(args.pack).pack
     used = {f.name: [r.id for r in pack.rules if f.name in r.when or (getattr(r, "met_when", None) or "").find(
         f.name) >= 0] for f in pack.facts}
@@ -449,11 +473,17 @@ def _cmd_check(args: argparse.Namespace) -> int:
             _say(f"{where}{format_findings([finding], examples=args.examples).rstrip()}")
         measures = pack.pack.measures()
         of = f" (of {len(measures)} measures: {', '.join(m.pack for m in measures)})" if len(measures) > 1 else ""
-        consistency = "" if args.lint_only else (
-            f", consistency: {len(consistency_errors)} error(s), {len(findings) - len(consistency_errors)} "
-            "declared gap(s)")
+        # the totals count every line printed above, by severity; the parts say where they come from
+        consistency_warnings = len(findings) - len(consistency_errors)
+        errors = len(result.errors) + len(consistency_errors)
+        warnings = len(result.warnings) + consistency_warnings
+        parts = f"lint: {len(result.errors)} error(s), {len(result.warnings)} warning(s)"
+        if not args.lint_only:
+            gaps = sum(1 for f in findings if f.code == "consistency.declared_gap")
+            parts += (f"; consistency: {len(consistency_errors)} error(s), {consistency_warnings} warning(s)"
+                      + (f", of which {gaps} declared gap(s)" if gaps else ""))
         _say(f"{pack.file}: {len(pack.rules)} rules, {len(pack.pack.articles)} articles{of}, "
-              f"{len(result.errors)} error(s), {len(result.warnings)} warning(s){consistency}")
+              f"{errors} error(s), {warnings} warning(s) ({parts})")
     return EXIT_OK if ok else EXIT_FINDINGS
 
 

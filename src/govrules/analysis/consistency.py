@@ -23,6 +23,14 @@ Each combination is combined exactly as :func:`govrules.evaluate` combines route
   does not have (error; checked on the :class:`~govrules.models.pack.Pack` model, since the loader
   refuses such a pack).
 
+Across kinds (:func:`check_scope_and_consequences`):
+
+- ``consistency.scope_boundary``: scope and exemption rules split an amount at a threshold, but at the
+  threshold itself both hold or neither does (warning);
+- ``consistency.consequence_never``: a consequence holds for no project (error);
+- ``consistency.consequence_out_of_scope``: a consequence holds only where the scope excludes the
+  project, so no verdict lists it (error).
+
 Failing combinations are grouped into regions — boxes of adjacent intervals and sets of values —
 described with the parameters' names, each with a ready-to-use example project. A settable parameter
 without a value (Chuxiong's ``procurement_limit``) is analysed with a few values placed below, at,
@@ -82,10 +90,18 @@ CODES: dict[str, str] = {
     "consistency.non_monotone": "raising an amount or a change's scale lowers the procedure (approval → filing/none)",
     "consistency.knowing_more": "a decision reached with a fact unknown changes when the fact is filled in",
     "consistency.missing_citation": "a rule or parameter cites an article, paragraph or item the pack does not have",
+    "consistency.scope_boundary": "scope and exclusion rules split an amount at the same threshold but, at the "
+                                  "threshold itself, both hold or neither does",
+    "consistency.consequence_never": "a consequence whose condition (after its exceptions) holds for no project",
+    "consistency.consequence_out_of_scope": "a consequence that holds only where the measure does not apply, so "
+                                            "no verdict ever lists it",
 }
 
 _SEVERITY: dict[str, Severity] = {code: "error" for code in CODES}
 _SEVERITY["consistency.declared_gap"] = "warning"
+# 以上 and 以下 both include the amount itself (民法典 第一千二百五十九条): a text can say both; the finding
+# asks the author to look, it does not fail the check
+_SEVERITY["consistency.scope_boundary"] = "warning"
 
 _STEP: dict[str, Decimal] = {"money": Decimal("0.01"), "ratio": Decimal("0.0001"), "integer": Decimal(1),
                              "number": Decimal("0.01")}
@@ -126,7 +142,7 @@ class Finding:
     example: str
     parameters: dict[str, str] = field(default_factory=dict, hash=False)
     severity: Severity = "error"
-    analysis: Literal["route", "change", "citation"] = "route"
+    analysis: Literal["route", "change", "citation", "scope", "consequence"] = "route"
     articles: tuple[int, ...] = ()
     scenarios: tuple[str, ...] = ()
     as_of: dt.date | None = None
@@ -1464,9 +1480,220 @@ def check_consistency(pack: CompiledPack | Pack | str, *, parameters: Mapping[st
                 _refine(analysis, raw)
             runs.append(_Run(analysis, text, label, groups))
         findings.extend(_regional_findings(runs, max_regions))
+    findings.extend(check_scope_and_consequences(src, scenarios, day, max_combinations=max_combinations, seed=seed))
     findings = _limit(findings, max_regions)
     order = {"error": 0, "warning": 1}
     return sorted(findings, key=lambda f: (order[f.severity], f.code, f.analysis, f.rules, f.region))
+
+
+# --------------------------------------------------------------------------------------------------
+# Across kinds: scope against exclusion at a threshold, and consequences against the scope
+
+#: The scope and consequence checks enumerate at most this many combinations per rule set (else skipped).
+MAX_SIDE_COMBINATIONS = 50_000
+
+
+def _side_analysis(src: Source, rules: list[CompiledRule], params: Mapping[str, Any], as_of: dt.date,
+                   max_combinations: int, seed: int) -> tuple[RegionAnalysis, list[Dimension]] | None:
+    """An analysis whose dimensions are the variables ``rules`` (and their exceptions) read; None when
+    they are too many to enumerate or cannot be enumerated exactly."""
+    analysis = RegionAnalysis(src, "route", params, as_of, samples=0, max_combinations=max_combinations, seed=seed)
+    reader = Reader(src)
+    reader.read([*rules, *analysis._exceptions(rules)])
+    if not all(v.exact for v in reader.vars.values()):
+        return None
+    analysis.vars = reader.vars
+    dims = analysis._dims(list(reader.vars))
+    total = 1
+    for dim in dims:
+        total *= len(dim.values)
+    if total > min(max_combinations, MAX_SIDE_COMBINATIONS):
+        return None
+    analysis.dims, analysis.side_dims = dims, []
+    return analysis, dims
+
+
+def _covered_excluded(analysis: RegionAnalysis, env: Mapping[str, Any]) -> tuple[Any, Any, dict[str, Any]]:
+    """Whether some scope rule holds, whether some exclusion (exemption) holds, and each rule's outcome."""
+    outs = analysis.outcomes(analysis.scope_rules, env)
+    scopes = [o.effective for o in outs if isinstance(o.rule, ScopeRule)]
+    excluded = any_true(o.effective for o in outs if isinstance(o.rule, ExemptionRule))
+    covered = any_true(scopes) if scopes else True
+    return covered, excluded, {o.rule.id: o.effective for o in outs}
+
+
+def check_scope_and_consequences(src: Source, scenarios: Sequence[tuple[dict[str, Any], dict[str, str], str]],
+                                 as_of: dt.date, *, max_combinations: int = 200_000,
+                                 seed: int = 20250508) -> list[Finding]:
+    """Scope against exclusion at each threshold, and every consequence against the scope.
+
+    ``consistency.scope_boundary``: a numeric variable (an amount, a count) compared by scope and
+    exemption rules at the same threshold, such that just below and just above it exactly one of
+    "some scope rule holds" and "some exemption holds" is true — the rules split the amounts between
+    them — but at the threshold itself both are true (a scope rule written ``>=`` and its exclusion
+    ``<=``) or neither is (``>`` and ``<``). Every combination of the other variables the rules read
+    is tried.
+
+    ``consistency.consequence_never``: a consequence whose condition, after its exceptions, holds for
+    no combination of the values its condition reads. ``consistency.consequence_out_of_scope``: one
+    that holds only in combinations the scope rules exclude (out of scope or exempt), so that no
+    verdict lists it (verdicts list consequences only for projects the measure applies to).
+
+    Both are exhaustive over the cut points of the conditions (as the route analysis is); a rule set
+    reading a variable in arithmetic, or with more than :data:`MAX_SIDE_COMBINATIONS` combinations, is
+    skipped rather than sampled.
+    """
+    findings: dict[tuple[Any, ...], Finding] = {}
+    measure = _measure(src.pack)
+    scope_rules = [r for r in src.rules if isinstance(r.rule, ScopeRule | ExemptionRule)]
+    consequences = [r for r in src.rules if r.rule.kind == "consequence"]
+    for params, text, label in scenarios:
+        side = _side_analysis(src, scope_rules, params, as_of, max_combinations, seed) if scope_rules else None
+        if side is not None:
+            for finding in _scope_boundaries(side[0], side[1], text, measure):
+                key = (finding.code, finding.rules, finding.region)
+                if key not in findings:
+                    findings[key] = finding if not label else _with_scenarios(finding, (label,))
+        for consequence in consequences:
+            side = _consequence_analysis(src, consequence, scope_rules, params, as_of, max_combinations, seed)
+            if side is None:
+                continue
+            reach = _consequence_reach(side[0], side[1], consequence, text, measure)
+            if reach is not None:
+                findings.setdefault((reach.code, reach.rules), reach)
+    return list(findings.values())
+
+
+def _scope_boundaries(analysis: RegionAnalysis, dims: list[Dimension], parameters: Mapping[str, str],
+                      measure: str) -> list[Finding]:
+    found: dict[tuple[Any, ...], Finding] = {}
+    # only an amount that both a scope rule and an exclusion compare can be split between them
+    read: dict[type, set[str]] = {ScopeRule: set(), ExemptionRule: set()}
+    for kind in read:
+        rules = [r for r in analysis.scope_rules if isinstance(r.rule, kind)]
+        for compiled in [*rules, *analysis._exceptions(rules)]:
+            read[kind] |= compiled.condition.symbols()
+    shared = read[ScopeRule] & read[ExemptionRule]
+    numeric = [i for i, d in enumerate(dims) if d.kind == "numeric" and d.cells and d.var in shared]
+    for i in numeric:
+        dim = dims[i]
+        cells = cast(list[_Cell], dim.cells)
+        points = [k for k, cell in enumerate(cells) if cell.lo_closed and cell.hi_closed and cell.lo == cell.hi
+                  and 0 < k < len(cells) - 1]
+        others = [range(len(d.values)) if j != i else range(1) for j, d in enumerate(dims)]
+        for base in itertools.product(*others):
+            column: dict[int, tuple[Any, Any, dict[str, Any]] | None] = {}
+            for index in points:
+                cell = cells[index]
+                trio = tuple(_along(analysis, dims, base, i, k, column) for k in (index - 1, index, index + 1))
+                if None in trio:
+                    continue
+                (cb, eb, rb), (cp, ep, _), (ca, ea, ra) = cast(tuple[tuple[Any, Any, dict[str, Any]], ...], trio)
+                tup = list(base)
+                tup[i] = index
+                if None in (cb, eb, cp, ep, ca, ea) or cb in (eb, ca) or ca == ea or cp != ep:
+                    continue  # unknown, not split between the two kinds, or agreeing at the threshold
+                flipped = tuple(r.id for r in analysis.scope_rules if rb.get(r.id) != ra.get(r.id))
+                both = cp is True
+                region = f"{dim.var} = {cell.lo_label}"
+                key = (flipped, region, both)
+                if key in found:
+                    continue
+                data = analysis.example(tuple(tup), {})
+                by_id = analysis.src.by_id
+                named = "; ".join(f"{r} ({_art(by_id[r].rule.cite)}: {by_id[r].rule.title})" for r in flipped)
+                what = ("both a scope rule and an exclusion hold, so the project is excluded" if both else
+                        "neither a scope rule nor an exclusion holds, so the project is out of scope")
+                message = (f"In {measure}, scope and exclusion rules divide {dim.var} at {cell.lo_label} "
+                           f"({format_value(cell.rep)}): below it one holds, above it the other, but at "
+                           f"{dim.var} = {cell.lo_label} exactly {what}: {named}. Check 以上/以下/超过/不足 in "
+                           "the text: 以上 and 以下 include the amount itself, 超过 and 不足 do not (民法典 "
+                           "第一千二百五十九条); if the text does say so, note it on the rules.")
+                found[key] = Finding(
+                    code="consistency.scope_boundary", message=message, rules=flipped, region=region,
+                    example=_example_yaml(data, analysis.src.pack, parameters, analysis.as_of,
+                                          "consistency.scope_boundary", region),
+                    parameters=dict(parameters), severity=_SEVERITY["consistency.scope_boundary"], analysis="scope",
+                    articles=tuple(sorted({by_id[r].rule.cite.article for r in flipped})), as_of=analysis.as_of,
+                    example_data=data)
+    return list(found.values())
+
+
+def _along(analysis: RegionAnalysis, dims: list[Dimension], base: tuple[int, ...], i: int, k: int,
+           column: dict[int, tuple[Any, Any, dict[str, Any]] | None]) -> tuple[Any, Any, dict[str, Any]] | None:
+    """Scope and exclusion at value ``k`` of dimension ``i``, the others at ``base`` (memoised in ``column``)."""
+    if k not in column:
+        moved = list(base)
+        moved[i] = k
+        env = analysis.env(dims, moved)
+        column[k] = _covered_excluded(analysis, env) if analysis.feasible(env) else None
+    return column[k]
+
+
+def _consequence_analysis(src: Source, consequence: CompiledRule, scope_rules: list[CompiledRule],
+                          params: Mapping[str, Any], as_of: dt.date, max_combinations: int,
+                          seed: int) -> tuple[RegionAnalysis, list[Dimension]] | None:
+    """An analysis enumerating the variables the consequence reads (``dims``), with the variables only the
+    scope reads as ``side_dims``, searched for values that bring a combination into scope (as the route
+    analysis completes its findings); None when the consequence's variables cannot be enumerated exactly."""
+    analysis = RegionAnalysis(src, "route", params, as_of, samples=0, max_combinations=max_combinations, seed=seed)
+    own = Reader(src)
+    own.read([consequence, *analysis._exceptions([consequence])])
+    if not all(v.exact for v in own.vars.values()):
+        return None
+    every = Reader(src)
+    every.read([consequence, *analysis._exceptions([consequence]), *scope_rules, *analysis._exceptions(scope_rules)])
+    analysis.vars = every.vars
+    dims = analysis._dims(list(own.vars))
+    total = 1
+    for dim in dims:
+        total *= len(dim.values)
+    if total > min(max_combinations, MAX_SIDE_COMBINATIONS):
+        return None
+    taken = {d.var for d in dims} | {d.group for d in dims}
+    analysis.side_dims = [d for d in analysis._dims([n for n in every.vars if n not in own.vars])
+                          if d.var not in taken and d.group not in taken]
+    analysis.dims = dims
+    return analysis, dims
+
+
+def _consequence_reach(analysis: RegionAnalysis, dims: list[Dimension], consequence: CompiledRule,
+                       parameters: Mapping[str, str], measure: str) -> Finding | None:
+    holds = False
+    outside: tuple[int, ...] | None = None
+    for tup in itertools.product(*(range(len(d.values)) for d in dims)):
+        env = analysis.env(dims, tup)
+        if not analysis.feasible(env):
+            continue
+        [outcome] = analysis.outcomes([consequence], env)
+        if outcome.effective is False:
+            continue
+        holds = True
+        status = analysis.scope(env)
+        if status == "in_scope":
+            return None
+        if status == "undetermined" and (not analysis.side_dims or analysis.completion(tuple(tup)) is not None):
+            return None  # some project the measure applies to gets it (or the search could not tell)
+        outside = outside or tuple(tup)
+    rule = consequence.rule
+    named = f"{rule.id} ({_art(rule.cite)}: {rule.title})"
+    if not holds:
+        code = "consistency.consequence_never"
+        message = (f"In {measure}, consequence {named} holds for no project: its condition, after its "
+                   "exceptions, is false for every combination of the values it reads.")
+        region, data = "", {}
+    else:
+        code = "consistency.consequence_out_of_scope"
+        message = (f"In {measure}, consequence {named} holds only for projects the scope rules exclude (out of "
+                   "scope or exempt); a verdict lists consequences only where the measure applies, so this one "
+                   "is never shown. Check its condition against the articles that say to whom the measure "
+                   "applies.")
+        region = "out of scope"
+        data = analysis.example(cast(tuple[int, ...], outside), {})
+    return Finding(code=code, message=message, rules=(rule.id,), region=region,
+                   example=_example_yaml(data, analysis.src.pack, parameters, analysis.as_of, code, region)
+                   if data else "", parameters=dict(parameters), severity=_SEVERITY[code], analysis="consequence",
+                   articles=(rule.cite.article,), as_of=analysis.as_of, example_data=data)
 
 
 @dataclass

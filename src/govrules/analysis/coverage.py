@@ -40,10 +40,30 @@ class ArticleCoverage:
         return "unaccounted" if self.measure is None else "not_applied"
 
 
+def constant_rules(pack: CompiledPack) -> frozenset[str]:
+    """Rules whose condition holds with nothing known about the project (only the pack's parameter values):
+    under three-valued logic such a condition holds for every project (``true``, ``x or not x``,
+    ``threshold > 0``). A case in which such a rule holds does not exercise it — its outcome does not
+    depend on the rule's condition — so :func:`article_coverage` does not count it (an obligation that
+    applies to every project counts in the cases where the project decides its status: met, overdue or
+    late)."""
+    env: dict[str, object] = dict(pack.parameter_defaults())
+    env["effective_date"] = pack.pack.dates.effective
+    found = set()
+    for compiled in pack.rules:
+        try:
+            if compiled.condition.fn(env) is True:
+                found.add(compiled.id)
+        except Exception:
+            continue
+    return frozenset(found)
+
+
 def article_coverage(pack: CompiledPack, case_verdicts: Iterable[tuple[str, Verdict]] = ()) -> list[ArticleCoverage]:
     """Every article of ``pack`` (its own, then inherited ones); with ``case_verdicts`` (each case's name and
     the verdict it gave, e.g. from :func:`govrules.testing.cases.run_case_file`), the cases in which its
-    rules concluded true."""
+    rules concluded true — not counting rules whose condition is constant (:func:`constant_rules`), which
+    hold in every case and so are exercised by none."""
     model = pack.pack
     rows: dict[tuple[str, int], ArticleCoverage] = {}
     for a in model.articles:
@@ -61,8 +81,11 @@ def article_coverage(pack: CompiledPack, case_verdicts: Iterable[tuple[str, Verd
         rule_article[rule.id] = key
     for parameter in model.parameters:
         rows[(parameter.cite.measure or model.id, parameter.cite.article)].parameters.append(parameter.name)
+    constant = constant_rules(pack)
     for name, verdict in case_verdicts:
-        fired = {step.rule for step in verdict.trace if step.result == "true"}
+        fired = {step.rule for step in verdict.trace if step.result == "true" and step.rule not in constant}
+        # an obligation that applies to every project is exercised where the project decided its status
+        fired |= {o.id for o in verdict.obligations if o.id in constant and (o.status in ("met", "overdue") or o.late)}
         for key in sorted({rule_article[r] for r in fired if r in rule_article}):
             if name not in rows[key].cases:
                 rows[key].cases.append(name)

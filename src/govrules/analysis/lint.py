@@ -19,6 +19,8 @@ code                       severity  finding
                                      ``informational`` (found while loading)
 ``lint.money_literal``     warning   a condition compares money with a bare number instead of a
                                      parameter (found while loading)
+``lint.ratio_literal``     warning   a condition multiplies or divides by a bare fraction (``budget *
+                                     0.15``) or compares a ratio with a bare number (found while loading)
 ``lint.implicit_replace``  warning   a rule or parameter replaces an inherited one of the same id
                                      without saying ``replaces: true`` (found while loading)
 =========================  ========  ==============================================================
@@ -48,6 +50,8 @@ LINT_CODES: dict[str, tuple[str, str]] = {
     "lint.unused_parameter": ("warning", "a parameter that no condition or deadline reads"),
     "lint.article_unaccounted": ("warning", "an article neither encoded nor informational"),
     "lint.money_literal": ("warning", "money compared with a bare number instead of a parameter"),
+    "lint.ratio_literal": ("warning", "a bare fraction (`* 0.15`) or a ratio compared with a bare number instead of "
+                                      "a parameter"),
     "lint.implicit_replace": ("warning", "an inherited rule or parameter replaced without `replaces: true`"),
 }
 

@@ -80,6 +80,7 @@ class Symbol:
     en: str
     values: tuple[str, ...] | None = None
     money: bool = False
+    ratio: bool = False
 
 
 def _enum_values(enum: Any) -> tuple[str, ...]:
@@ -114,7 +115,7 @@ _CORE: tuple[Symbol, ...] = (
 _ITEM: dict[ForEach, tuple[Symbol, ...]] = {
     ForEach.change: (
         Symbol("change_scale", "FLOAT", "item", "changes[].scale", "变更规模(占批复规模的比例)",
-               "scale of the change as a ratio"),
+               "scale of the change as a ratio", ratio=True),
         Symbol("change_increases_investment", "BOOLEAN", "item", "changes[].increases_investment",
                "变更是否增加项目投资", "whether the change adds investment"),
         Symbol("change_cause", "STRING", "item", "changes[].cause", "变更原因", "cause of the change",
@@ -202,6 +203,42 @@ _FACT_TYPES: dict[FactType, str] = {
     FactType.integer: "FLOAT", FactType.string: "STRING", FactType.enum: "STRING",
     FactType.set: "SET", FactType.date: "DATETIME",
 }
+
+
+class Note(str):
+    """A warning about a condition that compiles (a bare literal where a parameter belongs), with its lint code."""
+
+    code: str
+
+    def __new__(cls, text: str, code: str = "lint.money_literal") -> Note:
+        note = super().__new__(cls, text)
+        note.code = code
+        return note
+
+
+#: Arithmetic operators that divide: a zero divisor makes the condition undetermined.
+DIVISIONS = frozenset({"tdiv", "fdiv", "mod"})
+
+
+def divides(node: Lowered) -> bool:
+    """Whether the (sub)condition divides anywhere."""
+    return (node.op == "arith" and node.arg in DIVISIONS) or any(divides(c) for c in node.children)
+
+
+def zero_divisors(node: Lowered, env: Env) -> list[str]:
+    """The divisors that are zero in ``env`` (each by its symbol, or ``0`` for a literal or an expression).
+
+    Decimal division by zero raises, and the condition's closure turns that into *unknown*: the rule is
+    then undetermined although no fact is missing. The evaluator names these in a warning."""
+    found: list[str] = []
+    if node.op == "arith" and node.arg in DIVISIONS and len(node.children) == 2:
+        divisor = node.children[1]
+        value = divisor.fn(env)
+        if value is not None and not isinstance(value, bool) and isinstance(value, int | Decimal) and value == 0:
+            found.append(divisor.symbol or "0")
+    for child in node.children:
+        found.extend(zero_divisors(child, env))
+    return found
 
 
 class ConditionError(Exception):
@@ -448,11 +485,13 @@ class SymbolTable:
 def _fact_symbol(fact: Fact) -> Symbol:
     path = f"systems[].facts.{fact.name}" if fact.scope.value == "system" else f"facts.{fact.name}"
     return Symbol(fact.name, _FACT_TYPES[fact.type], "fact", path, fact.zh, fact.en,
-                  tuple(fact.values) if fact.values else None, money=fact.type is FactType.money)
+                  tuple(fact.values) if fact.values else None, money=fact.type is FactType.money,
+                  ratio=fact.type is FactType.ratio)
 
 
-def compile_condition(text: str, table: SymbolTable, for_each: ForEach | None) -> tuple[Lowered, list[str]]:
-    """Parse, type-check and lower one condition; return it with warnings (e.g. bare money literals)."""
+def compile_condition(text: str, table: SymbolTable, for_each: ForEach | None) -> tuple[Lowered, list[Note]]:
+    """Parse, type-check and lower one condition; return it with warnings (bare money or ratio literals:
+    each a :class:`Note` with its lint code)."""
     _load_rule_engine()
     if len(text) > MAX_CONDITION_CHARS:
         raise ConditionError("condition.too_long", f"the condition has {len(text)} characters; the limit is "
@@ -482,7 +521,7 @@ MAX_CONDITION_CHARS = 4_000
 _DATE_LITERAL = re.compile(r"(?<![\w$])d(['\"])([^'\"\n]*)\1")
 
 
-def _compile_condition(text: str, table: SymbolTable, for_each: ForEach | None) -> tuple[Lowered, list[str]]:
+def _compile_condition(text: str, table: SymbolTable, for_each: ForEach | None) -> tuple[Lowered, list[Note]]:
     try:
         rule = rule_engine.Rule(text, context=table.context(for_each))
     except re_errors.SymbolResolutionError as exc:
@@ -502,6 +541,12 @@ def _compile_condition(text: str, table: SymbolTable, for_each: ForEach | None) 
         offset = token.lexpos if token is not None else len(text)
         raise ConditionError("condition.syntax", f"syntax error in condition: {exc.message}", offset) from None
     except re_errors.EngineError as exc:
+        mismatch = _explain_mismatch(text, table, for_each)
+        if mismatch is not None:
+            message, word = mismatch
+            raise ConditionError("condition.type", message, _find_word(text, word) if word else None,
+                                 hint="compare a value with one of the same type (a number with a number or a "
+                                      "parameter, text with 'text', a date with a date)") from None
         raise ConditionError("condition.type", f"{exc.message} in condition", None,
                              hint="check the types of the values compared") from None
     statement = rule.statement
@@ -512,6 +557,111 @@ def _compile_condition(text: str, table: SymbolTable, for_each: ForEach | None) 
         raise ConditionError("condition.not_boolean",
                              f"a condition must be true or false, this one gives {result_type.name}", 0)
     return root, lowering.warnings
+
+
+_CMP_SYMBOLS: dict[str, str] = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+_TYPE_WORDS: dict[str, str] = {"FLOAT": "a number", "STRING": "text", "BOOLEAN": "true/false", "DATETIME": "a date",
+                               "TIMEDELTA": "a duration", "ARRAY": "a list", "SET": "a set", "MAPPING": "a mapping"}
+
+
+def _type_word(kind: str, symbol: Symbol | None = None) -> str:
+    if symbol is not None and symbol.money:
+        return f"money ({kind})"
+    if symbol is not None and symbol.values and kind == "STRING":
+        values = ", ".join(repr(v) for v in symbol.values[:4]) + (", …" if len(symbol.values) > 4 else "")
+        return f"an enum ({kind}: {values})"
+    return f"{_TYPE_WORDS.get(kind, kind.lower())} ({kind})"
+
+
+def _explain_mismatch(text: str, table: SymbolTable, for_each: ForEach | None) -> tuple[str, str | None] | None:
+    """Which operator of ``text`` combines values of two types, and both types: rule-engine only says
+    "data type mismatch". The condition is parsed again without types and its types worked out here."""
+    try:
+        statement = rule_engine.Rule(text).statement
+    except Exception:
+        return None
+    visible = table.visible(for_each)
+    found: list[tuple[str, str | None]] = []
+
+    def describe(node: Any) -> str:
+        if isinstance(node, ast.SymbolExpression):
+            return str(node.name)
+        if isinstance(node, ast.StringExpression):
+            return repr(node.value)
+        if isinstance(node, ast.FloatExpression | ast.BooleanExpression):
+            return str(node.value).lower() if isinstance(node.value, bool) else str(node.value)
+        return type(node).__name__.removesuffix("Expression").lower()
+
+    def kind_of(node: Any) -> tuple[str | None, Symbol | None]:
+        if isinstance(node, ast.SymbolExpression):
+            symbol = visible.get(node.name)
+            if node.name in FUNCTIONS or symbol is None:
+                return None, None
+            return symbol.type, symbol
+        simple = {ast.FloatExpression: "FLOAT", ast.StringExpression: "STRING", ast.BooleanExpression: "BOOLEAN",
+                  ast.DatetimeExpression: "DATETIME", ast.TimedeltaExpression: "TIMEDELTA",
+                  ast.ArrayExpression: "ARRAY", ast.SetExpression: "SET"}
+        for cls, name in simple.items():
+            if isinstance(node, cls):
+                return name, None
+        if isinstance(node, ast.GetItemExpression):
+            return "DATETIME", None
+        if isinstance(node, ast.FunctionCallExpression):
+            function = FUNCTIONS.get(getattr(node.function, "name", ""))
+            return (function.signature[0], None) if function is not None else (None, None)
+        if isinstance(node, ast.ComparisonExpression | ast.LogicExpression | ast.ContainsExpression):
+            return "BOOLEAN", None
+        if isinstance(node, ast.UnaryExpression):
+            return ("BOOLEAN", None) if node.type == "not" else kind_of(node.right)
+        if isinstance(node, ast.AddExpression | ast.SubtractExpression):
+            left, right = kind_of(node.left)[0], kind_of(node.right)[0]
+            return ("DATETIME" if "DATETIME" in (left, right) else left), None
+        if isinstance(node, ast.ArithmeticExpression):
+            return "FLOAT", None
+        return None, None
+
+    def walk(node: Any) -> None:
+        if found or node is None:
+            return
+        for child in ("left", "right", "container", "member", "condition", "case_true", "case_false"):
+            if hasattr(node, child) and not isinstance(getattr(node, child), str | bool | int | float):
+                walk(getattr(node, child))
+        if found:
+            return
+        pairs: list[tuple[Any, Any, str]] = []
+        if isinstance(node, ast.ContainsExpression):
+            container, _ = kind_of(node.container)
+            if container is not None and container not in ("ARRAY", "SET", "STRING"):
+                found.append((f"`{describe(node.member)} in {describe(node.container)}`: "
+                              f"`{describe(node.container)}` is {_type_word(container, kind_of(node.container)[1])}, "
+                              "not a list or a set", describe(node.container)))
+            return
+        if isinstance(node, ast.ComparisonExpression | ast.AddExpression | ast.SubtractExpression
+                      | ast.ArithmeticExpression):
+            pairs.append((node.left, node.right, str(node.type)))
+        if isinstance(node, ast.FunctionCallExpression):
+            function = FUNCTIONS.get(getattr(node.function, "name", ""))
+            for i, (argument, wanted) in enumerate(zip(node.arguments, function.signature[1] if function else (),
+                                                       strict=False)):
+                got, symbol = kind_of(argument)
+                if got is not None and got != wanted and function is not None:
+                    found.append((f"argument {i + 1} of `{function.name}` is `{describe(argument)}`, "
+                                  f"{_type_word(got, symbol)}; it takes {_type_word(wanted)} — {function.doc}",
+                                  describe(argument)))
+                    return
+        for left, right, op in pairs:
+            (lt, ls), (rt, rs) = kind_of(left), kind_of(right)
+            if lt is None or rt is None or lt == rt:
+                continue
+            if {lt, rt} <= {"DATETIME", "TIMEDELTA"} and op in ("add", "sub"):
+                continue
+            sign = {**_CMP_SYMBOLS, "add": "+", "sub": "-", "mul": "*", "tdiv": "/", "fdiv": "//",
+                    "mod": "%"}.get(op, op)
+            found.append((f"`{describe(left)}` is {_type_word(lt, ls)} and `{describe(right)}` is "
+                          f"{_type_word(rt, rs)}: `{sign}` cannot combine them", describe(left)))
+
+    walk(statement.expression)
+    return found[0] if found else None
 
 
 def _find_word(text: str, word: str) -> int | None:
@@ -537,7 +687,7 @@ class _Lowering:
     def __init__(self, table: SymbolTable, for_each: ForEach | None, text: str) -> None:
         self.visible = table.visible(for_each)
         self.text = text
-        self.warnings: list[str] = []
+        self.warnings: list[Note] = []
 
     def fail(self, message: str, hint: str | None = None, word: str | None = None) -> ConditionError:
         return ConditionError("condition.unsupported", message, _find_word(self.text, word) if word else None,
@@ -561,6 +711,7 @@ class _Lowering:
         if isinstance(node, ast.AddExpression | ast.SubtractExpression | ast.ArithmeticExpression):
             if node.type not in _ARITH:
                 raise self.fail(f"the arithmetic operator `{node.type}` is not supported")
+            self._ratio_literal(node)
             return build("arith", node.type, [self.lower(node.left), self.lower(node.right)])
         if isinstance(node, ast.BitwiseExpression):
             if node.type not in _BITWISE:
@@ -596,6 +747,17 @@ class _Lowering:
         raise self.fail(f"`{type(node).__name__}` is not supported in pack conditions",
                         hint="conditions use facts, parameters, comparisons, and/or/not, in, ?? and the "
                              "functions " + ", ".join(sorted(FUNCTIONS)))
+
+    def _ratio_literal(self, node: Any) -> None:
+        """Warn of ``x * 0.15`` (or ``/ 0.15``): a bare fraction is a ratio the text names, and belongs in a
+        parameter (unit ratio) with its citation, as an amount does."""
+        if node.type not in ("mul", "tdiv"):
+            return
+        for side in (node.left, node.right):
+            value = side.value if isinstance(side, ast.FloatExpression) else None
+            if value is not None and value != 0 and value != value.to_integral_value():
+                self.warnings.append(Note(f"{'multiplies' if node.type == 'mul' else 'divides'} by the bare ratio "
+                                          f"{side.value}: name the ratio as a parameter", "lint.ratio_literal"))
 
     @staticmethod
     def _const(value: Any) -> Lowered:
@@ -662,8 +824,11 @@ class _Lowering:
         for side, other in ((node.left, node.right), (node.right, node.left)):
             info = self._symbol_info(side)
             if info is not None and info.money and isinstance(other, ast.FloatExpression) and other.value != 0:
-                self.warnings.append(f"compares money `{info.name}` with the bare literal {other.value}: "
-                                     "name the amount as a parameter")
+                self.warnings.append(Note(f"compares money `{info.name}` with the bare literal {other.value}: "
+                                          "name the amount as a parameter"))
+            elif info is not None and info.ratio and isinstance(other, ast.FloatExpression) and other.value != 0:
+                self.warnings.append(Note(f"compares the ratio `{info.name}` with the bare literal {other.value}: "
+                                          "name the ratio as a parameter", "lint.ratio_literal"))
         return build("cmp", node.type, [self.lower(node.left), self.lower(node.right)])
 
     def contains(self, node: Any) -> Lowered:
@@ -746,6 +911,8 @@ class CompiledPack:
     by_kind: dict[str, list[CompiledRule]] = field(default_factory=dict)
     for_each_kinds: frozenset[ForEach] = frozenset()
     used_symbols: frozenset[str] = frozenset()
+    #: the rules whose condition (or ``met_when``) divides: checked for a zero divisor when undetermined
+    dividing: frozenset[str] = frozenset()
     project_facts: dict[str, Fact] = field(default_factory=dict)
     system_facts: dict[str, Fact] = field(default_factory=dict)
 
@@ -769,6 +936,7 @@ class CompiledPack:
             if compiled.met is not None:
                 used |= compiled.met.symbols()
         self.used_symbols = frozenset(used)
+        self.dividing = frozenset(c.id for c in self.rules if divides(c.condition))
         # What the evaluator's loop needs per rule, looked up once.
         self.plan = [
             RuleStep(c, c.rule, c.rule.kind, c.rule.id, c.rule.for_each,

@@ -96,9 +96,11 @@ def compile_pack(pack: Pack, document: Document | None = None, text: str | None 
                                      hint=exc.hint, rule=rule.id))
             continue
         for note in notes:
-            warnings.append(Diagnostic("lint.money_literal", note, at("rules", i, "when"), severity="warning",
-                                       rule=rule.id, hint="declare the amount under `parameters:` (unit CNY, citing "
-                                                          "the article that names it) and compare with its name"))
+            what = "the ratio" if note.code == "lint.ratio_literal" else "the amount"
+            unit = "ratio" if note.code == "lint.ratio_literal" else "CNY"
+            warnings.append(Diagnostic(note.code, note, at("rules", i, "when"), severity="warning",
+                                       rule=rule.id, hint=f"declare {what} under `parameters:` (unit {unit}, citing "
+                                                          "the article that names it) and use its name"))
         met = None
         if isinstance(rule, ObligationRule) and rule.met_when is not None:
             try:

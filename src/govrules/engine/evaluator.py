@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel
 
-from govrules.compile.compiler import NOT_YET, CompiledPack, CompiledRule
+from govrules.compile.compiler import NOT_YET, CompiledPack, CompiledRule, zero_divisors
 from govrules.engine.calendar import Deadline, WorkdayCalendar, annual_date
 from govrules.engine.codegen import runtime_of, step_conclusion
 from govrules.engine.combine import Outcome, Tri, all_true, any_true, decide
@@ -282,9 +282,13 @@ class _Evaluation:
             if fact is None:
                 vocabulary = _vocabulary()
                 if name not in vocabulary:
-                    valid = sorted(set(declared) | vocabulary)
-                    errors.append({"path": f"{path}.{name}",
-                                   "message": f"unknown fact `{name}`; facts: {', '.join(valid)}"})
+                    import difflib  # only for the message
+
+                    # a short suggestion, not every name of every pack (`govrules vocabulary` lists them)
+                    close = difflib.get_close_matches(name, sorted(set(declared) | vocabulary), n=3, cutoff=0.6)
+                    hint = (f"did you mean {' or '.join(f'`{c}`' for c in close)}?" if close
+                            else "`govrules facts --pack ID` lists this pack's facts")
+                    errors.append({"path": f"{path}.{name}", "message": f"unknown fact `{name}`; {hint}"})
                 continue
             if value is None:
                 continue
@@ -395,6 +399,24 @@ class _Evaluation:
         else:
             self.trace.append(self._runtime.step(k, index, effective, defeated))
 
+    def _zero_divisions(self, outcomes: dict[str, list[Outcome]]) -> None:
+        """Warn of each rule left undetermined by a division by zero: no fact is missing, so without the
+        warning a consequence would read as merely "possible" and a route as waiting for a fact."""
+        seen: set[str] = set()
+        dividing = self.c.dividing
+        undetermined = [(o.compiled, self._env_of(o)) for group in outcomes.values() for o in group
+                        if o.condition is None and o.compiled.id in dividing]
+        undetermined += [(self.c.by_id[rule_id], self.env) for (rule_id, item), value in self._exceptions.items()
+                         if value is None and item is None and rule_id in dividing]
+        for compiled, env in undetermined:
+            divisors = zero_divisors(compiled.condition, env)
+            if divisors and compiled.id not in seen:
+                seen.add(compiled.id)
+                zero = "、".join(dict.fromkeys(divisors))
+                self.warnings.append(
+                    f"规则 {compiled.id} 的条件除以零（{zero} 为 0），无法判断，结论待定；"
+                    f"division by zero in `{compiled.id}`: its conclusion is undetermined")
+
     def _exception_unknowns(self, outcome: Outcome) -> None:
         for exc_id in outcome.undecided_exceptions:
             # an exception undecided for several rules (Art. 15's grounds share one) is walked once
@@ -442,6 +464,8 @@ class _Evaluation:
         outcomes = self._evaluate_rules()
         for outcome in self._undecided:
             self._exception_unknowns(outcome)
+        if self.c.dividing:
+            self._zero_divisions(outcomes)
         scope = self._scope(outcomes)
         applies = scope.status in ("in_scope", "undetermined")
         route = self._route(outcomes) if applies else _unvalidated(Route,

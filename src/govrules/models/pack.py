@@ -202,6 +202,23 @@ class Parameter(_Inheritable):
                              f"not {self.value}")
         return self
 
+    @model_validator(mode="before")
+    @classmethod
+    def _written_value(cls, data: Any) -> Any:
+        """``value: 100万元`` (unit CNY) and ``value: 15%`` (unit ratio), read by the same parsers as projects
+        and ``--param``."""
+        if not isinstance(data, dict) or not isinstance(data.get("value"), str):
+            return data
+        from govrules.models.money import MoneyFormatError, parse_money, parse_ratio
+
+        parse = {"CNY": parse_money, "ratio": parse_ratio}.get(str(data.get("unit")))
+        if parse is None:
+            return data
+        try:
+            return {**data, "value": parse(data["value"])}
+        except MoneyFormatError as exc:
+            raise ValueError(f"value: {exc}") from None
+
 
 class Deadline(StrictModel):
     """When an obligation falls due.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from govrules.errors import PackError
 
@@ -50,3 +51,33 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+
+
+def vocabulary_path() -> Path:
+    """The shared fact vocabulary of the bundled packs (``vocabulary.yaml``, installed beside them)."""
+    return policies_dir() / "vocabulary.yaml"
+
+
+def load_vocabulary() -> list[dict[str, Any]]:
+    """Every fact of the shared vocabulary: ``name``, ``type``, ``values`` (enums), ``zh``, ``en`` and the
+    ``packs`` that declare it; empty when the file is absent."""
+    global _VOCABULARY
+    if _VOCABULARY is None:
+        from govrules.packs.yaml_io import load_yaml
+
+        path = vocabulary_path()
+        facts: list[dict[str, Any]] = []
+        if path.is_file():
+            data = load_yaml(path.read_text("utf-8"), str(path)).data
+            if isinstance(data, dict) and isinstance(data.get("facts"), list):
+                facts = [dict(f) for f in data["facts"] if isinstance(f, dict) and "name" in f]
+        _VOCABULARY = facts
+    return [dict(f) for f in _VOCABULARY]
+
+
+def vocabulary_fact_names() -> frozenset[str]:
+    """The fact names of the shared vocabulary."""
+    return frozenset(str(f["name"]) for f in load_vocabulary())
+
+
+_VOCABULARY: list[dict[str, Any]] | None = None

@@ -138,7 +138,8 @@ articles: []
 #    text: "有下列情形的不予审批。\\n(一)未按要求共享数据资源的项目。"
 #    items: [{{number: 1, text: 未按要求共享数据资源的项目。}}]
 
-# The questions a reviewer answers about a project (see policies/vocabulary.yaml for names in use).
+# The questions a reviewer answers about a project. Reuse the names in use where the meaning is the same
+# (`govrules vocabulary` lists every fact of the bundled packs; `govrules facts --pack ID` one pack's).
 facts: []
 #  - {{name: shares_data_as_required, type: bool, zh: 按照要求共享数据资源, en: shares data as required}}
 

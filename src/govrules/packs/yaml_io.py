@@ -201,7 +201,8 @@ def _load_pure(text: str, file: str, limits: Limits) -> Document:
         mark = exc.problem_mark or exc.context_mark
         loc = SourceLocation(file, mark.line + 1, mark.column + 1) if mark else SourceLocation(file, 1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
-        raise YamlInputError([Diagnostic("yaml.syntax", f"invalid YAML: {problem}", loc)]) from None
+        raise YamlInputError([Diagnostic("yaml.syntax", f"invalid YAML: {problem}", loc,
+                                         hint=_quote_hint(text, mark.line if mark else None, problem))]) from None
     except YAMLError as exc:
         raise YamlInputError([Diagnostic("yaml.syntax", f"invalid YAML: {exc}",
                                          SourceLocation(file, 1, 1))]) from None
@@ -228,6 +229,28 @@ def _mark_location(file: str, mark: Any) -> SourceLocation:
     if mark is None:
         return SourceLocation(file, 1, 1)
     return SourceLocation(file, mark.line + 1, mark.column + 1)
+
+
+_QUOTE_PROBLEMS = ("expected <block end>", "mapping values are not allowed", "did not find expected key",
+                   "could not find expected ':'", "expected ',' or ']'", "expected ',' or '}'")
+
+
+def _quote_hint(text: str, line: int | None, problem: str) -> str | None:
+    """A hint for a value YAML misread because it was not quoted: typically a condition starting with a
+    quote or a bracket (``when: 'a' in funding_sources``), or holding ``: `` or `` #``."""
+    if line is None or not any(problem.startswith(p) for p in _QUOTE_PROBLEMS):
+        return None
+    lines = text.splitlines()
+    for number in (line, line - 1):  # the error may be reported at the start of the next line
+        if not 0 <= number < len(lines):
+            continue
+        key, sep, value = lines[number].strip().removeprefix("- ").partition(": ")
+        value = value.strip()
+        if sep and key.replace("_", "").isalnum() and value and value[0] not in "|>":
+            return (f"quote the whole value of `{key}` — YAML reads a value starting with a quote or a bracket, "
+                    f"or holding ': ' or ' #', as YAML: {key}: \"{value.replace(chr(34), chr(92) + chr(34))}\" "
+                    f"(or write `{key}: >-` and the condition on the next line, indented)")
+    return None
 
 
 def _offset_location(file: str, text: str, offset: Any) -> SourceLocation:

@@ -20,11 +20,16 @@ A case file (``*.cases.yaml``)::
           obligations: {obligation.art22_contract_filing: {status: pending, due: null}}
           consequences: [consequence.art5_reserve]         # ids that must be present
           no_consequences: [consequence.art6_built_before_approval]
+          # or, to tell one that applies from one that is only possible:
+          # consequences: {consequence.art5_reserve: applies, consequence.art6_x: possible}
           missing_facts: [emergency]                        # names that must be listed
           in_force: true
           warnings_contain: [采购限额]
 
-Unknown keys are errors, so a typo in an expectation never passes silently.
+Unknown keys are errors, so a typo in an expectation never passes silently; nor does a typo in a
+name: every rule id, fact name and article number an expectation names, and every fact a case's
+project gives, must exist in the pack (:func:`check_references`), or the whole file is refused with
+file:line:col and a did-you-mean.
 """
 
 from __future__ import annotations
@@ -32,14 +37,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, ValidationError
 
 from govrules.errors import CaseError, GovrulesError
 from govrules.models.base import Date, StrictModel
 from govrules.models.verdict import Verdict
-from govrules.packs.yaml_io import YamlInputError, load_yaml, read_bounded, read_text
+from govrules.packs.yaml_io import Document, YamlInputError, load_yaml, read_bounded, read_text
+
+if TYPE_CHECKING:
+    from govrules.compile.compiler import CompiledPack
 
 
 class ObligationExpectation(StrictModel):
@@ -68,7 +76,8 @@ class Expectation(StrictModel):
     changes: list[Literal["filing", "approval", "adjustment_request", "none", "not_covered", "undetermined"]] | None = (
         Field(None, description="the decision of each change request, in order"))
     obligations: dict[str, ObligationExpectation] | None = None
-    consequences: list[str] | None = None
+    consequences: list[str] | dict[str, Literal["applies", "possible", "absent"]] | None = Field(
+        None, description="ids that must be listed; or a map id → applies / possible / absent")
     no_consequences: list[str] | None = None
     missing_facts: list[str] | None = None
     no_missing_facts: list[str] | None = None
@@ -104,6 +113,8 @@ class CaseFile:
     path: Path
     model: CaseFileModel
     lines: list[int]
+    document: Document | None = None
+    checked: bool = False
 
     def pack_source(self) -> str:
         """The pack id, or the pack path resolved against the case file's folder."""
@@ -163,7 +174,121 @@ def load_case_file(path: str | Path) -> CaseFile:
         where = document.locate(tuple(p for p in loc if isinstance(p, str | int)))
         raise CaseError(f"{where}: {'.'.join(map(str, loc))}: {first['msg']}") from None
     lines = [document.locate(("cases", i)).line for i in range(len(model.cases))]
-    return CaseFile(path, model, lines)
+    return CaseFile(path, model, lines, document)
+
+
+_RULE_KEYS: dict[str, str] = {"grounds": "ground", "grounds_exactly": "ground", "obligations": "obligation",
+                              "consequences": "consequence", "no_consequences": "consequence"}
+
+
+def _did_you_mean(name: str, known: Any) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(known), n=2, cutoff=0.75)
+    return f"; did you mean {' or '.join(f'`{c}`' for c in close)}?" if close else ""
+
+
+def check_references(case_file: CaseFile, pack: CompiledPack) -> list[str]:
+    """Names in ``case_file`` that ``pack`` does not have, one line each (file:line:col: what; did you mean).
+
+    Checked: the rule ids of ``grounds``, ``grounds_exactly``, ``obligations``, ``consequences`` and
+    ``no_consequences`` (each must be a rule of that kind), the names of ``missing_facts`` and
+    ``no_missing_facts`` (a fact, parameter or other symbol conditions read), the article numbers of
+    ``route_citations`` and ``scope_citations``, and the facts each project gives (``facts:`` and
+    ``systems[].facts:``, in ``base`` and in every case: the pack's facts or the shared vocabulary's).
+    A misspelt name would otherwise make an expectation that can never fail (``no_consequences`` of a
+    rule that does not exist always holds); each problem is reported once, where it is written.
+    """
+    from govrules.packs.bundled import vocabulary_fact_names
+
+    document = case_file.document
+    file = str(case_file.path)
+
+    def where(*path: str | int, key: bool = False) -> str:
+        return str(document.locate(path, key=key)) if document is not None else file
+
+    kinds = {r.id: r.kind for r in pack.pack.rules}
+    symbols = set(pack.table.symbols) | set(pack.table.system_facts)
+    for table in pack.table.item_symbols.values():
+        symbols |= set(table)
+    articles = {a.number for a in pack.pack.articles}
+    vocabulary = vocabulary_fact_names()
+    project_facts = set(pack.project_facts) | vocabulary
+    system_facts = set(pack.system_facts) | vocabulary
+    problems: list[str] = []
+
+    def project(data: Any, *path: str | int) -> None:
+        if not isinstance(data, dict):
+            return
+        facts = data.get("facts")
+        if isinstance(facts, dict):
+            for name in facts:
+                if isinstance(name, str) and name not in project_facts:
+                    problems.append(f"{where(*path, 'facts', name, key=True)}: unknown fact `{name}` in the project"
+                                    f"{_did_you_mean(name, pack.project_facts.keys() | vocabulary)}")
+        systems = data.get("systems")
+        if isinstance(systems, list):
+            for i, system in enumerate(systems):
+                sys_facts = system.get("facts") if isinstance(system, dict) else None
+                if isinstance(sys_facts, dict):
+                    for name in sys_facts:
+                        if isinstance(name, str) and name not in system_facts:
+                            problems.append(
+                                f"{where(*path, 'systems', i, 'facts', name, key=True)}: unknown system fact `{name}`"
+                                f"{_did_you_mean(name, pack.system_facts.keys() | vocabulary)}")
+
+    project(case_file.model.base, "base")
+    for index, case in enumerate(case_file.model.cases):
+        at: tuple[str | int, ...] = ("cases", index)
+        project(case.project, *at, "project")
+        expect = case.expect
+        for key, kind in _RULE_KEYS.items():
+            named = getattr(expect, key)
+            if not named:
+                continue
+            for j, rule_id in enumerate(named):
+                spot = (where(*at, "expect", key, rule_id, key=True) if isinstance(named, dict)
+                        else where(*at, "expect", key, j))
+                found = kinds.get(rule_id)
+                if found is None:
+                    same = [i for i, k in kinds.items() if k == kind]
+                    problems.append(f"{spot}: {key}: the pack has no rule `{rule_id}`{_did_you_mean(rule_id, same)}")
+                elif found != kind:
+                    problems.append(f"{spot}: {key}: `{rule_id}` is a {found} rule, not a {kind} rule")
+        for key in ("missing_facts", "no_missing_facts"):
+            for j, name in enumerate(getattr(expect, key) or []):
+                if name not in symbols:
+                    problems.append(f"{where(*at, 'expect', key, j)}: {key}: the pack has no fact or symbol "
+                                    f"`{name}`{_did_you_mean(name, symbols)}")
+        for key in ("route_citations", "scope_citations"):
+            for j, number in enumerate(getattr(expect, key) or []):
+                if number not in articles:
+                    problems.append(f"{where(*at, 'expect', key, j)}: {key}: the pack has no article {number}")
+
+    def line_col(problem: str) -> tuple[int, int]:
+        parts = problem.split(": ", 1)[0].rsplit(":", 2)
+        return (int(parts[1]), int(parts[2])) if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit() \
+            else (0, 0)
+
+    return sorted(problems, key=line_col)
+
+
+def validate_case_file(case_file: CaseFile) -> None:
+    """Raise :class:`CaseError` when ``case_file`` names what its pack does not have
+    (:func:`check_references`); a pack that does not load is left to each case to report."""
+    if case_file.checked:
+        return
+    from govrules.compile.loading import load_pack
+
+    try:
+        pack = load_pack(case_file.pack_source())
+    except GovrulesError:
+        return
+    problems = check_references(case_file, pack)
+    if problems:
+        raise CaseError(f"{case_file.path}: {len(problems)} name(s) the pack `{pack.id}` does not have "
+                        "(an expectation naming nothing can never fail):\n" + "\n".join(problems))
+    case_file.checked = True
 
 
 def merge_project_data(base: Any, override: Any) -> Any:
@@ -205,6 +330,7 @@ def run_case(case_file: CaseFile, index: int) -> CaseResult:
 def run_case_file(path: str | Path) -> list[CaseResult]:
     """Run every case of a file."""
     case_file = load_case_file(path)
+    validate_case_file(case_file)
     return [run_case(case_file, i) for i in range(len(case_file.model.cases))]
 
 
@@ -250,8 +376,15 @@ def compare(expect: Expectation, verdict: Verdict) -> list[str]:
             wanted, found = getattr(want, bound), getattr(got, bound)
             if wanted != "any" and wanted != found:
                 out.append(f"obligations[{obligation_id}].{bound}: expected {wanted}, got {found}")
-    consequence_ids = {c.id for c in verdict.consequences}
-    for cid in expect.consequences or []:
+    consequence_status: dict[str, str] = {}
+    for c in verdict.consequences:  # per item, the strongest: applies over possible
+        if consequence_status.get(c.id) != "applies":
+            consequence_status[c.id] = c.status
+    consequence_ids = set(consequence_status)
+    if isinstance(expect.consequences, dict):
+        for cid, wanted in expect.consequences.items():
+            check(f"consequences[{cid}]", wanted, consequence_status.get(cid, "absent"))
+    for cid in expect.consequences if isinstance(expect.consequences, list) else []:
         if cid not in consequence_ids:
             out.append(f"consequences: expected `{cid}`, got {sorted(consequence_ids)}")
     for cid in expect.no_consequences or []:

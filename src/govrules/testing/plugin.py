@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from govrules.errors import CaseError
-from govrules.testing.cases import CaseFile, load_case_file, run_case
+from govrules.testing.cases import CaseFile, load_case_file, run_case, validate_case_file
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
@@ -29,6 +29,7 @@ class CaseFileCollector(pytest.File):
         """One item per case."""
         try:
             case_file = load_case_file(self.path)
+            validate_case_file(case_file)
         except CaseError as exc:  # a malformed file is one clear collection error, not a traceback
             raise self.CollectError(str(exc)) from None
         for index, case in enumerate(case_file.model.cases):
