@@ -75,7 +75,7 @@ def test_trusted_load_gives_the_same_verdicts_on_every_case(cache_dir: Path, pac
     raw, compiled, _ = _stored(pack_id)
     trusted = cache.load(raw, f"{pack_id}.yaml")
     assert trusted is not None
-    cases = ROOT / "policies" / f"{pack_id}.cases.yaml"
+    cases = ROOT / "src" / "govrules" / "policies" / f"{pack_id}.cases.yaml"
     case_file = load_case_file(cases)
     model = case_file.model
     checked = 0

@@ -28,7 +28,7 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 def _envs(pack_id: str) -> list[dict[str, Any]]:
-    case_file = load_case_file(ROOT / "policies" / f"{pack_id}.cases.yaml")
+    case_file = load_case_file(ROOT / "src" / "govrules" / "policies" / f"{pack_id}.cases.yaml")
     pack = govrules.load_pack(pack_id)
     envs = []
     for case in case_file.model.cases:
@@ -93,7 +93,7 @@ def test_compiled_pack_cache_roundtrip(tmp_path: Path, monkeypatch: pytest.Monke
     from govrules.loader import load_pack_text
 
     monkeypatch.setenv("GOVRULES_CACHE_DIR", str(tmp_path))
-    raw = (ROOT / "policies" / "linfen-2021.yaml").read_bytes()
+    raw = (ROOT / "src" / "govrules" / "policies" / "linfen-2021.yaml").read_bytes()
     compiled = load_pack_text(raw, file="linfen-2021.yaml")
     assert cache.load(raw, "linfen-2021.yaml") is None
     cache.store(raw, compiled)
@@ -119,7 +119,7 @@ def _fresh(pack_id: str) -> govrules.CompiledPack:
     """The pack compiled anew: nothing generated or shared from an earlier verdict."""
     from govrules.loader import load_pack_text
 
-    return load_pack_text((ROOT / "policies" / f"{pack_id}.yaml").read_bytes(), file=f"{pack_id}.yaml")
+    return load_pack_text((ROOT / "src" / "govrules" / "policies" / f"{pack_id}.yaml").read_bytes(), file=f"{pack_id}.yaml")
 
 
 def _verdict_json(project: Any, pack: govrules.CompiledPack, day: dt.date, params: dict[str, Any], *,
@@ -147,7 +147,7 @@ def test_generated_code_agrees_with_closures_on_every_case(pack_id: str) -> None
 def _agrees_on_every_case(pack_id: str, warm: govrules.CompiledPack) -> None:
     from govrules.codegen import FastPath
 
-    case_file = load_case_file(ROOT / "policies" / f"{pack_id}.cases.yaml")
+    case_file = load_case_file(ROOT / "src" / "govrules" / "policies" / f"{pack_id}.cases.yaml")
     reference_pack = _fresh(pack_id)
     compared = 0
     for _ in range(2):  # the second round meets every shared object built in the first

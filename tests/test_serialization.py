@@ -48,7 +48,7 @@ from govrules.testing.cases import _merge, load_case_file
 from govrules.testing.strategies import evaluations
 
 ROOT = Path(__file__).resolve().parents[1]
-CASE_FILES = sorted((ROOT / "policies").glob("*.cases.yaml"))
+CASE_FILES = sorted((ROOT / "src" / "govrules" / "policies").glob("*.cases.yaml"))
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 AS_OF = dt.date(2025, 9, 1)
 

@@ -891,7 +891,7 @@ _VOCABULARY: set[str] | None = None
 
 
 def _vocabulary() -> set[str]:
-    """Fact names of the shared vocabulary (policies/vocabulary.yaml), if present."""
+    """Fact names of the shared vocabulary (the bundled vocabulary.yaml), if present."""
     global _VOCABULARY
     if _VOCABULARY is None:
         from govrules.loader import policies_dir

@@ -138,7 +138,7 @@ articles: []
 #    text: "有下列情形的不予审批。\\n(一)未按要求共享数据资源的项目。"
 #    items: [{{number: 1, text: 未按要求共享数据资源的项目。}}]
 
-# The questions a reviewer answers about a project (see policies/vocabulary.yaml for names in use).
+# The questions a reviewer answers about a project (the bundled vocabulary.yaml lists the names in use).
 facts: []
 #  - {{name: shares_data_as_required, type: bool, zh: 按照要求共享数据资源, en: shares data as required}}
 

@@ -1,6 +1,6 @@
 """pytest plugin: every ``*.cases.yaml`` file is a test module, every case a test item.
 
-Registered through the ``pytest11`` entry point, so a pack author's CI is ``pytest policies/``.
+Registered through the ``pytest11`` entry point, so a pack author's CI is ``pytest src/govrules/policies/``.
 """
 
 from __future__ import annotations
