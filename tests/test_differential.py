@@ -119,7 +119,8 @@ def _fresh(pack_id: str) -> govrules.CompiledPack:
     """The pack compiled anew: nothing generated or shared from an earlier verdict."""
     from govrules.loader import load_pack_text
 
-    return load_pack_text((ROOT / "src" / "govrules" / "policies" / f"{pack_id}.yaml").read_bytes(), file=f"{pack_id}.yaml")
+    raw = (ROOT / "src" / "govrules" / "policies" / f"{pack_id}.yaml").read_bytes()
+    return load_pack_text(raw, file=f"{pack_id}.yaml")
 
 
 def _verdict_json(project: Any, pack: govrules.CompiledPack, day: dt.date, params: dict[str, Any], *,
