@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from govrules import ProjectError, evaluate, load_project, validate_project
+from govrules import ParameterError, ProjectError, evaluate, load_project, validate_project
 from govrules.batch import evaluate_records, iter_records, write_jsonl
 from govrules.loader import load_pack
 
@@ -373,8 +373,12 @@ def test_integer_fact_out_of_range_or_misspelt(value: Any) -> None:
 
 
 def test_parameter_errors_have_chinese() -> None:
+    # a bad parameter is the caller's setting, not the project's data: not reported as project_invalid
     for parameters in ({"no_such_parameter": 1}, {"procurement_limit": "五十万"}):
-        error = _evaluation_error(BASE, "chuxiong-2025", parameters=parameters)
+        with pytest.raises(ParameterError) as info:
+            evaluate(BASE, "chuxiong-2025", as_of=AS_OF, parameters=parameters)
+        error = info.value
+        assert error.code == "parameter_invalid"
         assert error.errors and error.errors[0]["path"].startswith("parameters.")
         assert error.message_zh is not None
 

@@ -106,7 +106,8 @@ def main() -> int:
           (verdict.scope.status, verdict.route.decision))
 
     verdicts = govrules.evaluate_all(PROJECT, AS_OF, parameters={"chuxiong-2025": {"procurement_limit": 1000000}})
-    check("evaluate_all: every bundled pack in force", [v.pack for v in verdicts] == IN_FORCE, [v.pack for v in verdicts])
+    in_force = [v.pack for v in verdicts]
+    check("evaluate_all: every bundled pack in force", in_force == IN_FORCE, in_force)
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

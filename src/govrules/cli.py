@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from govrules.errors import CaseError, GovrulesError, PackError, ProjectError
+from govrules.errors import CaseError, GovrulesError, PackError, ParameterError, ProjectError
 
 if TYPE_CHECKING:
+    from govrules.compiler import CompiledPack
     from govrules.models.project import Project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
@@ -197,7 +198,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from govrules.report import render_text
 
     pack = load_pack(args.pack)
-    project = None if is_batch_source(args.project) else _single_project(args.project)
+    project = None if is_batch_source(args.project) else _single_project(args.project, pack)
     if project is None:
         _resume_collector()  # a batch: unbounded work
         records = iter_records(args.project)
@@ -215,7 +216,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _single_project(path: str) -> Project | None:
+def _single_project(path: str, pack: CompiledPack) -> Project | None:
     """The project in file ``path``, or None when the file's top level is a list (a batch).
 
     The file is read and parsed once, whichever it turns out to be.
@@ -224,17 +225,17 @@ def _single_project(path: str) -> Project | None:
 
     p = Path(path)
     if not p.is_file() or p.stat().st_size > 50_000_000:
-        return load_project(p)  # which reports what is wrong with it
+        return load_project(p, pack=pack)  # which reports what is wrong with it
     try:
         raw = p.read_bytes()
     except OSError:
-        return load_project(p)
+        return load_project(p, pack=pack)
     if raw[:4096].lstrip().startswith(b"["):
         return None
     data = read_project_data(raw, str(p))
     if isinstance(data, list) and p.suffix != ".json":
         return None
-    return validate_project(data, source=str(p))
+    return validate_project(data, source=str(p), pack=pack)
 
 
 def _pack_parameters(pairs: list[tuple[str, str]]) -> dict[str, dict[str, str]]:
@@ -243,10 +244,10 @@ def _pack_parameters(pairs: list[tuple[str, str]]) -> dict[str, dict[str, str]]:
     for name, value in pairs:
         pack_id, sep, param = name.partition(":")
         if not sep or not pack_id or not param:
-            raise ProjectError(f"--param {name}={value}: write PACK:NAME=VALUE, e.g. "
-                               "chuxiong-2025:procurement_limit=1000000",
-                               errors=[{"path": f"parameters.{name}", "message": "expected PACK:NAME=VALUE"}],
-                               message_zh="参数应写作 办法包:参数名=取值")
+            raise ParameterError(f"--param {name}={value}: write PACK:NAME=VALUE, e.g. "
+                                 "chuxiong-2025:procurement_limit=1000000",
+                                 errors=[{"path": f"parameters.{name}", "message": "expected PACK:NAME=VALUE"}],
+                                 message_zh="参数应写作 办法包:参数名=取值")
         parameters.setdefault(pack_id, {})[param] = value
     return parameters
 
@@ -261,6 +262,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                             parameters=parameters)
     if args.format == "json":
         _print_json([v.model_dump(mode="json") for v in verdicts])
+    elif not verdicts and args.all:  # render_comparison's message is about packs not in force
+        print("没有捆绑的办法包（no bundled pack is installed）")
     else:
         print(render_comparison(verdicts))
     return EXIT_OK

@@ -10,6 +10,7 @@ and consequences. Nothing here reads files or the clock (``as_of`` is passed in)
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from govrules import __version__
 from govrules.calendar import WorkdayCalendar, annual_date
 from govrules.codegen import step_conclusion
 from govrules.compiler import NOT_YET, CompiledPack, CompiledRule
-from govrules.errors import CalendarDataMissing, ProjectError
+from govrules.errors import CalendarDataMissing, GovrulesError, ParameterError, ProjectError
 from govrules.models.pack import (
     FactType,
     ForEach,
@@ -132,10 +133,29 @@ class Outcome:
         return self.compiled.rule
 
 
-def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_of: dt.date | None = None, *,
+def as_of_date(value: dt.date | str | None) -> dt.date:
+    """The evaluation date: a :class:`datetime.date`, an ISO date string (``"2025-09-01"``) or
+    ``None`` (today). A datetime counts as its date. Anything else raises a :class:`GovrulesError`
+    with code ``as_of_invalid``."""
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise GovrulesError(f"as_of must be a date or an ISO date string like '2025-09-01', not {value!r}",
+                        code="as_of_invalid", message_zh=f"评估日期应为日期或形如 2025-09-01 的字符串: {value!r}")
+
+
+def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_of: dt.date | str | None = None, *,
              parameters: Mapping[str, Any] | None = None, calendar: WorkdayCalendar | None = None,
              trace: bool = True) -> Verdict:
-    """Evaluate ``project`` under ``pack`` on ``as_of`` (default: today).
+    """Evaluate ``project`` under ``pack`` on ``as_of`` (a date or an ISO date string; default: today).
 
     ``parameters`` overrides the pack's settable parameters (e.g. ``{"procurement_limit": "100万"}``);
     ``calendar`` supplies holiday schedules beyond the installed ones; ``trace=False`` keeps only a
@@ -155,7 +175,7 @@ def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_
         from govrules.loader import validate_project
 
         project = validate_project(project)
-    day = as_of or dt.date.today()
+    day = as_of_date(as_of)
     return _Evaluation(pack, project, day, parameters or {}, calendar or WorkdayCalendar.default(), trace).run()
 
 
@@ -210,11 +230,13 @@ class _Evaluation:
         for name, raw in overrides.items():
             parameter = declared.get(name)
             if parameter is None:
-                raise ProjectError(f"unknown parameter `{name}`; this pack's parameters: {', '.join(declared)}",
+                close = difflib.get_close_matches(name, declared, n=1, cutoff=0.6)
+                hint = f"did you mean `{close[0]}`?" if close else f"this pack's parameters: {', '.join(declared)}"
+                raise ParameterError(f"unknown parameter `{name}` of {self.pack.id}; {hint}",
                                    errors=[{"path": f"parameters.{name}", "message": "unknown parameter"}],
                                    message_zh=f"参数 {name} 不是本办法包的参数；可设定的参数: {', '.join(declared)}")
             if not parameter.settable:
-                raise ProjectError(f"parameter `{name}` is fixed by the text of {self.pack.document} "
+                raise ParameterError(f"parameter `{name}` is fixed by the text of {self.pack.document} "
                                    f"({parameter.value}); it cannot be set",
                                    errors=[{"path": f"parameters.{name}", "message": "not settable"}],
                                    message_zh=f"参数 {name}（{parameter.zh}）由办法文本规定为 {parameter.value}，"
@@ -222,7 +244,7 @@ class _Evaluation:
             try:
                 value = parse_money(raw) if parameter.unit.value == "CNY" else parse_ratio(raw)
             except MoneyFormatError as exc:
-                raise ProjectError(f"parameter `{name}`: {exc}",
+                raise ParameterError(f"parameter `{name}`: {exc}",
                                    errors=[{"path": f"parameters.{name}", "message": str(exc)}],
                                    message_zh=f"参数 {name} 的取值无效: {raw}") from None
             values[name] = value
@@ -306,9 +328,8 @@ class _Evaluation:
             if fact is None:
                 vocabulary = _vocabulary()
                 if name not in vocabulary:
-                    valid = sorted(set(declared) | vocabulary)
                     errors.append({"path": f"{path}.{name}",
-                                   "message": f"unknown fact `{name}`; facts: {', '.join(valid)}"})
+                                   "message": unknown_fact_message(name, set(declared) | vocabulary, self.pack.id)})
                 continue
             if value is None:
                 continue
@@ -885,6 +906,15 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, frozenset | set):
         return sorted(value)
     return value
+
+
+def unknown_fact_message(name: str, known: Iterable[str], pack_id: str) -> str:
+    """A short message for a fact name neither ``pack_id`` nor the shared vocabulary knows, with the
+    closest known name (a typo is the usual cause) rather than the whole list."""
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    if close:
+        return f"unknown fact `{name}`; did you mean `{close[0]}`?"
+    return f"unknown fact `{name}` (`govrules facts --pack {pack_id}` lists the pack's facts)"
 
 
 _VOCABULARY: set[str] | None = None

@@ -721,15 +721,20 @@ def _check_obligation(rule: ObligationRule, table: SymbolTable, pack: Pack,
 # Projects
 
 
-def load_project(path: str | Path) -> Project:
-    """Read and validate a project file (YAML or JSON); raise :class:`ProjectError` with field paths."""
+def load_project(path: str | Path, *, pack: CompiledPack | str | None = None) -> Project:
+    """Read and validate a project file (YAML or JSON); raise :class:`ProjectError` with field paths.
+
+    With ``pack`` (a loaded pack or a bundled id), fact names are checked too: a name neither the
+    pack nor the shared vocabulary knows is refused here, naming the file and the closest known name,
+    rather than at evaluation. (Without a pack, any fact name may belong to some pack.)
+    """
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ProjectError(f"cannot read {path}: {exc.strerror}", source=str(path)) from None
     data = read_project_data(raw, str(path))
-    return validate_project(data, source=str(path))
+    return validate_project(data, source=str(path), pack=pack)
 
 
 def read_project_data(raw: bytes, file: str) -> Any:
@@ -804,18 +809,52 @@ def _load_json(text: str, file: str) -> Any:
                            message_zh=f"{file}: JSON 嵌套过深") from None
 
 
-def validate_project(data: Any, *, source: str | None = None) -> Project:
-    """Validate plain data as a :class:`Project`, turning pydantic's errors into field paths."""
+def validate_project(data: Any, *, source: str | None = None, pack: CompiledPack | str | None = None) -> Project:
+    """Validate plain data as a :class:`Project`, turning pydantic's errors into field paths; with
+    ``pack``, also check the fact names (see :func:`load_project`)."""
     if isinstance(data, Project):
-        return data
-    try:
-        return Project.model_validate(data)
-    except ValidationError as exc:
-        errors = [project_error_entry(e) for e in exc.errors()]
+        project = data
+    else:
+        try:
+            project = Project.model_validate(data)
+        except ProjectError as exc:
+            if source is None:
+                raise
+            raise ProjectError(f"{source}: {exc.message}", errors=exc.errors, source=source,
+                               message_zh=exc.message_zh) from None
+    if pack is not None:
+        check_fact_names(project, load_pack(pack) if isinstance(pack, str) else pack, source=source)
+    return project
+
+
+def check_fact_names(project: Project, pack: CompiledPack, *, source: str | None = None) -> None:
+    """Raise :class:`ProjectError` for every fact name of ``project`` (its own and its systems')
+    that neither ``pack`` nor the shared vocabulary knows, each with the closest known name."""
+    from govrules.evaluator import _vocabulary, unknown_fact_message
+
+    vocabulary = _vocabulary()
+    errors = []
+    scopes = [("facts", project.facts, pack.project_facts)]
+    scopes += [(f"systems.{i}.facts", s.facts, pack.system_facts) for i, s in enumerate(project.systems or [])]
+    for path, facts, declared in scopes:
+        for name in facts:
+            if name not in declared and name not in vocabulary:
+                errors.append({"path": f"{path}.{name}",
+                               "message": unknown_fact_message(name, set(declared) | vocabulary, pack.id)})
+    if errors:
         prefix = f"{source}: " if source else ""
-        summary = "; ".join(f"{e['path'] or '(record)'}: {e['message']}" for e in errors[:5])
-        raise ProjectError(f"{prefix}invalid project: {summary}", errors=errors, source=source,
-                           message_zh="项目数据有误: " + summary) from None
+        summary = "; ".join(f"{e['path']}: {e['message']}" for e in errors)
+        raise ProjectError(f"{prefix}invalid facts: {summary}", errors=errors, source=source,
+                           message_zh=f"{prefix}事实数据有误: {summary}")
+
+
+def project_error(exc: ValidationError, source: str | None = None) -> ProjectError:
+    """Pydantic's errors on a project as a :class:`ProjectError` listing each field path."""
+    errors = [project_error_entry(e) for e in exc.errors()]
+    prefix = f"{source}: " if source else ""
+    summary = "; ".join(f"{e['path'] or '(record)'}: {e['message']}" for e in errors[:5])
+    return ProjectError(f"{prefix}invalid project: {summary}", errors=errors, source=source,
+                        message_zh="项目数据有误: " + summary)
 
 
 def project_error_entry(error: Any) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from decimal import Context, Decimal, InvalidOperation
 
+from govrules.errors import MoneyFormatError as MoneyFormatError  # a GovrulesError, still importable from here
+
 _UNITS: dict[str, Decimal] = {"": Decimal(1), "元": Decimal(1), "万": Decimal(10_000), "万元": Decimal(10_000),
                               "亿": Decimal(100_000_000), "亿元": Decimal(100_000_000)}
 _AMOUNT = re.compile(r"^\s*(?:人民币|￥|¥)?\s*([0-9][0-9,，]*(?:\.[0-9]+)?)\s*(万元|万|亿元|亿|元)?\s*$")
@@ -29,10 +31,6 @@ RATIO_PLACES = 28
 _RATIO = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([%％])?\s*$")
 #: Enough precision to quantize any bounded value exactly.
 _WIDE = Context(prec=60)
-
-
-class MoneyFormatError(ValueError):
-    """An amount that is not a valid, non-negative yuan figure."""
 
 
 def parse_money(value: object) -> Decimal:

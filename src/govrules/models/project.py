@@ -7,9 +7,9 @@ unknown and names them in the verdict.
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BeforeValidator, Field, StrictBool, ValidationInfo, field_validator
+from pydantic import BeforeValidator, Field, StrictBool, ValidationError, ValidationInfo, field_validator
 
 from govrules.models.base import Date, EventDate, Money, Ratio, StrictModel
 
@@ -223,6 +223,27 @@ class Project(StrictModel):
     budget_lines: list[BudgetLine] | None = None
     changes: list[ChangeRequest] = Field(default_factory=list)
     facts: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        """Validate ``obj``; if invalid, raise :class:`~govrules.errors.ProjectError` (a ``GovrulesError``
+        listing each problem with its field path), not pydantic's ``ValidationError``."""
+        try:
+            return super().model_validate(obj, *args, **kwargs)
+        except ValidationError as exc:
+            from govrules.loader import project_error
+
+            raise project_error(exc) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any) -> Self:
+        """Validate JSON text; raise :class:`~govrules.errors.ProjectError` with field paths if invalid."""
+        try:
+            return super().model_validate_json(json_data, *args, **kwargs)
+        except ValidationError as exc:
+            from govrules.loader import project_error
+
+            raise project_error(exc) from None
 
     @field_validator("category")
     @classmethod
