@@ -141,3 +141,36 @@ def test_a_loaded_pack_goes_to_worker_processes() -> None:
     pack = govrules.load_pack("chuxiong-2025")
     with ProcessPoolExecutor(max_workers=1) as pool:
         assert list(pool.map(_route, [pack, pack])) == [_route(pack)] * 2
+
+
+def test_verdict_lookups() -> None:
+    project = {**PROJECT, "budget": 1500000, "funding": [{"source": "prefecture", "amount": 1500000}],
+               "facts": {**PROJECT["facts"], "shares_data_as_required": False}}
+    verdict = govrules.evaluate(project, "chuxiong-2025", as_of=AS_OF, parameters={"procurement_limit": 1000000})
+    ground = verdict.ground("ground.art15_1")
+    assert ground is not None and ground.id == "ground.art15_1" and ground.citation.article == 15
+    assert verdict.ground("ground.no_such_rule") is None
+    assert verdict.obligation("no.such") is None and verdict.consequence("no.such") is None
+    for obligation in verdict.obligations:
+        assert verdict.obligation(obligation.id, obligation.item) == obligation
+    for consequence in verdict.consequences:
+        assert verdict.consequence(consequence.id, consequence.item) == consequence
+    missing = verdict.missing_fact("emergency_leader_consent")
+    assert missing is None or missing.path == "facts.emergency_leader_consent"
+    assert verdict.missing_fact("gbt40692_system") is None  # given
+    step = verdict.step("route.art16_construction")
+    assert step is not None and step.result == "true" and step.kind == "route"
+    assert verdict.route.decision == "approval"
+
+
+def test_decision_values_are_in_one_place() -> None:
+    from typing import get_args
+
+    from govrules.models.verdict import ChangeDecision, RouteDecision, ScopeStatus
+    from govrules.testing.cases import Expectation
+
+    schema = govrules.Verdict.model_json_schema()["$defs"]
+    assert schema["Route"]["properties"]["decision"]["enum"] == list(get_args(RouteDecision))
+    assert schema["Scope"]["properties"]["status"]["enum"] == list(get_args(ScopeStatus))
+    assert schema["ChangeOut"]["properties"]["decision"]["enum"] == list(get_args(ChangeDecision))
+    assert Expectation.model_validate({"route": "build_first"}).route == "build_first"

@@ -17,6 +17,9 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from govrules.calendar import WorkdayCalendar, YearSchedule, load_year_schedule
     from govrules.compiler import CompiledPack
+    from govrules.consistency import check_consistency
+    from govrules.diagnostics import Diagnostic
+    from govrules.diff import diff_packs
     from govrules.errors import (
         CalendarDataMissing,
         CalendarError,
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
         ProjectError,
     )
     from govrules.evaluator import evaluate
+    from govrules.lint import check_pack
     from govrules.loader import bundled_pack_ids, load_pack, load_project, validate_project
     from govrules.models.pack import Pack
     from govrules.models.project import BudgetLine, ChangeRequest, Funding, Project, System
@@ -44,6 +48,7 @@ _LAZY: dict[str, str] = {
     "CaseError": "govrules.errors",
     "ChangeRequest": "govrules.models.project",
     "CompiledPack": "govrules.compiler",
+    "Diagnostic": "govrules.diagnostics",
     "Funding": "govrules.models.project",
     "GovrulesError": "govrules.errors",
     "MoneyFormatError": "govrules.errors",
@@ -57,6 +62,9 @@ _LAZY: dict[str, str] = {
     "WorkdayCalendar": "govrules.calendar",
     "YearSchedule": "govrules.calendar",
     "bundled_pack_ids": "govrules.loader",
+    "check_consistency": "govrules.consistency",
+    "check_pack": "govrules.lint",
+    "diff_packs": "govrules.diff",
     "evaluate": "govrules.evaluator",
     "evaluate_all": "govrules.multi",
     "load_pack": "govrules.loader",
@@ -72,6 +80,7 @@ __all__ = [
     "CaseError",
     "ChangeRequest",
     "CompiledPack",
+    "Diagnostic",
     "Funding",
     "GovrulesError",
     "MoneyFormatError",
@@ -86,6 +95,9 @@ __all__ = [
     "YearSchedule",
     "__version__",
     "bundled_pack_ids",
+    "check_consistency",
+    "check_pack",
+    "diff_packs",
     "evaluate",
     "evaluate_all",
     "load_pack",
