@@ -10,7 +10,6 @@ and consequences. Nothing here reads files or the clock (``as_of`` is passed in)
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -230,6 +229,8 @@ class _Evaluation:
         for name, raw in overrides.items():
             parameter = declared.get(name)
             if parameter is None:
+                import difflib  # not at the top: a cold start that needs no suggestion does without it
+
                 close = difflib.get_close_matches(name, declared, n=1, cutoff=0.6)
                 hint = f"did you mean `{close[0]}`?" if close else f"this pack's parameters: {', '.join(declared)}"
                 raise ParameterError(f"unknown parameter `{name}` of {self.pack.id}; {hint}",
@@ -911,6 +912,8 @@ def _jsonable(value: Any) -> Any:
 def unknown_fact_message(name: str, known: Iterable[str], pack_id: str) -> str:
     """A short message for a fact name neither ``pack_id`` nor the shared vocabulary knows, with the
     closest known name (a typo is the usual cause) rather than the whole list."""
+    import difflib
+
     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
     if close:
         return f"unknown fact `{name}`; did you mean `{close[0]}`?"

@@ -832,10 +832,12 @@ def check_fact_names(project: Project, pack: CompiledPack, *, source: str | None
     that neither ``pack`` nor the shared vocabulary knows, each with the closest known name."""
     from govrules.evaluator import _vocabulary, unknown_fact_message
 
-    vocabulary = _vocabulary()
-    errors = []
     scopes = [("facts", project.facts, pack.project_facts)]
     scopes += [(f"systems.{i}.facts", s.facts, pack.system_facts) for i, s in enumerate(project.systems or [])]
+    if all(name in declared for _, facts, declared in scopes for name in facts):
+        return  # the usual case, without reading the vocabulary
+    vocabulary = _vocabulary()
+    errors = []
     for path, facts, declared in scopes:
         for name in facts:
             if name not in declared and name not in vocabulary:
