@@ -51,8 +51,9 @@ def test_evaluate_all_refuses_a_misspelt_pack_id() -> None:
 
 
 def test_evaluate_all_refuses_an_unknown_parameter_of_a_pack() -> None:
-    with pytest.raises(ParameterError, match="did you mean `procurement_limit`"):
+    with pytest.raises(ParameterError, match="did you mean `procurement_limit`") as info:
         govrules.evaluate_all(PROJECT, AS_OF, parameters={"chuxiong-2025": {"procurement_limt": 1000000}})
+    assert info.value.errors[0]["path"] == "parameters.chuxiong-2025.procurement_limt"
 
 
 def test_compare_refuses_a_bad_pack_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -174,3 +175,13 @@ def test_decision_values_are_in_one_place() -> None:
     assert schema["Scope"]["properties"]["status"]["enum"] == list(get_args(ScopeStatus))
     assert schema["ChangeOut"]["properties"]["decision"]["enum"] == list(get_args(ChangeDecision))
     assert Expectation.model_validate({"route": "build_first"}).route == "build_first"
+
+
+def test_compare_all_without_packs_does_not_speak_of_packs_in_force(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("id: p\nname: 示例\n", encoding="utf-8")
+    monkeypatch.setattr("govrules.multi.bundled_pack_ids", lambda: [])
+    assert main(["compare", str(path), "--all"]) == 0
+    out = capsys.readouterr().out
+    assert "没有捆绑的办法包" in out and "施行中" not in out

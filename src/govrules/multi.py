@@ -37,7 +37,11 @@ def evaluate_all(project: Project | Mapping[str, Any], as_of: dt.date | str | No
         in_force, _ = pack.pack.in_force(day)
         if not in_force and not include_not_in_force:
             continue
-        verdicts.append(evaluate(model, pack, day, parameters=by_pack.get(pack_id), calendar=calendar))
+        try:
+            verdicts.append(evaluate(model, pack, day, parameters=by_pack.get(pack_id), calendar=calendar))
+        except ParameterError as exc:  # say which pack's parameter it is
+            errors = [{**e, "path": e["path"].replace("parameters.", f"parameters.{pack_id}.", 1)} for e in exc.errors]
+            raise ParameterError(exc.message, errors=errors, message_zh=exc.message_zh) from None
     return verdicts
 
 
