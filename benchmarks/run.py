@@ -377,7 +377,7 @@ def main() -> None:
     from govrules.engine.codegen import PackRuntime, build_rules_fn
 
     for pack_id in govrules.bundled_pack_ids():
-        raw = (ROOT / "policies" / f"{pack_id}.yaml").read_bytes()
+        raw = (ROOT / "src" / "govrules" / "policies" / f"{pack_id}.yaml").read_bytes()
         ms = median_us(lambda raw=raw, pack_id=pack_id: load_pack_text(raw, file=pack_id), repeat) / 1000
         compiled = load_pack_text(raw, file=pack_id)
         cached = "n/a"

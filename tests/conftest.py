@@ -37,7 +37,7 @@ class BundledCase:
 
 @cache
 def _bundled_cases(pack_id: str) -> tuple[BundledCase, ...]:
-    case_file = load_case_file(ROOT / "policies" / f"{pack_id}.cases.yaml")
+    case_file = load_case_file(ROOT / "src" / "govrules" / "policies" / f"{pack_id}.cases.yaml")
     cases = []
     for index, case in enumerate(case_file.model.cases):
         inputs = case_file.inputs(index)

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from govrules import ProjectError, evaluate, load_project, validate_project
+from govrules import ParameterError, ProjectError, evaluate, load_project, validate_project
 from govrules.compile.loading import load_pack
 from govrules.output.batch import evaluate_records, iter_records, write_jsonl
 
@@ -345,9 +345,10 @@ def test_unknown_system_fact_names_the_fact(pack: str) -> None:
     _check(error, "systems.0.facts.no_such_fact", "unknown fact")
 
 
-def _evaluation_error(project: dict[str, Any], pack: str, **kwargs: Any) -> ProjectError:
-    with pytest.raises(ProjectError) as info:
+def _evaluation_error(project: dict[str, Any], pack: str, **kwargs: Any) -> ProjectError | ParameterError:
+    with pytest.raises((ProjectError, ParameterError)) as info:
         evaluate(project, pack, as_of=AS_OF, **kwargs)
+    assert isinstance(info.value, ParameterError if "parameters" in kwargs else ProjectError)
     return info.value
 
 
@@ -374,8 +375,12 @@ def test_integer_fact_out_of_range_or_misspelt(value: Any) -> None:
 
 
 def test_parameter_errors_have_chinese() -> None:
+    # a bad parameter is the caller's setting, not the project's data: not reported as project_invalid
     for parameters in ({"no_such_parameter": 1}, {"procurement_limit": "五十万"}):
-        error = _evaluation_error(BASE, "chuxiong-2025", parameters=parameters)
+        with pytest.raises(ParameterError) as info:
+            evaluate(BASE, "chuxiong-2025", as_of=AS_OF, parameters=parameters)
+        error = info.value
+        assert error.code == "parameter_invalid"
         assert error.errors and error.errors[0]["path"].startswith("parameters.")
         assert error.message_zh is not None
 
@@ -554,7 +559,7 @@ def _count_pack(value: str = "5") -> Any:
 @pytest.mark.parametrize("value", ["5.9", 5.9, Decimal("5.9"), 0, "0", "0.5", "50%", "-3", True, "1e1", " " * 10_000])
 def test_a_day_count_parameter_is_a_whole_positive_number(value: Any) -> None:
     """5.9 working days used to be truncated to 5 while the warning said 5.9; 0, 0.5 and 50% were accepted."""
-    with pytest.raises(ProjectError) as info:
+    with pytest.raises(ParameterError) as info:
         evaluate(_record(execution="construction", budget=600_000, dates={"contract_signed": "2025-06-02"}),
                  _count_pack(), as_of=AS_OF, parameters={"report_days": value})
     assert info.value.errors[0]["path"] == "parameters.report_days"

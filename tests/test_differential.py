@@ -93,7 +93,7 @@ def test_compiled_pack_cache_roundtrip(tmp_path: Path, monkeypatch: pytest.Monke
     from govrules.compile.loading import load_pack_text
 
     monkeypatch.setenv("GOVRULES_CACHE_DIR", str(tmp_path))
-    raw = (ROOT / "policies" / "linfen-2021.yaml").read_bytes()
+    raw = (ROOT / "src" / "govrules" / "policies" / "linfen-2021.yaml").read_bytes()
     compiled = load_pack_text(raw, file="linfen-2021.yaml")
     assert cache.load(raw, "linfen-2021.yaml") is None
     cache.store(raw, compiled)
@@ -119,7 +119,8 @@ def _fresh(pack_id: str) -> govrules.CompiledPack:
     """The pack compiled anew: nothing generated or shared from an earlier verdict."""
     from govrules.compile.loading import load_pack_text
 
-    return load_pack_text((ROOT / "policies" / f"{pack_id}.yaml").read_bytes(), file=f"{pack_id}.yaml")
+    raw = (ROOT / "src" / "govrules" / "policies" / f"{pack_id}.yaml").read_bytes()
+    return load_pack_text(raw, file=f"{pack_id}.yaml")
 
 
 def _verdict_json(project: Any, pack: govrules.CompiledPack, day: dt.date, params: dict[str, Any], *,

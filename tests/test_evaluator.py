@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from govrules import ProjectError, evaluate
+from govrules import ParameterError, ProjectError, evaluate
 from govrules.compile.loading import load_pack_text
 from govrules.engine.calendar import WorkdayCalendar, YearSchedule
 from govrules.output.report import render_text
@@ -249,9 +249,9 @@ def test_facts_are_validated(pack: Any) -> None:
 
 
 def test_parameters(pack: Any) -> None:
-    with pytest.raises(ProjectError, match="fixed by the text"):
+    with pytest.raises(ParameterError, match="fixed by the text"):
         evaluate({"id": "p", "name": "n"}, pack, dt.date(2025, 9, 1), parameters={"threshold": 1})
-    with pytest.raises(ProjectError, match="unknown parameter"):
+    with pytest.raises(ParameterError, match="unknown parameter"):
         evaluate({"id": "p", "name": "n"}, pack, dt.date(2025, 9, 1), parameters={"nope": 1})
 
 

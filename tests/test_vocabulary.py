@@ -15,7 +15,7 @@ def test_vocabulary_file_is_current() -> None:
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert (ROOT / "policies" / "vocabulary.yaml").read_text("utf-8") == module.build(), (
+    assert (ROOT / "src" / "govrules" / "policies" / "vocabulary.yaml").read_text("utf-8") == module.build(), (
         "run: python tools/build_vocabulary.py")
 
 

@@ -26,7 +26,7 @@ from govrules.packs import yaml_io
 from govrules.packs.yaml_io import DEFAULT_LIMITS, Limits, YamlInputError
 
 ROOT = Path(__file__).resolve().parents[1]
-YAML_FILES = sorted({*ROOT.glob("policies/*.yaml"), *ROOT.glob("examples/**/*.yaml"),
+YAML_FILES = sorted({*ROOT.glob("src/govrules/policies/*.yaml"), *ROOT.glob("examples/**/*.yaml"),
                      *ROOT.glob("tests/fixtures/**/*.yaml")})
 #: Files the C path must read itself: everything but the deliberately broken or hostile fixtures.
 FAST_FILES = [p for p in YAML_FILES if "fixtures" not in p.parts]
@@ -102,7 +102,7 @@ def test_the_c_path_reads_the_bundled_files_itself(path: Path) -> None:
 
 
 def test_without_the_c_parser_load_yaml_takes_the_pure_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = (ROOT / "policies" / "chuxiong-2025.yaml").read_text("utf-8")
+    text = (ROOT / "src" / "govrules" / "policies" / "chuxiong-2025.yaml").read_text("utf-8")
     with_c = _outcome(yaml_io.load_yaml, text)
 
     def no_c(*args: Any) -> Any:

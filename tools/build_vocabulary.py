@@ -1,4 +1,4 @@
-"""Write policies/vocabulary.yaml: every fact of the bundled packs, once, with the packs that use it.
+"""Write src/govrules/policies/vocabulary.yaml: every fact of the bundled packs, once, with the packs that use it.
 
 A fact name means one thing across packs, so that one project file can be evaluated under every
 measure. Run after changing a pack's facts; tests/test_vocabulary.py checks the file is current and
@@ -46,4 +46,4 @@ def build() -> str:
 
 
 if __name__ == "__main__":
-    (ROOT / "policies" / "vocabulary.yaml").write_text(build(), encoding="utf-8")
+    (ROOT / "src" / "govrules" / "policies" / "vocabulary.yaml").write_text(build(), encoding="utf-8")

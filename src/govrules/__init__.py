@@ -15,8 +15,12 @@ from typing import TYPE_CHECKING, Any
 from govrules.version import __version__
 
 if TYPE_CHECKING:
+    from govrules.analysis.consistency import check_consistency
+    from govrules.analysis.diff import diff_packs
+    from govrules.analysis.lint import check_pack
     from govrules.compile.compiler import CompiledPack
     from govrules.compile.loading import load_pack
+    from govrules.diagnostics import Diagnostic
     from govrules.engine.calendar import (
         Deadline,
         WorkdayCalendar,
@@ -27,19 +31,21 @@ if TYPE_CHECKING:
     )
     from govrules.engine.evaluator import evaluate
     from govrules.engine.multi_pack import evaluate_all
+    from govrules.engine.projects import load_project, validate_project
     from govrules.errors import (
         CalendarDataMissing,
         CalendarError,
         CaseError,
         GovrulesError,
+        MoneyFormatError,
         PackError,
+        ParameterError,
         ProjectError,
     )
     from govrules.models.pack import Pack
     from govrules.models.project import BudgetLine, ChangeRequest, Funding, Project, System
     from govrules.models.verdict import Verdict
     from govrules.packs.bundled import bundled_pack_ids
-    from govrules.packs.projects import load_project, validate_project
 
 # The public names and the modules that define them. They are imported on first access (PEP 562), so
 # that ``import govrules`` — and the command line, which imports only what a command uses — does not
@@ -52,10 +58,13 @@ _LAZY: dict[str, str] = {
     "ChangeRequest": "govrules.models.project",
     "CompiledPack": "govrules.compile.compiler",
     "Deadline": "govrules.engine.calendar",
+    "Diagnostic": "govrules.diagnostics",
     "Funding": "govrules.models.project",
     "GovrulesError": "govrules.errors",
+    "MoneyFormatError": "govrules.errors",
     "Pack": "govrules.models.pack",
     "PackError": "govrules.errors",
+    "ParameterError": "govrules.errors",
     "Project": "govrules.models.project",
     "ProjectError": "govrules.errors",
     "System": "govrules.models.project",
@@ -66,11 +75,14 @@ _LAZY: dict[str, str] = {
     "evaluate": "govrules.engine.evaluator",
     "evaluate_all": "govrules.engine.multi_pack",
     "load_pack": "govrules.compile.loading",
-    "load_project": "govrules.packs.projects",
+    "load_project": "govrules.engine.projects",
     "load_year_schedule": "govrules.engine.calendar",
     "schedule_template": "govrules.engine.calendar",
     "statutory_holidays": "govrules.engine.calendar",
-    "validate_project": "govrules.packs.projects",
+    "validate_project": "govrules.engine.projects",
+    "check_consistency": "govrules.analysis.consistency",
+    "check_pack": "govrules.analysis.lint",
+    "diff_packs": "govrules.analysis.diff",
 }
 
 __all__ = [
@@ -81,10 +93,13 @@ __all__ = [
     "ChangeRequest",
     "CompiledPack",
     "Deadline",
+    "Diagnostic",
     "Funding",
     "GovrulesError",
+    "MoneyFormatError",
     "Pack",
     "PackError",
+    "ParameterError",
     "Project",
     "ProjectError",
     "System",
@@ -93,6 +108,9 @@ __all__ = [
     "YearSchedule",
     "__version__",
     "bundled_pack_ids",
+    "check_consistency",
+    "check_pack",
+    "diff_packs",
     "evaluate",
     "evaluate_all",
     "load_pack",

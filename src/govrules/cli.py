@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from govrules.errors import CaseError, GovrulesError, PackError, ProjectError
+from govrules.errors import CaseError, GovrulesError, PackError, ParameterError, ProjectError
 
 if TYPE_CHECKING:
+    from govrules.compile.compiler import CompiledPack
     from govrules.models.project import Project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
@@ -295,7 +296,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from govrules.output.verdict_json import verdict_json
 
     pack = load_pack(args.pack)
-    project = None if is_batch_source(args.project) else _single_project(args.project)
+    project = None if is_batch_source(args.project) else _single_project(args.project, pack)
     if project is None:
         _resume_collector()  # a batch: unbounded work
         records = iter_records(args.project)
@@ -317,29 +318,30 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 _BATCH_FILE_LIMIT = 50_000_000
 
 
-def _single_project(path: str) -> Project | None:
+def _single_project(path: str, pack: CompiledPack) -> Project | None:
     """The project in file ``path``, or None when the file's top level is a list (a batch).
 
     The file is read and parsed once, whichever it turns out to be.
     """
-    from govrules.packs.projects import load_project, read_project_data, validate_project
+    from govrules.engine.projects import load_project, validate_project
+    from govrules.packs.projects import read_project_data
     from govrules.packs.yaml_io import read_bounded
 
     p = Path(path)
     if not p.is_file():
-        return load_project(p)  # which reports what is wrong with it
+        return load_project(p, pack=pack)  # which reports what is wrong with it
     try:
         raw = read_bounded(p, _BATCH_FILE_LIMIT)
     except OSError:
-        return load_project(p)
+        return load_project(p, pack=pack)
     if len(raw) > _BATCH_FILE_LIMIT:
-        return load_project(p)  # over the limit of a project file too: refused there, having read 2 MB
+        return load_project(p, pack=pack)  # over the limit of a project file too: refused there, having read 2 MB
     if raw[:4096].lstrip().startswith(b"["):
         return None
     data = read_project_data(raw, str(p))
     if isinstance(data, list) and p.suffix != ".json":
         return None
-    return validate_project(data, source=str(p))
+    return validate_project(data, source=str(p), pack=pack)
 
 
 def _pack_parameters(pairs: list[tuple[str, str]]) -> dict[str, dict[str, str]]:
@@ -348,24 +350,26 @@ def _pack_parameters(pairs: list[tuple[str, str]]) -> dict[str, dict[str, str]]:
     for name, value in pairs:
         pack_id, sep, param = name.partition(":")
         if not sep or not pack_id or not param:
-            raise ProjectError(f"--param {name}={value}: write PACK:NAME=VALUE, e.g. "
-                               "chuxiong-2025:procurement_limit=1000000",
-                               errors=[{"path": f"parameters.{name}", "message": "expected PACK:NAME=VALUE"}],
-                               message_zh="参数应写作 办法包:参数名=取值")
+            raise ParameterError(f"--param {name}={value}: write PACK:NAME=VALUE, e.g. "
+                                 "chuxiong-2025:procurement_limit=1000000",
+                                 errors=[{"path": f"parameters.{name}", "message": "expected PACK:NAME=VALUE"}],
+                                 message_zh="参数应写作 办法包:参数名=取值")
         parameters.setdefault(pack_id, {})[param] = value
     return parameters
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from govrules.engine.multi_pack import evaluate_all
+    from govrules.engine.projects import load_project
     from govrules.output.report import render_comparison
-    from govrules.packs.projects import load_project
 
     parameters = _pack_parameters(args.param)
     verdicts = evaluate_all(load_project(args.project), args.as_of, include_not_in_force=args.all,
                             parameters=parameters)
     if args.format == "json":
         _print_json([v.model_dump(mode="json") for v in verdicts])
+    elif not verdicts and args.all:  # render_comparison's message is about packs not in force
+        print("没有捆绑的办法包（no bundled pack is installed）")
     else:
         _say(render_comparison(verdicts))
     return EXIT_OK

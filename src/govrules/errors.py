@@ -7,6 +7,8 @@ in Chinese.
     GovrulesError
     ├── PackError              a policy pack cannot be loaded or compiled (with Diagnostics: file:line:col)
     ├── ProjectError           a project record is invalid (field path, reason)
+    ├── ParameterError         a parameter override names no parameter, a fixed one, or no pack
+    ├── MoneyFormatError       an amount or ratio that is not a valid figure (also a ValueError)
     ├── CalendarError          a working-day computation cannot be done exactly
     │   └── CalendarDataMissing   no holiday schedule for a year
     └── CaseError              a pack test-case file is malformed
@@ -71,6 +73,32 @@ class ProjectError(GovrulesError):
         if self.source is not None:
             data["source"] = self.source
         return data
+
+
+class ParameterError(GovrulesError):
+    """A parameter override cannot be applied: an unknown or fixed parameter, a bad value, or (for
+    several packs) a pack id that is not one of them. ``errors`` lists each problem with its path
+    (``parameters.NAME`` or ``parameters.PACK.NAME``)."""
+
+    code = "parameter_invalid"
+
+    def __init__(self, message: str, *, errors: list[dict[str, Any]] | None = None,
+                 message_zh: str | None = None) -> None:
+        super().__init__(message, message_zh=message_zh)
+        self.errors: list[dict[str, Any]] = list(errors or [])
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data["errors"] = self.errors
+        return data
+
+
+class MoneyFormatError(GovrulesError, ValueError):
+    """An amount that is not a valid, non-negative yuan figure (or a ratio that is not a valid ratio).
+
+    Also a :class:`ValueError`, so that pydantic validators report it as a field error."""
+
+    code = "money_format"
 
 
 class CalendarError(GovrulesError):

@@ -945,6 +945,13 @@ class CompiledPack:
             for c in self.ordered
         ]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as data: the validated pack and each condition's IR (as :mod:`govrules.compile.cache` stores
+        them), rebuilt on the other side without parsing or validating again. The generated function
+        is not sent; it is built again on first use. So a loaded pack can go to worker processes."""
+        conditions = [(r.condition.to_ir(), r.met.to_ir() if r.met is not None else None) for r in self.rules]
+        return (_rebuild_compiled_pack, (self.pack, conditions, self.digest, self.file, self.diagnostics))
+
     @property
     def id(self) -> str:
         """The pack's id."""
@@ -972,3 +979,11 @@ def pack_digest(pack: Pack) -> str:
 
     canonical = json.dumps(pack.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _rebuild_compiled_pack(pack: Pack, conditions: list[tuple[Any, Any]], digest: str, file: str | None,
+                           diagnostics: list[Any]) -> CompiledPack:
+    """The other half of :meth:`CompiledPack.__reduce__`."""
+    rules = [CompiledRule(rule, from_ir(condition), index, from_ir(met) if met is not None else None)
+             for index, (rule, (condition, met)) in enumerate(zip(pack.rules, conditions, strict=True))]
+    return CompiledPack(pack, SymbolTable(pack), rules, {r.id: r for r in rules}, digest, file, diagnostics)

@@ -23,7 +23,8 @@ from govrules.compile.compiler import NOT_YET, CompiledPack, CompiledRule, zero_
 from govrules.engine.calendar import Deadline, WorkdayCalendar, annual_date
 from govrules.engine.codegen import runtime_of, step_conclusion
 from govrules.engine.combine import Outcome, Tri, all_true, any_true, decide
-from govrules.errors import CalendarDataMissing, ProjectError
+from govrules.engine.projects import unknown_fact_message
+from govrules.errors import CalendarDataMissing, GovrulesError, ParameterError, ProjectError
 from govrules.models.dates import parse_date
 from govrules.models.money import MoneyFormatError, parse_money, parse_parameter, parse_ratio
 from govrules.models.pack import (
@@ -44,6 +45,7 @@ from govrules.models.verdict import (
     TraceStep,
     Verdict,
 )
+from govrules.packs.bundled import vocabulary_fact_names
 from govrules.printable import shorten
 from govrules.version import __version__
 
@@ -100,10 +102,29 @@ def _and(a: Tri, b: Tri) -> Tri:
 
 
 
-def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_of: dt.date | None = None, *,
+def as_of_date(value: dt.date | str | None) -> dt.date:
+    """The evaluation date: a :class:`datetime.date`, an ISO date string (``"2025-09-01"``) or
+    ``None`` (today). A datetime counts as its date. Anything else raises a :class:`GovrulesError`
+    with code ``as_of_invalid``."""
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return parse_date(value)  # YYYY-MM-DD only: not 20250101 nor an ISO week
+        except ValueError:
+            pass
+    raise GovrulesError(f"as_of must be a date or an ISO date string like '2025-09-01', not {value!r}",
+                        code="as_of_invalid", message_zh=f"评估日期应为日期或形如 2025-09-01 的字符串: {value!r}")
+
+
+def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_of: dt.date | str | None = None, *,
              parameters: Mapping[str, Any] | None = None, calendar: WorkdayCalendar | None = None,
              trace: bool = True) -> Verdict:
-    """Evaluate ``project`` under ``pack`` on ``as_of`` (default: today).
+    """Evaluate ``project`` under ``pack`` on ``as_of`` (a date or an ISO date string; default: today).
 
     ``parameters`` overrides the pack's settable parameters (e.g. ``{"procurement_limit": "100万"}``);
     ``calendar`` supplies holiday schedules beyond the installed ones; ``trace=False`` keeps only a
@@ -123,7 +144,7 @@ def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_
         from govrules.packs.projects import validate_project
 
         project = validate_project(project)
-    day = as_of or dt.date.today()
+    day = as_of_date(as_of)
     return _Evaluation(pack, project, day, parameters or {}, calendar or WorkdayCalendar.default(), trace).run()
 
 
@@ -186,11 +207,15 @@ class _Evaluation:
             parameter = declared.get(name)
             if parameter is None:
                 shown = shorten(name)
-                raise ProjectError(f"unknown parameter `{shown}`; this pack's parameters: {', '.join(declared)}",
+                import difflib  # not at the top: a cold start that needs no suggestion does without it
+
+                close = difflib.get_close_matches(name, declared, n=1, cutoff=0.6)
+                hint = f"did you mean `{close[0]}`?" if close else f"this pack's parameters: {', '.join(declared)}"
+                raise ParameterError(f"unknown parameter `{shown}` of {self.pack.id}; {hint}",
                                    errors=[{"path": f"parameters.{shown}", "message": "unknown parameter"}],
                                    message_zh=f"参数 {shown} 不是本办法包的参数；可设定的参数: {', '.join(declared)}")
             if not parameter.settable:
-                raise ProjectError(f"parameter `{name}` is fixed by the text of {self.pack.document} "
+                raise ParameterError(f"parameter `{name}` is fixed by the text of {self.pack.document} "
                                    f"({parameter.value}); it cannot be set",
                                    errors=[{"path": f"parameters.{name}", "message": "not settable"}],
                                    message_zh=f"参数 {name}（{parameter.zh}）由办法文本规定为 {parameter.value}，"
@@ -198,7 +223,7 @@ class _Evaluation:
             try:
                 value = parse_parameter(parameter.unit.value, raw)
             except MoneyFormatError as exc:
-                raise ProjectError(f"parameter `{name}`: {exc}",
+                raise ParameterError(f"parameter `{name}`: {exc}",
                                    errors=[{"path": f"parameters.{name}", "message": str(exc)}],
                                    message_zh=f"参数 {name} 的取值无效: {shorten(raw)}（{exc}）") from None
             values[name] = value
@@ -269,8 +294,8 @@ class _Evaluation:
         if not flags.issuperset(raw):
             # declared true/false facts and facts of the shared vocabulary this pack does not read
             if fast.flags_or_unread is None:
-                fast.flags_or_unread = (fast.project_flags | (_vocabulary() - set(self.c.project_facts)),
-                                        fast.system_flags | (_vocabulary() - set(self.c.system_facts)))
+                fast.flags_or_unread = (fast.project_flags | (vocabulary_fact_names() - set(self.c.project_facts)),
+                                        fast.system_flags | (vocabulary_fact_names() - set(self.c.system_facts)))
             if fast.flags_or_unread[0 if project_scope else 1].issuperset(raw):
                 read = {name: value for name, value in raw.items() if name in flags}
                 if _flags_only(flags, read):
@@ -280,15 +305,10 @@ class _Evaluation:
         for name, value in raw.items():
             fact = declared.get(name)
             if fact is None:
-                vocabulary = _vocabulary()
+                vocabulary = vocabulary_fact_names()
                 if name not in vocabulary:
-                    import difflib  # only for the message
-
-                    # a short suggestion, not every name of every pack (`govrules vocabulary` lists them)
-                    close = difflib.get_close_matches(name, sorted(set(declared) | vocabulary), n=3, cutoff=0.6)
-                    hint = (f"did you mean {' or '.join(f'`{c}`' for c in close)}?" if close
-                            else "`govrules facts --pack ID` lists this pack's facts")
-                    errors.append({"path": f"{path}.{name}", "message": f"unknown fact `{name}`; {hint}"})
+                    errors.append({"path": f"{path}.{name}",
+                                   "message": unknown_fact_message(name, set(declared) | vocabulary, self.pack.id)})
                 continue
             if value is None:
                 continue
@@ -902,22 +922,3 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, frozenset | set):
         return sorted(value)
     return value
-
-
-_VOCABULARY: set[str] | None = None
-
-
-def _vocabulary() -> set[str]:
-    """Fact names of the shared vocabulary (policies/vocabulary.yaml), if present."""
-    global _VOCABULARY
-    if _VOCABULARY is None:
-        from govrules.packs.bundled import policies_dir
-        from govrules.packs.yaml_io import load_yaml, read_bounded, read_text
-
-        path = policies_dir() / "vocabulary.yaml"
-        names: set[str] = set()
-        if path.is_file():
-            data = load_yaml(read_text(read_bounded(path), str(path)), str(path)).data
-            names = {str(f["name"]) for f in data.get("facts", [])} if isinstance(data, dict) else set()
-        _VOCABULARY = names
-    return _VOCABULARY

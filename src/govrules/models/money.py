@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from decimal import Context, Decimal, InvalidOperation
 
+from govrules.errors import MoneyFormatError as MoneyFormatError  # a GovrulesError, still importable from here
 from govrules.printable import shorten
 
 _UNITS: dict[str, Decimal] = {"": Decimal(1), "元": Decimal(1), "万": Decimal(10_000), "万元": Decimal(10_000),
@@ -36,10 +37,6 @@ RATIO_PLACES = 28
 _RATIO = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([%％])?")
 #: Enough precision to quantize any bounded value exactly.
 _WIDE = Context(prec=60)
-
-
-class MoneyFormatError(ValueError):
-    """An amount that is not a valid, non-negative yuan figure."""
 
 
 def parse_money(value: object) -> Decimal:

@@ -6,10 +6,11 @@ unknown and names them in the verdict.
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import Field, StrictBool, ValidationInfo, field_validator
+from pydantic import Field, StrictBool, ValidationError, ValidationInfo, field_validator
 
+from govrules.errors import ProjectError
 from govrules.models.base import Date, EventDate, Money, Ratio, StrictModel
 
 # Dates are read by govrules.models.dates.parse_date: YYYY-MM-DD only (never "20250101" or an ISO week).
@@ -216,6 +217,23 @@ class Project(StrictModel):
     changes: list[ChangeRequest] = Field(default_factory=list)
     facts: dict[str, Any] = Field(default_factory=dict)
 
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        """Validate ``obj``; if invalid, raise :class:`~govrules.errors.ProjectError` (a ``GovrulesError``
+        listing each problem with its field path), not pydantic's ``ValidationError``."""
+        try:
+            return super().model_validate(obj, *args, **kwargs)
+        except ValidationError as exc:
+            raise project_error(exc) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any) -> Self:
+        """Validate JSON text; raise :class:`~govrules.errors.ProjectError` with field paths if invalid."""
+        try:
+            return super().model_validate_json(json_data, *args, **kwargs)
+        except ValidationError as exc:
+            raise project_error(exc) from None
+
     @field_validator("category")
     @classmethod
     def _category_matches_execution(cls, category: Category | None, info: ValidationInfo) -> Category | None:
@@ -243,3 +261,23 @@ CATEGORY_EXECUTION: dict[Category, Execution] = {
     Category.operation_maintenance: Execution.service,
     Category.other_service: Execution.service,
 }
+
+
+def project_error(exc: ValidationError, source: str | None = None) -> ProjectError:
+    """Pydantic's errors on a project as a :class:`ProjectError` listing each field path."""
+    errors = [project_error_entry(e) for e in exc.errors()]
+    prefix = f"{source}: " if source else ""
+    summary = "; ".join(f"{e['path'] or '(record)'}: {e['message']}" for e in errors[:5])
+    return ProjectError(f"{prefix}invalid project: {summary}", errors=errors, source=source,
+                        message_zh="项目数据有误: " + summary)
+
+
+def project_error_entry(error: Any) -> dict[str, Any]:
+    """One pydantic error as ``{path, message, type}``; unknown keys point at the key itself."""
+    loc = [str(p) for p in error["loc"] if not str(p).startswith("function-")]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if message.startswith("unknown key `"):
+        loc.append(message.split("`")[1])
+    if error["type"] == "missing":
+        message = "required"
+    return {"path": ".".join(loc), "message": message, "type": error["type"]}

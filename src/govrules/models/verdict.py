@@ -13,6 +13,17 @@ from pydantic import BaseModel, ConfigDict
 
 from govrules.models.base import Date
 
+# The values each decision can take, in one place: the models below use them, and callers can too
+# (``def handle(decision: RouteDecision) -> ...``; ``typing.get_args(RouteDecision)`` lists them).
+ScopeStatus = Literal["in_scope", "out_of_scope", "exempt", "undetermined"]
+RouteDecision = Literal["approval", "filing", "none", "build_first", "undetermined"]
+GroundKind = Literal["rejection", "deferral", "no_funding"]
+GroundStatus = Literal["triggered", "unknown", "excepted"]
+ChangeDecision = Literal["filing", "approval", "adjustment_request", "none", "not_covered", "undetermined"]
+ObligationStatus = Literal["met", "pending", "overdue", "unknown"]
+ConsequenceStatus = Literal["applies", "possible"]
+TraceResult = Literal["true", "false", "unknown"]
+
 
 class _Out(BaseModel):
     # Built on first use: the evaluator constructs these without validation, and only a JSON dump
@@ -37,7 +48,7 @@ class CitationOut(_Out):
 class Scope(_Out):
     """Whether the measure covers the project."""
 
-    status: Literal["in_scope", "out_of_scope", "exempt", "undetermined"]
+    status: ScopeStatus
     citations: list[CitationOut]
     reasons: list[str]
 
@@ -45,7 +56,7 @@ class Scope(_Out):
 class Route(_Out):
     """What the project must go through before it is built."""
 
-    decision: Literal["approval", "filing", "none", "build_first", "undetermined"]
+    decision: RouteDecision
     authority: str | None
     citations: list[CitationOut]
     reasons: list[str]
@@ -57,8 +68,8 @@ class Ground(_Out):
     """A ground to reject, defer or refuse funds that is not cleared."""
 
     id: str
-    kind: Literal["rejection", "deferral", "no_funding"]
-    status: Literal["triggered", "unknown", "excepted"]
+    kind: GroundKind
+    status: GroundStatus
     title: str
     citation: CitationOut
     exception: CitationOut | None = None
@@ -69,7 +80,7 @@ class ChangeOut(_Out):
     """How one change request is handled."""
 
     index: int
-    decision: Literal["filing", "approval", "adjustment_request", "none", "not_covered", "undetermined"]
+    decision: ChangeDecision
     authority: str | None = None
     citations: list[CitationOut]
     reasons: list[str]
@@ -89,7 +100,7 @@ class Obligation(_Out):
     id: str
     action: str
     due: Date | None
-    status: Literal["met", "pending", "overdue", "unknown"]
+    status: ObligationStatus
     citation: CitationOut
     late: bool = False
     reason: str | None = None
@@ -105,7 +116,7 @@ class Consequence(_Out):
     id: str
     effect: str
     citation: CitationOut
-    status: Literal["applies", "possible"] = "applies"
+    status: ConsequenceStatus = "applies"
     item: int | None = None
 
 
@@ -143,7 +154,7 @@ class TraceStep:
     item: int | None
     condition: str
     saw: dict[str, Any]
-    result: Literal["true", "false", "unknown"]
+    result: TraceResult
     defeated_by: tuple[str, ...]
     conclusion: str
 
@@ -167,3 +178,26 @@ class Verdict(_Out):
     consequences: list[Consequence]
     missing_facts: list[MissingFact]
     trace: list[TraceStep]
+
+    def ground(self, rule_id: str) -> Ground | None:
+        """The ground of rule ``rule_id`` (e.g. ``"ground.art15_1"``), or None when it is not listed
+        (its condition is false, or the pack has no such rule)."""
+        return next((g for g in self.grounds if g.id == rule_id), None)
+
+    def obligation(self, rule_id: str, item: int | None = None) -> Obligation | None:
+        """The obligation of rule ``rule_id`` (for a rule over items, the one of ``item``), or None when
+        it is not listed."""
+        return next((o for o in self.obligations if o.id == rule_id and (item is None or o.item == item)), None)
+
+    def consequence(self, rule_id: str, item: int | None = None) -> Consequence | None:
+        """The consequence of rule ``rule_id`` (of ``item`` for a rule over items), or None."""
+        return next((c for c in self.consequences if c.id == rule_id and (item is None or c.item == item)), None)
+
+    def missing_fact(self, name: str) -> MissingFact | None:
+        """The missing fact ``name`` (a fact name, or ``dates.EVENT``), or None when it is not missing."""
+        return next((m for m in self.missing_facts if m.name == name), None)
+
+    def step(self, rule_id: str, item: int | None = None) -> TraceStep | None:
+        """The trace step of rule ``rule_id`` (of ``item`` for a rule over items): which rule decided
+        what, on which values."""
+        return next((s for s in self.trace if s.rule == rule_id and (item is None or s.item == item)), None)

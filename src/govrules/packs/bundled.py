@@ -12,14 +12,17 @@ BUNDLED_IDS = ("qujing-2020", "chuxiong-2025", "jingzhou-2017", "linfen-2021")
 
 
 def policies_dir() -> Path:
-    """Where the bundled packs are (installed with the package, or in a source checkout)."""
-    try:
-        installed = Path(str(resources.files("govrules.policies")))
-        if installed.is_dir():
-            return installed
-    except ModuleNotFoundError:  # pragma: no cover - only in a broken install
-        pass
-    return Path(__file__).resolve().parents[3] / "policies"  # pragma: no cover
+    """The folder of the bundled packs, their cases and ``vocabulary.yaml``: the package data of
+    ``govrules.policies`` (in a wheel, an editable install and a source checkout alike).
+
+    Raises :class:`PackError` if that folder is missing (govrules imported from a zip, or a broken
+    install), rather than reporting no bundled packs.
+    """
+    folder = Path(str(resources.files("govrules.policies")))
+    if not (folder / "vocabulary.yaml").is_file():  # pragma: no cover - only in a broken install
+        raise PackError(f"the bundled packs are not installed as files (looked in {folder})",
+                        code="pack_not_found")
+    return folder
 
 
 def bundled_pack_ids() -> list[str]:

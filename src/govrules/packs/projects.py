@@ -7,8 +7,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from govrules.errors import ProjectError
 from govrules.models.project import Project
 from govrules.packs.yaml_io import YamlInputError, load_yaml, read_bounded, read_text
@@ -102,25 +100,14 @@ def load_json(text: str, file: str) -> Any:
 
 
 def validate_project(data: Any, *, source: str | None = None) -> Project:
-    """Validate plain data as a :class:`Project`, turning pydantic's errors into field paths."""
+    """Validate plain data as a :class:`Project`; errors are a :class:`ProjectError` with field paths
+    (prefixed with ``source``, the file or record they come from)."""
     if isinstance(data, Project):
         return data
     try:
         return Project.model_validate(data)
-    except ValidationError as exc:
-        errors = [project_error_entry(e) for e in exc.errors()]
-        prefix = f"{source}: " if source else ""
-        summary = "; ".join(f"{e['path'] or '(record)'}: {e['message']}" for e in errors[:5])
-        raise ProjectError(f"{prefix}invalid project: {summary}", errors=errors, source=source,
-                           message_zh="项目数据有误: " + summary) from None
-
-
-def project_error_entry(error: Any) -> dict[str, Any]:
-    """One pydantic error as ``{path, message, type}``; unknown keys point at the key itself."""
-    loc = [str(p) for p in error["loc"] if not str(p).startswith("function-")]
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if message.startswith("unknown key `"):
-        loc.append(message.split("`")[1])
-    if error["type"] == "missing":
-        message = "required"
-    return {"path": ".".join(loc), "message": message, "type": error["type"]}
+    except ProjectError as exc:
+        if source is None:
+            raise
+        raise ProjectError(f"{source}: {exc.message}", errors=exc.errors, source=source,
+                           message_zh=exc.message_zh) from None

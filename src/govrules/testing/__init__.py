@@ -1,8 +1,9 @@
 """Testing support: pack test cases (``*.cases.yaml``), their pytest plugin, and hypothesis strategies.
 
 The strategies (:mod:`govrules.testing.strategies`: ``projects``, ``parameter_values``,
-``evaluations``, ``amounts``, ``ratios``) need ``hypothesis``; they are imported on first use, so
-the pytest plugin works without it.
+``evaluations``, ``amounts``, ``ratios``) need ``hypothesis``, which the ``testing`` extra installs
+(``pip install 'govrules[testing]'``); they are imported on first use, so the pytest plugin and the
+case files work without it.
 """
 
 from typing import Any

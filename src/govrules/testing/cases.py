@@ -43,7 +43,14 @@ from pydantic import Field, ValidationError
 
 from govrules.errors import CaseError, GovrulesError
 from govrules.models.base import Date, StrictModel
-from govrules.models.verdict import Verdict
+from govrules.models.verdict import (
+    ChangeDecision,
+    GroundStatus,
+    ObligationStatus,
+    RouteDecision,
+    ScopeStatus,
+    Verdict,
+)
 from govrules.packs.yaml_io import Document, YamlInputError, load_yaml, read_bounded, read_text
 
 if TYPE_CHECKING:
@@ -53,7 +60,7 @@ if TYPE_CHECKING:
 class ObligationExpectation(StrictModel):
     """What one obligation should look like; ``absent`` when it must not be listed."""
 
-    status: Literal["met", "pending", "overdue", "unknown", "absent"] | None = None
+    status: ObligationStatus | Literal["absent"] | None = None
     due: Date | Literal["any"] | None = "any"
     late: bool | None = None
     #: a deadline that waits for a year's holiday schedule, and the interval its date must fall in
@@ -65,15 +72,15 @@ class ObligationExpectation(StrictModel):
 class Expectation(StrictModel):
     """The parts of a verdict a case checks; anything not named is not checked."""
 
-    scope: Literal["in_scope", "out_of_scope", "exempt", "undetermined"] | None = None
-    route: Literal["approval", "filing", "none", "build_first", "undetermined"] | None = None
+    scope: ScopeStatus | None = None
+    route: RouteDecision | None = None
     route_gap: bool | None = None
     route_authority: str | None = None
     route_citations: list[int] | None = None
     scope_citations: list[int] | None = None
-    grounds: dict[str, Literal["triggered", "unknown", "excepted", "absent"]] | None = None
+    grounds: dict[str, GroundStatus | Literal["absent"]] | None = None
     grounds_exactly: list[str] | None = None
-    changes: list[Literal["filing", "approval", "adjustment_request", "none", "not_covered", "undetermined"]] | None = (
+    changes: list[ChangeDecision] | None = (
         Field(None, description="the decision of each change request, in order"))
     obligations: dict[str, ObligationExpectation] | None = None
     consequences: list[str] | dict[str, Literal["applies", "possible", "absent"]] | None = Field(

@@ -1,10 +1,15 @@
-"""pytest plugin: every ``*.cases.yaml`` file is a test module, every case a test item.
+"""pytest plugin: every govrules case file is a test module, every case a test item.
 
-Registered through the ``pytest11`` entry point, so a pack author's CI is ``pytest policies/``.
+Registered through the ``pytest11`` entry point (every install of govrules registers it), so a pack
+author's CI is ``pytest path/to/packs/``. A file is a govrules case file when its name ends in
+``.cases.yaml`` *and* it declares itself one: its top level has both a ``pack:`` and a ``cases:``
+key, each at the start of a line. Any other ``*.cases.yaml`` (another tool's, in a project that
+merely has govrules installed) is left to whoever else collects it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,10 +19,27 @@ import pytest
 from govrules.errors import CaseError
 from govrules.testing.cases import CaseFile, load_case_file, run_case, validate_case_file
 
+_TOP_LEVEL_PACK = re.compile(rb"^pack[ \t]*:", re.MULTILINE)
+_TOP_LEVEL_CASES = re.compile(rb"^cases[ \t]*:", re.MULTILINE)
+
+
+def is_case_file(path: Path) -> bool:
+    """Whether ``path`` is a govrules case file: named ``*.cases.yaml``, with top-level ``pack:`` and
+    ``cases:`` keys. Only the keys are looked for, not parsed, so that a govrules case file with a
+    syntax error is still collected and reported, not skipped."""
+    if not path.name.endswith(".cases.yaml"):
+        return False
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return False
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    return bool(_TOP_LEVEL_PACK.search(raw) and _TOP_LEVEL_CASES.search(raw))
+
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
-    """Collect ``*.cases.yaml`` files."""
-    if file_path.name.endswith(".cases.yaml"):
+    """Collect govrules case files (see :func:`is_case_file`); leave every other file alone."""
+    if is_case_file(file_path):
         return CaseFileCollector.from_parent(parent, path=file_path)
     return None
 

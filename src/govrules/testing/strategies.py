@@ -12,7 +12,8 @@ Amounts are drawn half the time from the boundaries — for every money threshol
 (each CNY parameter with a value, the settable ones given in ``parameters=``, and money literals in
 conditions): exactly the threshold, one fen below and one fen above, and zero — and half the time
 uniformly, in fen. Ratios likewise (exactly 0.10, 0.10 ± 0.0001, …). Every fact, core field and
-event is unknown (absent) with probability ``unknown_rate``. Requires ``hypothesis`` (a test extra).
+event is unknown (absent) with probability ``unknown_rate``. Requires ``hypothesis``: install the
+``testing`` extra (``pip install 'govrules[testing]'``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import strategies as st
+try:
+    from hypothesis import strategies as st
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
+    if exc.name != "hypothesis":
+        raise
+    raise ModuleNotFoundError(
+        "govrules.testing.strategies needs hypothesis, which comes with the `testing` extra: "
+        "python -m pip install 'govrules[testing]'", name="hypothesis") from exc
 
 from govrules.analysis.consistency import cut_points
 from govrules.compile.compiler import CompiledPack
