@@ -22,6 +22,7 @@ from govrules.compiler import NOT_YET, from_ir
 from govrules.evaluator import _Evaluation
 from govrules.loader import validate_project
 from govrules.testing.cases import _merge, load_case_file
+from govrules.temporal import evaluated_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -60,7 +61,7 @@ def test_closures_agree_with_rule_engine(pack_id: str) -> None:
     for compiled in pack.rules:
         if compiled.rule.for_each is not None:
             continue
-        reference = rule_engine.Rule(compiled.rule.when, context=context)
+        reference = rule_engine.Rule(evaluated_text(compiled), context=context)  # with its time guard
         rebuilt = from_ir(compiled.condition.to_ir())
         for env in envs:
             fast = compiled.condition.fn(env)

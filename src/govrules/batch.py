@@ -34,6 +34,7 @@ from govrules.models.verdict import (
     ReadOnlyDict,
     Route,
     Scope,
+    Successor,
     TraceStep,
     Verdict,
 )
@@ -112,7 +113,8 @@ def _jsonl(handle: IO[str], name: str) -> Iterator[Record]:
 
 def evaluate_records(records: Iterator[Record], pack: CompiledPack, as_of: dt.date | None, *,
                      parameters: Mapping[str, Any] | None = None, calendar: WorkdayCalendar | None = None,
-                     trace: bool = False, json_ready: bool = True) -> Iterator[dict[str, Any]]:
+                     trace: bool = False, json_ready: bool = True,
+                     historical: bool = False) -> Iterator[dict[str, Any]]:
     """One JSON-ready line per record, in input order; a bad record never stops the batch.
 
     A line's ``verdict`` is ``verdict.model_dump(mode="json")``; with ``json_ready=False`` it is the
@@ -126,7 +128,8 @@ def evaluate_records(records: Iterator[Record], pack: CompiledPack, as_of: dt.da
         else:
             try:
                 project = validate_project(record.data, source=record.source)
-                verdict = evaluate(project, pack, as_of, parameters=parameters, calendar=calendar, trace=trace)
+                verdict = evaluate(project, pack, as_of, parameters=parameters, calendar=calendar, trace=trace,
+                                   historical=historical)
             except GovrulesError as exc:
                 line.update(ok=False, error=exc.to_dict())
             except Exception as exc:
@@ -353,6 +356,7 @@ _missing_fact = _Fragments(_Model(MissingFact, name=_str, path=_str, zh=_str, en
                                   needed_by=_strings(tuple)))
 # Built for each verdict, and holding lists that could be changed: written every time.
 _scope = _Model(Scope, status=_str, citations=_citation.many, reasons=_strings(list))
+_successor = _optional(_Model(Successor, document=_str, title=_str, on=_date))
 _route = _Model(Route, decision=_str, authority=_optional(_str), citations=_citation.many,
                 reasons=_strings(list), gap=_bool)
 _change = _Model(ChangeOut, index=_int, decision=_str, authority=_optional(_str), citations=_citation.many,
@@ -434,12 +438,14 @@ def _detailed_trace(steps: list[Any], out: list[str]) -> None:
     out.append(f"[{','.join(texts)}]")
 
 
-_VERDICT_KEYS = ("pack", "document", "title", "pack_digest", "engine_version", "as_of", "in_force", "warnings",
-                 "scope", "route", "grounds", "changes", "obligations", "consequences", "missing_facts", "trace")
+_VERDICT_KEYS = ("pack", "document", "title", "pack_digest", "engine_version", "as_of", "in_force", "historical",
+                 "superseded_by", "warnings", "scope", "route", "grounds", "changes", "obligations", "consequences",
+                 "missing_facts", "trace")
 _any_order_verdict = _Model(
     Verdict, pack=_str, document=_str, title=_str, pack_digest=_str, engine_version=_str, as_of=_date,
-    in_force=_bool, warnings=_reasons, scope=_scope, route=_route, grounds=_ground.many, changes=_changes,
-    obligations=_obligation.many, consequences=_consequence.many, missing_facts=_missing_fact.many, trace=_trace)
+    in_force=_bool, historical=_bool, superseded_by=_successor, warnings=_reasons, scope=_scope, route=_route,
+    grounds=_ground.many, changes=_changes, obligations=_obligation.many, consequences=_consequence.many,
+    missing_facts=_missing_fact.many, trace=_trace)
 
 
 def _write_verdict(verdict: Any, out: list[str]) -> None:
@@ -449,14 +455,18 @@ def _write_verdict(verdict: Any, out: list[str]) -> None:
     if tuple(values) != _VERDICT_KEYS:  # not as the evaluator builds it
         _any_order_verdict(verdict, out)
         return
-    (pack, document, title, digest, version, as_of, in_force, warnings, scope, route, grounds, changes,
-     obligations, consequences, missing_facts, trace) = values.values()
+    (pack, document, title, digest, version, as_of, in_force, historical, successor, warnings, scope, route, grounds,
+     changes, obligations, consequences, missing_facts, trace) = values.values()
     if not (type(pack) is str and type(document) is str and type(title) is str and type(digest) is str
-            and type(version) is str and type(as_of) is dt.date and type(in_force) is bool):
+            and type(version) is str and type(as_of) is dt.date and type(in_force) is bool
+            and type(historical) is bool):
         raise _Unsupported
     out.append(f'{{"pack":{_encode_str(pack)},"document":{_encode_str(document)},"title":{_encode_str(title)},'
                f'"pack_digest":{_encode_str(digest)},"engine_version":{_encode_str(version)},'
-               f'"as_of":"{as_of.isoformat()}","in_force":{"true" if in_force else "false"},"warnings":')
+               f'"as_of":"{as_of.isoformat()}","in_force":{"true" if in_force else "false"},'
+               f'"historical":{"true" if historical else "false"},"superseded_by":')
+    _successor(successor, out)
+    out.append(',"warnings":')
     _reasons(warnings, out)
     out.append(',"scope":')
     _scope(scope, out)

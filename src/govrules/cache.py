@@ -33,7 +33,7 @@ from typing import Any
 from govrules.compiler import CompiledPack, CompiledRule, SymbolTable, from_ir
 from govrules.diagnostics import Diagnostic, SourceLocation
 
-FORMAT = 2
+FORMAT = 3
 #: The first line of a cache file: this prefix, then the hex SHA-256 of the key and the JSON body.
 _MAGIC = b"govrules-cache/2 sha256:"
 
@@ -69,7 +69,7 @@ def _engine_fingerprint() -> bytes:
         digest = hashlib.sha256(f"govrules-cache/{FORMAT}/{__version__}".encode())
         here = Path(__file__).resolve().parent
         for name in ("compiler.py", "cache.py", "loader.py", "yaml_io.py", "models/base.py", "models/pack.py",
-                     "models/project.py"):
+                     "models/project.py", "temporal.py"):
             try:
                 digest.update((here / name).read_bytes())
             except OSError:
@@ -113,7 +113,8 @@ def store(raw: bytes, compiled: CompiledPack) -> None:
         "format": FORMAT,
         "pack": compiled.pack.model_dump(mode="json"),
         "digest": compiled.digest,
-        "rules": [[r.condition.to_ir(), r.met.to_ir() if r.met is not None else None] for r in compiled.rules],
+        "rules": [[r.condition.to_ir(), r.met.to_ir() if r.met is not None else None, list(r.guard)]
+                  for r in compiled.rules],
         "diagnostics": [d.to_dict() for d in compiled.diagnostics],
     }
     key = cache_key(raw)
@@ -138,8 +139,9 @@ def _rebuild(data: dict[str, Any], file: str) -> CompiledPack:
     if len(pack.rules) != len(data["rules"]):
         raise ValueError("cache rules")
     rules = []
-    for index, (rule, (condition, met)) in enumerate(zip(pack.rules, data["rules"], strict=True)):
-        rules.append(CompiledRule(rule, from_ir(condition), index, from_ir(met) if met is not None else None))
+    for index, (rule, (condition, met, guard)) in enumerate(zip(pack.rules, data["rules"], strict=True)):
+        rules.append(CompiledRule(rule, from_ir(condition), index, from_ir(met) if met is not None else None,
+                                  guard=tuple(guard)))
     diagnostics = [
         Diagnostic(d["code"], d["message"],
                    SourceLocation(file, d["line"], d["column"]) if d.get("line") else None,

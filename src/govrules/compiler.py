@@ -694,6 +694,9 @@ class CompiledRule:
     met: Lowered | None = None
     symbols: frozenset[str] = frozenset()
     sorted_symbols: tuple[str, ...] = ()
+    #: the time points the loader required to fall on or after the effective date (不溯及既往): the
+    #: condition is then ``and(the rule's own condition, the guard)`` (:mod:`govrules.temporal`)
+    guard: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.symbols:
@@ -725,6 +728,8 @@ class CompiledPack:
     system_facts: dict[str, Fact] = field(default_factory=dict)
 
     plan: list[tuple[Any, ...]] = field(default_factory=list)
+    #: each time point the loader guarded (不溯及既往, :mod:`govrules.temporal`) → the rules guarded on it
+    time_guards: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _fast: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -742,6 +747,11 @@ class CompiledPack:
             if compiled.met is not None:
                 used |= compiled.met.symbols()
         self.used_symbols = frozenset(used)
+        guards: dict[str, list[str]] = {}
+        for compiled in self.rules:
+            for point in compiled.guard:
+                guards.setdefault(point, []).append(compiled.id)
+        self.time_guards = {point: tuple(ids) for point, ids in guards.items()}
         # What the evaluator's loop needs per rule, looked up once: (compiled, rule, kind, id, for_each,
         # ((exception id, exception ranges over items), ...), keep outcomes whose condition is false).
         self.plan = [

@@ -61,6 +61,7 @@ from govrules.models.pack import (
 )
 from govrules.models.project import CATEGORY_EXECUTION, FISCAL_SOURCES, Category, Project
 from govrules.money import MoneyFormatError, parse_money, parse_ratio
+from govrules.temporal import guard
 
 __all__ = [
     "CODES",
@@ -238,7 +239,8 @@ def _source(pack: CompiledPack | Pack | str) -> _Source:
         except Exception as exc:  # ConditionError: report like the loader would
             problems.append(Diagnostic(getattr(exc, "code", "condition"), f"{rule.id}: {exc}", rule=rule.id))
             continue
-        rules.append(CompiledRule(rule, condition, index))
+        condition, guarded = guard(rule, condition, table)
+        rules.append(CompiledRule(rule, condition, index, guard=guarded))
     if problems:
         raise PackError(f"{pack.id}: conditions do not compile", diagnostics=problems, code="pack_invalid")
     return _Source(pack, table, rules, {r.id: r for r in rules})

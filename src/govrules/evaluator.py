@@ -39,10 +39,12 @@ from govrules.models.verdict import (
     Obligation,
     Route,
     Scope,
+    Successor,
     TraceStep,
     Verdict,
 )
 from govrules.money import MoneyFormatError, parse_money, parse_ratio
+from govrules.temporal import LINE_YEAR, barred
 
 Tri = bool | None
 _M = TypeVar("_M", bound=BaseModel)
@@ -134,8 +136,13 @@ class Outcome:
 
 def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_of: dt.date | None = None, *,
              parameters: Mapping[str, Any] | None = None, calendar: WorkdayCalendar | None = None,
-             trace: bool = True) -> Verdict:
+             trace: bool = True, historical: bool = False) -> Verdict:
     """Evaluate ``project`` under ``pack`` on ``as_of`` (default: today).
+
+    On a date when the measure is not in force (not yet, expired or superseded) nothing is pending,
+    overdue or applying: the verdict says why and names the successor the pack knows;
+    ``historical=True`` evaluates the rules as if the measure were in force, and says so
+    (``verdict.historical``).
 
     ``parameters`` overrides the pack's settable parameters (e.g. ``{"procurement_limit": "100万"}``);
     ``calendar`` supplies holiday schedules beyond the installed ones; ``trace=False`` keeps only a
@@ -156,12 +163,13 @@ def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_
 
         project = validate_project(project)
     day = as_of or dt.date.today()
-    return _Evaluation(pack, project, day, parameters or {}, calendar or WorkdayCalendar.default(), trace).run()
+    return _Evaluation(pack, project, day, parameters or {}, calendar or WorkdayCalendar.default(), trace,
+                       historical).run()
 
 
 class _Evaluation:
     def __init__(self, compiled: CompiledPack, project: Project, as_of: dt.date, parameters: Mapping[str, Any],
-                 calendar: WorkdayCalendar, trace: bool) -> None:
+                 calendar: WorkdayCalendar, trace: bool, historical: bool = False) -> None:
         self.c = compiled
         self.pack = compiled.pack
         self.project = project
@@ -178,11 +186,13 @@ class _Evaluation:
         self._exceptions_walked: set[tuple[str, int | None]] = set()
         self._fast_path = fast = compiled.fast_path()
         self.in_force = True
-        # Parameters, their warnings and whether the measure is in force depend on the pack, the date
-        # and the overrides alone: worked out once per combination.
+        self.asked_historical = historical
+        self.successor: Successor | None = None
+        # Parameters, their warnings and whether the measure is in force depend on the pack, the date,
+        # the overrides and `historical` alone: worked out once per combination.
         key: Any = None
         try:
-            key = (as_of, tuple(sorted(parameters.items())))
+            key = (as_of, historical, tuple(sorted(parameters.items())))
             hash(key)
         except TypeError:
             key = None
@@ -193,11 +203,11 @@ class _Evaluation:
             # what every environment of this setting starts from: the declared facts unknown, the
             # parameters set (their names never clash: the symbol table refuses it)
             start = {**dict.fromkeys(compiled.project_facts), **self.params}
-            setting = (self.params, tuple(self.warnings), self.in_force, start)
+            setting = (self.params, tuple(self.warnings), self.in_force, start, self.successor)
             if key is not None and len(fast.settings) < fast.MAX_SHARED:
                 fast.settings[key] = setting
         else:
-            self.params, warnings, self.in_force, start = setting
+            self.params, warnings, self.in_force, start, self.successor = setting
             self.warnings = list(warnings)
         self._start = start
         self.env = self._environment()
@@ -452,8 +462,18 @@ class _Evaluation:
 
     def _preamble(self) -> None:
         self.in_force, why = self.pack.in_force(self.as_of)
+        superseded = self.pack.superseded
+        if superseded is not None and self.as_of >= superseded.on:
+            self.successor = _fast(Successor, document=superseded.by.document, title=superseded.by.title,
+                                   on=superseded.on)
         if why:
             self.warnings.append(why)
+            self.warnings.append("已按使用者要求视同施行评估（historical）：以下结论假定本办法在评估日仍然施行"
+                                 if self.asked_historical else
+                                 "本办法在评估日不施行：不产生任何待办、逾期或适用的义务、理由与后果"
+                                 + (f"；现行办法为《{superseded.by.title}》({superseded.by.document})"
+                                    if self.successor is not None and superseded is not None else "")
+                                 + "（可用 historical=True / --as-if-in-force 视同施行评估）")
         for name, value in self.params.items():
             parameter = next(p for p in self.pack.parameters if p.name == name)
             if value is None and name in self.c.used_symbols:
@@ -463,6 +483,7 @@ class _Evaluation:
 
     def run(self) -> Verdict:
         in_force = self.in_force
+        historical = not in_force and self.asked_historical
         outcomes = self._evaluate_rules()
         for outcome in self._undecided:
             self._exception_unknowns(outcome)
@@ -477,11 +498,50 @@ class _Evaluation:
         consequences = self._consequences(outcomes) if applies else []
         if not applies:
             self.missing.clear()
+        elif not in_force and not historical:
+            route, grounds, changes, obligations, consequences = self._not_in_force(scope)
+        elif self.c.time_guards:
+            self._barred_warnings()
         return _fast(Verdict,
             pack=self.pack.id, document=self.pack.document, title=self.pack.title, pack_digest=self.c.digest,
-            engine_version=__version__, as_of=self.as_of, in_force=in_force, warnings=self.warnings,
+            engine_version=__version__, as_of=self.as_of, in_force=in_force, historical=historical,
+            superseded_by=self.successor, warnings=self.warnings,
             scope=scope, route=route, grounds=grounds, changes=changes, obligations=obligations,
             consequences=consequences, missing_facts=self._missing_facts(), trace=self.trace)
+
+    def _not_in_force(self, scope: Scope) -> tuple[Route, list[Ground], list[ChangeOut], list[Obligation],
+                                                   list[Consequence]]:
+        """What a measure not in force on ``as_of`` decides: no procedure, nothing pending, overdue or
+        applying. The scope stays (which projects the text covers); so do the facts it needs."""
+        why = self.warnings[0] if self.warnings else "本办法在评估日不施行"
+        route = _fast(Route, decision="none", authority=None, citations=[], reasons=[why])
+        changes = [_fast(ChangeOut, index=index, decision="not_covered", citations=[], reasons=[why])
+                   for index in range(len(self.project.changes))]
+        scope_rules = {c.rule.id for kind in ("scope", "exemption") for c in self.c.by_kind.get(kind, ())}
+        missing = {}
+        for name, ids in self.missing.items():
+            kept = ids & scope_rules
+            if kept:
+                missing[name] = kept
+        self.missing = missing
+        return route, [], changes, [], []
+
+    def _barred_warnings(self) -> None:
+        """Say which dates before the effective date kept guarded rules from applying (不溯及既往)."""
+        env = self.env
+        effective = self.pack.dates.effective
+        lines = self.project.budget_lines
+        for point in self.c.time_guards:
+            if point == LINE_YEAR:
+                if lines and any(line.year < effective.year for line in lines):
+                    break
+                continue
+            value = env.get(point)
+            if value is not None and value < effective:
+                break
+        else:
+            return
+        self.warnings.extend(barred(effective, self.c.time_guards, env, [line.year for line in lines or ()]))
 
     def _scope(self, outcomes: dict[str, list[Outcome]]) -> Scope:
         scopes = outcomes.get("scope", [])

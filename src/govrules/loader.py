@@ -30,6 +30,7 @@ from govrules.diagnostics import Diagnostic, SourceLocation, sort_key
 from govrules.errors import PackError, ProjectError
 from govrules.models.pack import Article, Citation, ExceptionRule, ObligationRule, Pack, Unit
 from govrules.models.project import EVENT_NAMES, Project
+from govrules.temporal import guard
 from govrules.yaml_io import DEFAULT_LIMITS, Document, Limits, YamlInputError, load_yaml, read_text
 
 BUNDLED_IDS = ("qujing-2020", "chuxiong-2025", "jingzhou-2017", "linfen-2021")
@@ -623,7 +624,8 @@ def compile_pack(pack: Pack, document: Document | None = None, text: str | None 
                                          _expression_location(lines_of(start), start, rule.met_when, exc.offset),
                                          hint=exc.hint, rule=rule.id))
                 continue
-        compiled = CompiledRule(rule, condition, i, met)
+        condition, guarded = guard(rule, condition, table)  # 不溯及既往: see govrules.temporal
+        compiled = CompiledRule(rule, condition, i, met, guard=guarded)
         rules.append(compiled)
         by_id[rule.id] = compiled
         if isinstance(rule, ObligationRule):
