@@ -21,8 +21,8 @@ from govrules.calendar import WorkdayCalendar
 from govrules.compiler import NOT_YET, from_ir
 from govrules.evaluator import _Evaluation
 from govrules.loader import validate_project
-from govrules.testing.cases import _merge, load_case_file
 from govrules.temporal import evaluated_text
+from govrules.testing.cases import _merge, load_case_file
 
 ROOT = Path(__file__).resolve().parents[1]
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -124,13 +124,14 @@ def _fresh(pack_id: str) -> govrules.CompiledPack:
 
 
 def _verdict_json(project: Any, pack: govrules.CompiledPack, day: dt.date, params: dict[str, Any], *,
-                  generated: bool, trace: bool) -> Any:
+                  generated: bool, trace: bool, historical: bool = False) -> Any:
     from govrules import evaluator
 
     saved = evaluator.USE_GENERATED
     evaluator.USE_GENERATED = generated
     try:
-        return govrules.evaluate(project, pack, day, parameters=params, trace=trace).model_dump(mode="json")
+        return govrules.evaluate(project, pack, day, parameters=params, trace=trace,
+                                 historical=historical).model_dump(mode="json")
     except govrules.GovrulesError as exc:
         return {"error": exc.to_dict()}
     finally:
@@ -160,9 +161,11 @@ def _agrees_on_every_case(pack_id: str, warm: govrules.CompiledPack) -> None:
             params = {**case_file.model.parameters, **(case.parameters or {})}
             day = case.as_of or case_file.model.as_of or dt.date(2025, 9, 1)
             for trace in (False, True):
-                fast = _verdict_json(project, warm, day, params, generated=True, trace=trace)
+                fast = _verdict_json(project, warm, day, params, generated=True, trace=trace,
+                                     historical=case.historical)
                 reference_pack._fast = FastPath(reference_pack, generate_rules=False)  # nothing reused
-                reference = _verdict_json(project, reference_pack, day, params, generated=False, trace=trace)
+                reference = _verdict_json(project, reference_pack, day, params, generated=False, trace=trace,
+                                          historical=case.historical)
                 assert fast == reference, (pack_id, case.name, trace)
                 compared += 1
     assert compared > 0
@@ -182,12 +185,13 @@ def test_generated_code_agrees_with_closures_on_generated_projects(pack_id: str)
 
     @settings(max_examples=60, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(evaluations(warm, unknown_rate=0.25), st.integers(-400, 900))
-    def check(evaluation: tuple[dict[str, Any], Any], offset: int) -> None:
+    @given(evaluations(warm, unknown_rate=0.25), st.integers(-400, 900), st.booleans())
+    def check(evaluation: tuple[dict[str, Any], Any], offset: int, historical: bool) -> None:
         params, project = evaluation
         day = effective + dt.timedelta(days=offset)
-        fast = _verdict_json(project, warm, day, params, generated=True, trace=False)
-        reference = _verdict_json(project, reference_pack, day, params, generated=False, trace=False)
+        fast = _verdict_json(project, warm, day, params, generated=True, trace=False, historical=historical)
+        reference = _verdict_json(project, reference_pack, day, params, generated=False, trace=False,
+                                  historical=historical)
         assert fast == reference
 
     check()
