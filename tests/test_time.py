@@ -64,6 +64,9 @@ def test_guard_is_part_of_the_compiled_condition_and_of_the_trace() -> None:
     step = next(s for s in verdict.trace if s.rule == "consequence.art34_accountability")
     assert step.result == "false" and step.saw["dates.construction_start"] == "2024-03-01"
     assert step.saw["effective_date"] == "2025-05-08"
+    assert step.condition == evaluated_text(compiled)  # the trace shows the condition evaluated, guard and all
+    compact = govrules.evaluate(_built_first("2024-03-01"), pack, AS_OF, trace=False)
+    assert next(s for s in compact.trace if s.rule == compiled.id).condition == evaluated_text(compiled)
 
 
 def test_every_bundled_rule_that_reads_an_event_has_decided_about_time() -> None:

@@ -630,8 +630,9 @@ class FastPath:
         key = (index, effective, defeated)
         found = steps.get(key)
         if found is None:
-            rule = self.compiled.ordered[k].rule
-            found = TraceStep(rule.id, rule.kind, index, rule.when, _NOTHING_SEEN, _RESULT[effective], defeated,
+            compiled = self.compiled.ordered[k]
+            rule = compiled.rule
+            found = TraceStep(rule.id, rule.kind, index, compiled.text, _NOTHING_SEEN, _RESULT[effective], defeated,
                               step_conclusion(rule, effective, defeated))
             if self._count < self.MAX_STEPS:
                 self._count += 1

@@ -34,6 +34,7 @@ from govrules.models.project import (
     Purpose,
     SystemStatus,
 )
+from govrules.temporal import guard_text
 
 # rule-engine builds its parser tables when imported (~0.6 s): import it only when a condition is
 # compiled from text, never to evaluate (a pack rebuilt from the compiled cache needs no parser).
@@ -697,11 +698,15 @@ class CompiledRule:
     #: the time points the loader required to fall on or after the effective date (不溯及既往): the
     #: condition is then ``and(the rule's own condition, the guard)`` (:mod:`govrules.temporal`)
     guard: tuple[str, ...] = ()
+    #: the condition evaluated, in the condition language: ``when``, and the guard if any (the trace's)
+    text: str = ""
 
     def __post_init__(self) -> None:
         if not self.symbols:
             object.__setattr__(self, "symbols", frozenset(self.condition.symbols()))
         object.__setattr__(self, "sorted_symbols", tuple(sorted(self.symbols)))
+        when: str = self.rule.when
+        object.__setattr__(self, "text", f"({when}) and ({guard_text(self.guard)})" if self.guard else when)
 
     @property
     def id(self) -> str:

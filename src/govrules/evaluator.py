@@ -424,7 +424,7 @@ class _Evaluation:
                 self.missing.setdefault(name, set()).add(rule_id)
         if self.detailed:
             saw = {name: _jsonable(env.get(name)) for name in compiled.sorted_symbols}
-            self.trace.append(TraceStep(rule_id, kind, index, rule.when, saw, _RESULT[effective], defeated,
+            self.trace.append(TraceStep(rule_id, kind, index, compiled.text, saw, _RESULT[effective], defeated,
                                         step_conclusion(rule, effective, defeated)))
         else:
             self.trace.append(self._fast_path.step(k, index, effective, defeated))

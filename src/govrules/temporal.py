@@ -72,9 +72,9 @@ def guard_text(points: Iterable[str]) -> str:
 
 def evaluated_text(compiled: Any) -> str:
     """The condition the engine evaluates for ``compiled``, in the condition language: the rule's
-    ``when``, joined with its guard when it has one."""
-    when: str = compiled.rule.when
-    return f"({when}) and ({guard_text(compiled.guard)})" if compiled.guard else when
+    ``when``, joined with its guard when it has one (what the trace shows)."""
+    text: str = compiled.text
+    return text
 
 
 def guard(rule: Any, condition: Any, table: Any) -> tuple[Any, tuple[str, ...]]:
