@@ -211,3 +211,27 @@ def test_declarations_leave_the_digest_of_packs_without_them_unchanged() -> None
     dumped = pack.pack.model_dump(mode="json")["rules"][0]
     assert "since" not in dumped and "reaches_existing" not in dumped
     assert guarded_points(pack.pack.rules[0], ()) == ("dates.contract_signed",)
+
+
+def test_budget_lines_before_the_effective_year_are_barred_unless_declared() -> None:
+    carry = """\
+  - id: consequence.carry
+    kind: consequence
+    for_each: budget_line
+    title: 结转两年缴回
+    effect: 缴回财政
+    when: line_carried_over_years >= 2
+    cite: {article: 1}
+"""
+    pack = load_pack_text((_MINI + carry).encode(), file="mini.yaml")
+    assert pack.by_id["consequence.carry"].guard == ("line_year",)
+    lines = [{"year": 2024, "purpose": "operation_maintenance", "amount": 1000, "carried_over_years": 2},
+             {"year": 2025, "purpose": "operation_maintenance", "amount": 1000, "carried_over_years": 2}]
+    verdict = govrules.evaluate({"id": "m", "name": "示例", "budget_lines": lines}, pack, dt.date(2025, 3, 1))
+    assert [(c.id, c.item) for c in verdict.consequences] == [("consequence.carry", 1)]
+    assert any(w.startswith("不溯及既往: 预算年度2024年的资金") for w in verdict.warnings)
+    declared = carry.replace("    cite:", "    reaches_existing: {because: 及于施行前结转的资金}\n    cite:")
+    pack = load_pack_text((_MINI + declared).encode(), file="mini.yaml")
+    verdict = govrules.evaluate({"id": "m", "name": "示例", "budget_lines": lines}, pack, dt.date(2025, 3, 1))
+    assert [(c.id, c.item) for c in verdict.consequences] == [("consequence.carry", 0), ("consequence.carry", 1)]
+    assert not any("不溯及既往" in w for w in verdict.warnings)

@@ -564,8 +564,9 @@ class FastPath:
         self.rule_steps: list[dict[tuple[int | None, bool | None, tuple[str, ...]], TraceStep]] = [
             {} for _ in compiled.ordered]
         self._count = 0
-        #: (as_of, parameter overrides) → (parameters, warnings, in force, the start of each environment)
-        self.settings: dict[Any, tuple[dict[str, Any], tuple[str, ...], bool, dict[str, Any]]] = {}
+        #: (as_of, historical, parameter overrides) → (parameters, warnings, in force, the start of each
+        #: environment, the successor named)
+        self.settings: dict[Any, tuple[dict[str, Any], tuple[str, ...], bool, dict[str, Any], Any]] = {}
         #: frozen outputs by key
         self.outputs: dict[Any, Any] = {}
         #: obligation rule → its id, deadline parameter, and the environment names its status and

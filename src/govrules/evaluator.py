@@ -44,7 +44,7 @@ from govrules.models.verdict import (
     Verdict,
 )
 from govrules.money import MoneyFormatError, parse_money, parse_ratio
-from govrules.temporal import LINE_YEAR, barred
+from govrules.temporal import LINE_YEAR, barred_message
 
 Tri = bool | None
 _M = TypeVar("_M", bound=BaseModel)
@@ -530,18 +530,26 @@ class _Evaluation:
         """Say which dates before the effective date kept guarded rules from applying (不溯及既往)."""
         env = self.env
         effective = self.pack.dates.effective
-        lines = self.project.budget_lines
-        for point in self.c.time_guards:
+        fast = self._fast_path
+        outputs = fast.outputs
+        value: Any
+        for point, rule_ids in self.c.time_guards.items():
             if point == LINE_YEAR:
-                if lines and any(line.year < effective.year for line in lines):
-                    break
-                continue
-            value = env.get(point)
-            if value is not None and value < effective:
-                break
-        else:
-            return
-        self.warnings.extend(barred(effective, self.c.time_guards, env, [line.year for line in lines or ()]))
+                lines = self.project.budget_lines
+                value = tuple(sorted({line.year for line in lines if line.year < effective.year})) if lines else ()
+                if not value:
+                    continue
+            else:
+                value = env.get(point)
+                if value is None or not value < effective:
+                    continue
+            key = ("barred", point, value)
+            message = outputs.get(key)
+            if message is None:
+                message = barred_message(effective, point, value, rule_ids)
+                if len(outputs) < fast.MAX_SHARED:
+                    outputs[key] = message
+            self.warnings.append(message)
 
     def _scope(self, outcomes: dict[str, list[Outcome]]) -> Scope:
         scopes = outcomes.get("scope", [])

@@ -22,7 +22,7 @@ create a duty or a sanction and are not guarded: a transitional clause compares 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 #: The rule kinds that create an obligation, a ground or a consequence: those the guard applies to.
@@ -92,29 +92,15 @@ def guard(rule: Any, condition: Any, table: Any) -> tuple[Any, tuple[str, ...]]:
     return build("and", None, [condition, lowered]), points
 
 
-def barred(effective: dt.date, guards: Mapping[str, tuple[str, ...]], env: Mapping[str, Any],
-           line_years: Iterable[int]) -> list[str]:
-    """Warnings naming the dates before ``effective`` that keep guarded rules from applying.
-
-    ``guards`` maps each guarded time point to the ids of the rules guarded on it (see
-    :attr:`govrules.compiler.CompiledPack.time_guards`); ``env`` is the project's environment;
-    ``line_years`` the years of its budget lines.
-    """
-    messages = []
-    for point, rule_ids in guards.items():
-        if point == LINE_YEAR:
-            early = sorted({year for year in line_years if year < effective.year})
-            if not early:
-                continue
-            what = "预算年度" + "、".join(f"{year}年" for year in early) + "的资金"
-        else:
-            value = env.get(point)
-            if not isinstance(value, dt.date) or value >= effective:
-                continue
-            what = f"{point}（{value.isoformat()}）"
-        messages.append(f"不溯及既往: {what}早于本办法施行日{effective.isoformat()}，"
-                        f"{'、'.join(rule_ids)} 不因此产生义务、理由或后果")
-    return messages
+def barred_message(effective: dt.date, point: str, value: Any, rule_ids: Iterable[str]) -> str:
+    """The warning that ``value`` of time ``point`` (a date; for ``line_year`` the budget years), before
+    ``effective``, keeps the rules ``rule_ids`` from applying (不溯及既往)."""
+    if point == LINE_YEAR:
+        what = "预算年度" + "、".join(f"{year}年" for year in value) + "的资金"
+    else:
+        what = f"{point}（{value.isoformat()}）"
+    return (f"不溯及既往: {what}早于本办法施行日{effective.isoformat()}，"
+            f"{'、'.join(rule_ids)} 不因此产生义务、理由或后果")
 
 
 def lint_time(compiled_rules: Iterable[Any], at: Any) -> Iterator[Any]:
