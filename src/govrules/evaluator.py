@@ -514,10 +514,14 @@ class _Evaluation:
         """What a measure not in force on ``as_of`` decides: no procedure, nothing pending, overdue or
         applying. The scope stays (which projects the text covers); so do the facts it needs."""
         why = self.warnings[0] if self.warnings else "本办法在评估日不施行"
+        # built per verdict: their lists are the verdict's own
         route = _fast(Route, decision="none", authority=None, citations=[], reasons=[why])
         changes = [_fast(ChangeOut, index=index, decision="not_covered", citations=[], reasons=[why])
                    for index in range(len(self.project.changes))]
-        scope_rules = {c.rule.id for kind in ("scope", "exemption") for c in self.c.by_kind.get(kind, ())}
+        scope_rules = self._fast_path.outputs.get(("not_in_force", "scope rules"))
+        if scope_rules is None:
+            scope_rules = frozenset(c.rule.id for kind in ("scope", "exemption") for c in self.c.by_kind.get(kind, ()))
+            self._fast_path.outputs[("not_in_force", "scope rules")] = scope_rules
         missing = {}
         for name, ids in self.missing.items():
             kept = ids & scope_rules
