@@ -235,3 +235,14 @@ def test_budget_lines_before_the_effective_year_are_barred_unless_declared() -> 
     verdict = govrules.evaluate({"id": "m", "name": "示例", "budget_lines": lines}, pack, dt.date(2025, 3, 1))
     assert [(c.id, c.item) for c in verdict.consequences] == [("consequence.carry", 0), ("consequence.carry", 1)]
     assert not any("不溯及既往" in w for w in verdict.warnings)
+
+
+def test_not_yet_in_force_gives_the_reason_whatever_the_other_warnings() -> None:
+    project = {**_built_first("2025-03-01"), "changes": [{"scale": "0.05"}]}
+    verdict = govrules.evaluate(project, "chuxiong-2025", dt.date(2025, 5, 7),
+                                parameters={"procurement_limit": "100万元"})
+    assert not verdict.in_force and verdict.superseded_by is None
+    assert verdict.route.decision == "none" and "尚未施行" in verdict.route.reasons[0]
+    assert [c.decision for c in verdict.changes] == ["not_covered"] and "尚未施行" in verdict.changes[0].reasons[0]
+    assert (verdict.grounds, verdict.obligations, verdict.consequences) == ([], [], [])
+    assert any("参数 procurement_limit" in w for w in verdict.warnings)

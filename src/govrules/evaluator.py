@@ -513,7 +513,7 @@ class _Evaluation:
                                                    list[Consequence]]:
         """What a measure not in force on ``as_of`` decides: no procedure, nothing pending, overdue or
         applying. The scope stays (which projects the text covers); so do the facts it needs."""
-        why = self.warnings[0] if self.warnings else "本办法在评估日不施行"
+        why = self.pack.in_force(self.as_of)[1] or "本办法在评估日不施行"
         # built per verdict: their lists are the verdict's own
         route = _fast(Route, decision="none", authority=None, citations=[], reasons=[why])
         changes = [_fast(ChangeOut, index=index, decision="not_covered", citations=[], reasons=[why])
