@@ -33,6 +33,7 @@ class BundledCase:
     as_of: dt.date
     parameters: dict[str, Any]
     expects_error: bool
+    historical: bool = False
 
 
 @cache
@@ -46,7 +47,7 @@ def _bundled_cases(pack_id: str) -> tuple[BundledCase, ...]:
         except govrules.GovrulesError:
             project = None
         cases.append(BundledCase(pack_id, inputs.name, project, inputs.as_of or DEFAULT_AS_OF, inputs.parameters,
-                                 case.expect.error is not None))
+                                 case.expect.error is not None, case.historical))
     return tuple(cases)
 
 

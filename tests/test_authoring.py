@@ -65,6 +65,10 @@ FINDINGS = [
     ("inherited_citation", "pack.citation", "error", "obligation.report", "{measure: lint-clean, article: 7}"),
     ("fact_conflict", "pack.fact_conflict", "error", None, "shares_data"),
     ("article_measure", "pack.article_measure", "error", None, "measure"),
+    ("time_undeclared", "lint.time_undeclared", "warning", "obligation.contract_filing", "dates['contract_signed']"),
+    ("since_unread", "lint.since_unread", "error", "obligation.contract_filing", "approval"),
+    ("reaches_existing_moot", "lint.reaches_existing_moot", "warning", "obligation.cloud", "{because"),
+    ("time_conflict", "lint.time_conflict", "error", "obligation.contract_filing", "contract_signed"),
 ]
 
 

@@ -26,8 +26,8 @@ def test_evaluate_json_has_every_contract_key_and_citations(capsys: pytest.Captu
     assert code == 0
     verdict = json.loads(out)
     assert set(verdict) == {"pack", "document", "title", "pack_digest", "engine_version", "as_of", "in_force",
-                            "warnings", "scope", "route", "grounds", "changes", "obligations", "consequences",
-                            "missing_facts", "trace"}
+                            "historical", "superseded_by", "warnings", "scope", "route", "grounds", "changes",
+                            "obligations", "consequences", "missing_facts", "trace"}
     assert verdict["route"]["decision"] == "approval"
     assert [c["label"] for c in verdict["route"]["citations"]] == ["第十六条"]
     for ground in verdict["grounds"]:

@@ -20,6 +20,7 @@ import rule_engine
 import govrules
 from conftest import BundledCase
 from govrules.compile.compiler import NOT_YET, from_ir
+from govrules.compile.temporal import evaluated_text
 from govrules.engine.calendar import WorkdayCalendar
 from govrules.engine.codegen import runtime_of
 from govrules.engine.evaluator import _Evaluation
@@ -60,7 +61,7 @@ def test_closures_agree_with_rule_engine(pack_id: str, bundled_cases: Callable[[
     for compiled in pack.rules:
         if compiled.rule.for_each is not None:
             continue
-        reference = rule_engine.Rule(compiled.rule.when, context=context)
+        reference = rule_engine.Rule(evaluated_text(compiled), context=context)  # with its time guard
         rebuilt = from_ir(compiled.condition.to_ir())
         for env in envs:
             fast = compiled.condition.fn(env)
@@ -124,13 +125,14 @@ def _fresh(pack_id: str) -> govrules.CompiledPack:
 
 
 def _verdict_json(project: Any, pack: govrules.CompiledPack, day: dt.date, params: dict[str, Any], *,
-                  generated: bool, trace: bool) -> Any:
+                  generated: bool, trace: bool, historical: bool = False) -> Any:
     from govrules.engine import evaluator
 
     saved = evaluator.USE_GENERATED
     evaluator.USE_GENERATED = generated
     try:
-        return govrules.evaluate(project, pack, day, parameters=params, trace=trace).model_dump(mode="json")
+        return govrules.evaluate(project, pack, day, parameters=params, trace=trace,
+                                 historical=historical).model_dump(mode="json")
     except govrules.GovrulesError as exc:
         return {"error": exc.to_dict()}
     finally:
@@ -156,10 +158,11 @@ def _agrees_on_every_case(cases: tuple[BundledCase, ...], warm: govrules.Compile
             if case.project is None:
                 continue
             for trace in (False, True):
-                fast = _verdict_json(case.project, warm, case.as_of, case.parameters, generated=True, trace=trace)
+                fast = _verdict_json(case.project, warm, case.as_of, case.parameters, generated=True, trace=trace,
+                                     historical=case.historical)
                 reference_pack.engine_runtime = PackRuntime(reference_pack, generate_rules=False)  # nothing reused
                 reference = _verdict_json(case.project, reference_pack, case.as_of, case.parameters, generated=False,
-                                          trace=trace)
+                                          trace=trace, historical=case.historical)
                 assert fast == reference, (case.pack_id, case.name, trace)
                 compared += 1
     assert compared > 0
@@ -179,12 +182,13 @@ def test_generated_code_agrees_with_closures_on_generated_projects(pack_id: str)
 
     @settings(max_examples=60, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(evaluations(warm, unknown_rate=0.25), st.integers(-400, 900))
-    def check(evaluation: tuple[dict[str, Any], Any], offset: int) -> None:
+    @given(evaluations(warm, unknown_rate=0.25), st.integers(-400, 900), st.booleans())
+    def check(evaluation: tuple[dict[str, Any], Any], offset: int, historical: bool) -> None:
         params, project = evaluation
         day = effective + dt.timedelta(days=offset)
-        fast = _verdict_json(project, warm, day, params, generated=True, trace=False)
-        reference = _verdict_json(project, reference_pack, day, params, generated=False, trace=False)
+        fast = _verdict_json(project, warm, day, params, generated=True, trace=False, historical=historical)
+        reference = _verdict_json(project, reference_pack, day, params, generated=False, trace=False,
+                                  historical=historical)
         assert fast == reference
 
     check()

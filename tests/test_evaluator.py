@@ -62,6 +62,7 @@ EXTRA_RULES = """\
     title: 结转两年缴回
     effect: 缴回财政
     when: line_carried_over_years >= 2
+    reaches_existing: {because: 及于施行前各年度结转的资金}
     cite: {article: 1}
 """
 

@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", type=_param, action="append", default=[], metavar="NAME=VALUE",
                    help="set a settable pack parameter, e.g. procurement_limit=1000000")
     p.add_argument("--no-trace", action="store_true", help="omit the values each rule saw")
+    p.add_argument("--as-if-in-force", action="store_true", dest="historical",
+                   help="evaluate even on a date when the measure is not in force (superseded, expired or not yet "
+                        "in force); the verdict says so (historical: true)")
     p.add_argument("--fail-on-error", action="store_true", help="batch: exit 1 when any record is an error")
     p.add_argument("--calendar", action="append", default=[], metavar="FILE",
                    help="a year's holiday schedule (YAML) for years the installed calendar lacks")
@@ -301,12 +304,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         _resume_collector()  # a batch: unbounded work
         records = iter_records(args.project)
         lines = evaluate_records(records, pack, args.as_of, parameters=dict(args.param),
-                                 calendar=_calendar(args.calendar), trace=not args.no_trace, json_ready=False)
+                                 calendar=_calendar(args.calendar), trace=not args.no_trace, json_ready=False,
+                                 historical=args.historical)
         progress = sys.stderr if sys.stderr.isatty() else None
         counts = write_jsonl(lines, sys.stdout, progress)
         return EXIT_OK if counts["errors"] == 0 or not args.fail_on_error else EXIT_FINDINGS
     verdict = evaluate(project, pack, args.as_of, parameters=dict(args.param), calendar=_calendar(args.calendar),
-                       trace=not args.no_trace)
+                       trace=not args.no_trace, historical=args.historical)
     if args.format == "json":
         _say_json(verdict_json(verdict, indent=2))
     else:

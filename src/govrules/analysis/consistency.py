@@ -53,6 +53,7 @@ from decimal import Decimal
 from typing import Any, Literal, cast
 
 from govrules.compile.compiler import NOT_YET, CompiledPack, CompiledRule, Lowered, SymbolTable, compile_condition
+from govrules.compile.temporal import guard
 from govrules.diagnostics import Diagnostic
 from govrules.engine.citations import citation_label
 from govrules.engine.combine import Outcome, any_true, decide
@@ -254,7 +255,8 @@ def source_of(pack: CompiledPack | Pack | str) -> Source:
         except Exception as exc:  # ConditionError: report like the loader would
             problems.append(Diagnostic(getattr(exc, "code", "condition"), f"{rule.id}: {exc}", rule=rule.id))
             continue
-        rules.append(CompiledRule(rule, condition, index))
+        condition, guarded = guard(rule, condition, table)
+        rules.append(CompiledRule(rule, condition, index, guard=guarded))
     if problems:
         raise PackError(f"{pack.id}: conditions do not compile", diagnostics=problems, code="pack_invalid")
     return Source(pack, table, rules, {r.id: r for r in rules})

@@ -23,6 +23,15 @@ code                       severity  finding
                                      0.15``) or compares a ratio with a bare number (found while loading)
 ``lint.implicit_replace``  warning   a rule or parameter replaces an inherited one of the same id
                                      without saying ``replaces: true`` (found while loading)
+``lint.time_undeclared``   warning   an obligation, ground or consequence reads event dates (or runs
+                                     a deadline, or ranges over budget lines) without ``since`` or
+                                     ``reaches_existing``: every date it reads is then required to
+                                     fall on or after the effective date (:mod:`govrules.compile.temporal`)
+``lint.since_unread``      error     ``since`` names an event the rule neither reads nor counts its
+                                     deadline from
+``lint.reaches_existing_moot`` warning ``reaches_existing`` on a rule that reads no date that could
+                                     bar it: the declaration changes nothing
+``lint.time_conflict``     error     both ``since`` and ``reaches_existing``
 =========================  ========  ==============================================================
 
 :func:`check_pack` runs it all: ``govrules check`` exits 1 when any finding (of loading or of lint)
@@ -38,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from govrules.compile.compiler import CompiledPack, CompiledRule
+from govrules.compile.temporal import lint_time
 from govrules.diagnostics import Diagnostic, SourceLocation, sort_key
 from govrules.models.pack import ChangeRule, ObligationRule, RouteRule
 from govrules.packs.yaml_io import DEFAULT_LIMITS, Document, Limits
@@ -53,6 +63,10 @@ LINT_CODES: dict[str, tuple[str, str]] = {
     "lint.ratio_literal": ("warning", "a bare fraction (`* 0.15`) or a ratio compared with a bare number instead of "
                                       "a parameter"),
     "lint.implicit_replace": ("warning", "an inherited rule or parameter replaced without `replaces: true`"),
+    "lint.time_undeclared": ("warning", "a rule reads event dates without a decision about retroactivity"),
+    "lint.since_unread": ("error", "`since` names an event the rule does not read"),
+    "lint.reaches_existing_moot": ("warning", "`reaches_existing` on a rule that reads no date that could bar it"),
+    "lint.time_conflict": ("error", "a rule declares both `since` and `reaches_existing`"),
 }
 
 #: At most this many combinations of a rule's true/false and enumerated symbols are tried.
@@ -130,6 +144,8 @@ def lint(pack: CompiledPack, document: Document | None = None) -> list[Diagnosti
                 hint="look for a contradiction (`x and not x`, two values of one field required at once) or a "
                      "literal `false`; write the condition the text states"))
     findings.extend(_dangling_overrides(pack, at))
+    findings.extend(finding for finding in lint_time(pack.rules, lambda c, key: at("rules", c.index, key))
+                    if own(finding.location))
 
     read = set(pack.used_symbols)
     deadline_parameters: set[str] = set()

@@ -50,7 +50,7 @@ from typing import Any
 from govrules.compile.compiler import CompiledPack, CompiledRule, SymbolTable, from_ir
 from govrules.diagnostics import Diagnostic, SourceLocation
 
-FORMAT = 3
+FORMAT = 4
 #: The first line of a cache file: this prefix, then the hex HMAC-SHA256 of the key and the JSON body.
 _MAGIC = b"govrules-cache/3 hmac-sha256:"
 #: The name of the secret key's file in the cache folder, and its size in bytes.
@@ -296,7 +296,8 @@ def store(raw: bytes, compiled: CompiledPack, *, source: str | None = None,
         "format": FORMAT,
         "pack": compiled.pack.model_dump(mode="json"),
         "digest": compiled.digest,
-        "rules": [[r.condition.to_ir(), r.met.to_ir() if r.met is not None else None] for r in compiled.rules],
+        "rules": [[r.condition.to_ir(), r.met.to_ir() if r.met is not None else None, list(r.guard)]
+                  for r in compiled.rules],
         "diagnostics": [d.to_dict() for d in compiled.diagnostics],
         "parents": [list(parent) for parent in parents],
     }
@@ -347,8 +348,9 @@ def _rebuild(data: dict[str, Any], file: str) -> CompiledPack:
     if len(pack.rules) != len(data["rules"]):
         raise ValueError("cache rules")
     rules = []
-    for index, (rule, (condition, met)) in enumerate(zip(pack.rules, data["rules"], strict=True)):
-        rules.append(CompiledRule(rule, from_ir(condition), index, from_ir(met) if met is not None else None))
+    for index, (rule, (condition, met, guard)) in enumerate(zip(pack.rules, data["rules"], strict=True)):
+        rules.append(CompiledRule(rule, from_ir(condition), index, from_ir(met) if met is not None else None,
+                                  guard=tuple(guard)))
     diagnostics = [
         Diagnostic(d["code"], d["message"],
                    SourceLocation(file, d["line"], d["column"]) if d.get("line") else None,

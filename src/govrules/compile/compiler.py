@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 from dateutil.relativedelta import relativedelta
 
+from govrules.compile.temporal import guard_text
 from govrules.models.dates import parse_date
 from govrules.models.pack import Fact, FactType, ForEach, Pack
 from govrules.models.project import (
@@ -870,11 +871,18 @@ class CompiledRule:
     met: Lowered | None = None
     symbols: frozenset[str] = frozenset()
     sorted_symbols: tuple[str, ...] = ()
+    #: the time points the loader required to fall on or after the effective date (不溯及既往): the
+    #: condition is then ``and(the rule's own condition, the guard)`` (:mod:`govrules.compile.temporal`)
+    guard: tuple[str, ...] = ()
+    #: the condition evaluated, in the condition language: ``when``, and the guard if any (the trace's)
+    text: str = ""
 
     def __post_init__(self) -> None:
         if not self.symbols:
             object.__setattr__(self, "symbols", frozenset(self.condition.symbols()))
         object.__setattr__(self, "sorted_symbols", tuple(sorted(self.symbols)))
+        when: str = self.rule.when
+        object.__setattr__(self, "text", f"({when}) and ({guard_text(self.guard)})" if self.guard else when)
 
     @property
     def id(self) -> str:
@@ -920,6 +928,8 @@ class CompiledPack:
     #: what the engine builds for this pack on its first verdicts and keeps with it
     #: (:class:`govrules.engine.codegen.PackRuntime`); the compiler only holds the slot
     engine_runtime: Any = field(default=None, repr=False, compare=False)
+    #: each time point the loader guarded (不溯及既往, :mod:`govrules.compile.temporal`) → the rules guarded on it
+    time_guards: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.project_facts = {f.name: f for f in self.pack.facts if f.scope.value == "project"}
@@ -937,6 +947,11 @@ class CompiledPack:
                 used |= compiled.met.symbols()
         self.used_symbols = frozenset(used)
         self.dividing = frozenset(c.id for c in self.rules if divides(c.condition))
+        guards: dict[str, list[str]] = {}
+        for compiled in self.rules:
+            for point in compiled.guard:
+                guards.setdefault(point, []).append(compiled.id)
+        self.time_guards = {point: tuple(ids) for point, ids in guards.items()}
         # What the evaluator's loop needs per rule, looked up once.
         self.plan = [
             RuleStep(c, c.rule, c.rule.kind, c.rule.id, c.rule.for_each,
@@ -949,7 +964,7 @@ class CompiledPack:
         """Pickle as data: the validated pack and each condition's IR (as :mod:`govrules.compile.cache` stores
         them), rebuilt on the other side without parsing or validating again. The generated function
         is not sent; it is built again on first use. So a loaded pack can go to worker processes."""
-        conditions = [(r.condition.to_ir(), r.met.to_ir() if r.met is not None else None) for r in self.rules]
+        conditions = [(r.condition.to_ir(), r.met.to_ir() if r.met is not None else None, r.guard) for r in self.rules]
         return (_rebuild_compiled_pack, (self.pack, conditions, self.digest, self.file, self.diagnostics))
 
     @property
@@ -981,9 +996,9 @@ def pack_digest(pack: Pack) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _rebuild_compiled_pack(pack: Pack, conditions: list[tuple[Any, Any]], digest: str, file: str | None,
-                           diagnostics: list[Any]) -> CompiledPack:
+def _rebuild_compiled_pack(pack: Pack, conditions: list[tuple[Any, Any, tuple[str, ...]]], digest: str,
+                           file: str | None, diagnostics: list[Any]) -> CompiledPack:
     """The other half of :meth:`CompiledPack.__reduce__`."""
-    rules = [CompiledRule(rule, from_ir(condition), index, from_ir(met) if met is not None else None)
-             for index, (rule, (condition, met)) in enumerate(zip(pack.rules, conditions, strict=True))]
+    rules = [CompiledRule(rule, from_ir(condition), index, from_ir(met) if met is not None else None, guard=guard)
+             for index, (rule, (condition, met, guard)) in enumerate(zip(pack.rules, conditions, strict=True))]
     return CompiledPack(pack, SymbolTable(pack), rules, {r.id: r for r in rules}, digest, file, diagnostics)

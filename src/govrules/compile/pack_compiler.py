@@ -10,6 +10,7 @@ from govrules.compile.compiler import (
     compile_condition,
     pack_digest,
 )
+from govrules.compile.temporal import guard
 from govrules.diagnostics import Diagnostic, SourceLocation, sort_key
 from govrules.errors import PackError
 from govrules.models.pack import Article, Citation, ExceptionRule, ObligationRule, Pack
@@ -111,7 +112,8 @@ def compile_pack(pack: Pack, document: Document | None = None, text: str | None 
                                          _expression_location(lines_of(start), start, rule.met_when, exc.offset),
                                          hint=exc.hint, rule=rule.id))
                 continue
-        compiled = CompiledRule(rule, condition, i, met)
+        condition, guarded = guard(rule, condition, table)  # 不溯及既往: see govrules.compile.temporal
+        compiled = CompiledRule(rule, condition, i, met, guard=guarded)
         rules.append(compiled)
         by_id[rule.id] = compiled
         if isinstance(rule, ObligationRule):

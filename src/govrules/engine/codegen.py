@@ -645,8 +645,9 @@ class PackRuntime:
         self.rule_steps: list[dict[tuple[int | None, bool | None, tuple[str, ...]], TraceStep]] = [
             {} for _ in compiled.ordered]
         self._count = 0
-        #: (as_of, parameter overrides) → (parameters, warnings, in force, the start of each environment)
-        self.settings: dict[Any, tuple[dict[str, Any], tuple[str, ...], bool, dict[str, Any]]] = {}
+        #: (as_of, historical, parameter overrides) → (parameters, warnings, in force, the start of each
+        #: environment, the successor named)
+        self.settings: dict[Any, tuple[dict[str, Any], tuple[str, ...], bool, dict[str, Any], Any]] = {}
         #: frozen outputs by key
         self.outputs: dict[Any, Any] = {}
         #: obligation rule → its id, deadline parameter, and the environment names its status and
@@ -711,8 +712,9 @@ class PackRuntime:
         key = (index, effective, defeated)
         found = steps.get(key)
         if found is None:
-            rule = self.compiled.ordered[k].rule
-            found = TraceStep(rule.id, rule.kind, index, rule.when, _NOTHING_SEEN, _RESULT[effective], defeated,
+            compiled = self.compiled.ordered[k]
+            rule = compiled.rule
+            found = TraceStep(rule.id, rule.kind, index, compiled.text, _NOTHING_SEEN, _RESULT[effective], defeated,
                               step_conclusion(rule, effective, defeated))
             if self._count < self.MAX_STEPS:
                 self._count += 1

@@ -20,6 +20,7 @@ from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel
 
 from govrules.compile.compiler import NOT_YET, CompiledPack, CompiledRule, zero_divisors
+from govrules.compile.temporal import LINE_YEAR, barred_message
 from govrules.engine.calendar import Deadline, WorkdayCalendar, annual_date
 from govrules.engine.codegen import runtime_of, step_conclusion
 from govrules.engine.combine import Outcome, Tri, all_true, any_true, decide
@@ -42,6 +43,7 @@ from govrules.models.verdict import (
     Obligation,
     Route,
     Scope,
+    Successor,
     TraceStep,
     Verdict,
 )
@@ -123,8 +125,13 @@ def as_of_date(value: dt.date | str | None) -> dt.date:
 
 def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_of: dt.date | str | None = None, *,
              parameters: Mapping[str, Any] | None = None, calendar: WorkdayCalendar | None = None,
-             trace: bool = True) -> Verdict:
+             trace: bool = True, historical: bool = False) -> Verdict:
     """Evaluate ``project`` under ``pack`` on ``as_of`` (a date or an ISO date string; default: today).
+
+    On a date when the measure is not in force (not yet, expired or superseded) nothing is pending,
+    overdue or applying: the verdict says why and names the successor the pack knows;
+    ``historical=True`` evaluates the rules as if the measure were in force, and says so
+    (``verdict.historical``).
 
     ``parameters`` overrides the pack's settable parameters (e.g. ``{"procurement_limit": "100万"}``);
     ``calendar`` supplies holiday schedules beyond the installed ones; ``trace=False`` keeps only a
@@ -145,12 +152,13 @@ def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_
 
         project = validate_project(project)
     day = as_of_date(as_of)
-    return _Evaluation(pack, project, day, parameters or {}, calendar or WorkdayCalendar.default(), trace).run()
+    return _Evaluation(pack, project, day, parameters or {}, calendar or WorkdayCalendar.default(), trace,
+                       historical).run()
 
 
 class _Evaluation:
     def __init__(self, compiled: CompiledPack, project: Project, as_of: dt.date, parameters: Mapping[str, Any],
-                 calendar: WorkdayCalendar, trace: bool) -> None:
+                 calendar: WorkdayCalendar, trace: bool, historical: bool = False) -> None:
         self.c = compiled
         self.pack = compiled.pack
         self.project = project
@@ -167,11 +175,13 @@ class _Evaluation:
         self._exceptions_walked: set[tuple[str, int | None]] = set()
         self._runtime = fast = runtime_of(compiled)
         self.in_force = True
-        # Parameters, their warnings and whether the measure is in force depend on the pack, the date
-        # and the overrides alone: worked out once per combination.
+        self.asked_historical = historical
+        self.successor: Successor | None = None
+        # Parameters, their warnings and whether the measure is in force depend on the pack, the date,
+        # the overrides and `historical` alone: worked out once per combination.
         key: Any = None
         try:
-            key = (as_of, tuple(sorted(parameters.items())))
+            key = (as_of, historical, tuple(sorted(parameters.items())))
             hash(key)
         except TypeError:
             key = None
@@ -182,11 +192,11 @@ class _Evaluation:
             # what every environment of this setting starts from: the declared facts unknown, the
             # parameters set (their names never clash: the symbol table refuses it)
             start = {**dict.fromkeys(compiled.project_facts), **self.params}
-            setting = (self.params, tuple(self.warnings), self.in_force, start)
+            setting = (self.params, tuple(self.warnings), self.in_force, start, self.successor)
             if key is not None and len(fast.settings) < fast.MAX_SHARED:
                 fast.settings[key] = setting
         else:
-            self.params, warnings, self.in_force, start = setting
+            self.params, warnings, self.in_force, start, self.successor = setting
             self.warnings = list(warnings)
         self._start = start
         self.env = self._environment()
@@ -414,7 +424,7 @@ class _Evaluation:
                 self.missing.setdefault(name, set()).add(rule_id)
         if self.detailed:
             saw = {name: _jsonable(env.get(name)) for name in compiled.sorted_symbols}
-            self.trace.append(TraceStep(rule_id, kind, index, rule.when, saw, _RESULT[effective], defeated,
+            self.trace.append(TraceStep(rule_id, kind, index, compiled.text, saw, _RESULT[effective], defeated,
                                         step_conclusion(rule, effective, defeated)))
         else:
             self.trace.append(self._runtime.step(k, index, effective, defeated))
@@ -470,8 +480,18 @@ class _Evaluation:
 
     def _preamble(self) -> None:
         self.in_force, why = self.pack.in_force(self.as_of)
+        superseded = self.pack.superseded
+        if superseded is not None and self.as_of >= superseded.on:
+            self.successor = _unvalidated(Successor, document=superseded.by.document, title=superseded.by.title,
+                                   on=superseded.on)
         if why:
             self.warnings.append(why)
+            self.warnings.append("已按使用者要求视同施行评估（historical）：以下结论假定本办法在评估日仍然施行"
+                                 if self.asked_historical else
+                                 "本办法在评估日不施行：不产生任何待办、逾期或适用的义务、理由与后果"
+                                 + (f"；现行办法为《{superseded.by.title}》({superseded.by.document})"
+                                    if self.successor is not None and superseded is not None else "")
+                                 + "（可用 historical=True / --as-if-in-force 视同施行评估）")
         for name, value in self.params.items():
             parameter = next(p for p in self.pack.parameters if p.name == name)
             if value is None and name in self.c.used_symbols:
@@ -481,6 +501,7 @@ class _Evaluation:
 
     def run(self) -> Verdict:
         in_force = self.in_force
+        historical = not in_force and self.asked_historical
         outcomes = self._evaluate_rules()
         for outcome in self._undecided:
             self._exception_unknowns(outcome)
@@ -497,11 +518,62 @@ class _Evaluation:
         consequences = self._consequences(outcomes) if applies else []
         if not applies:
             self.missing.clear()
+        elif not in_force and not historical:
+            route, grounds, changes, obligations, consequences = self._not_in_force(scope)
+        elif self.c.time_guards:
+            self._barred_warnings()
         return _unvalidated(Verdict,
             pack=self.pack.id, document=self.pack.document, title=self.pack.title, pack_digest=self.c.digest,
-            engine_version=__version__, as_of=self.as_of, in_force=in_force, warnings=self.warnings,
+            engine_version=__version__, as_of=self.as_of, in_force=in_force, historical=historical,
+            superseded_by=self.successor, warnings=self.warnings,
             scope=scope, route=route, grounds=grounds, changes=changes, obligations=obligations,
             consequences=consequences, missing_facts=self._missing_facts(), trace=self.trace)
+
+    def _not_in_force(self, scope: Scope) -> tuple[Route, list[Ground], list[ChangeOut], list[Obligation],
+                                                   list[Consequence]]:
+        """What a measure not in force on ``as_of`` decides: no procedure, nothing pending, overdue or
+        applying. The scope stays (which projects the text covers); so do the facts it needs."""
+        why = self.pack.in_force(self.as_of)[1] or "本办法在评估日不施行"
+        # built per verdict: their lists are the verdict's own
+        route = _unvalidated(Route, decision="none", authority=None, citations=[], reasons=[why])
+        changes = [_unvalidated(ChangeOut, index=index, decision="not_covered", citations=[], reasons=[why])
+                   for index in range(len(self.project.changes))]
+        scope_rules = self._runtime.outputs.get(("not_in_force", "scope rules"))
+        if scope_rules is None:
+            scope_rules = frozenset(c.rule.id for kind in ("scope", "exemption") for c in self.c.by_kind.get(kind, ()))
+            self._runtime.outputs[("not_in_force", "scope rules")] = scope_rules
+        missing = {}
+        for name, ids in self.missing.items():
+            kept = ids & scope_rules
+            if kept:
+                missing[name] = kept
+        self.missing = missing
+        return route, [], changes, [], []
+
+    def _barred_warnings(self) -> None:
+        """Say which dates before the effective date kept guarded rules from applying (不溯及既往)."""
+        env = self.env
+        effective = self.pack.dates.effective
+        fast = self._runtime
+        outputs = fast.outputs
+        value: Any
+        for point, rule_ids in self.c.time_guards.items():
+            if point == LINE_YEAR:
+                lines = self.project.budget_lines
+                value = tuple(sorted({line.year for line in lines if line.year < effective.year})) if lines else ()
+                if not value:
+                    continue
+            else:
+                value = env.get(point)
+                if value is None or not value < effective:
+                    continue
+            key = ("barred", point, value)
+            message = outputs.get(key)
+            if message is None:
+                message = barred_message(effective, point, value, rule_ids)
+                if len(outputs) < fast.MAX_SHARED:
+                    outputs[key] = message
+            self.warnings.append(message)
 
     def _scope(self, outcomes: dict[str, list[Outcome]]) -> Scope:
         scopes = outcomes.get("scope", [])

@@ -9,10 +9,18 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SerializationInfo, SerializerFunctionWrapHandler, model_serializer, model_validator
+from pydantic import (
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from govrules.models.base import Date, StrictModel
 from govrules.models.money import COUNT_UNITS
+from govrules.models.project import EVENT_NAMES
 
 PACK_FORMAT = "govrules/pack@1"
 
@@ -63,9 +71,10 @@ class Jurisdiction(StrictModel):
 
 
 class _Inheritable(StrictModel):
-    """A model with keys for ``extends`` that are left out of its dump while unset.
+    """A model with optional keys (for ``extends``, and a rule's time declaration) left out of its dump
+    while unset.
 
-    So that a pack which does not use inheritance dumps (and digests) exactly as before they existed.
+    So that a pack which does not use them dumps (and digests) exactly as before they existed.
     """
 
     @model_serializer(mode="wrap")
@@ -78,7 +87,7 @@ class _Inheritable(StrictModel):
         return data
 
 
-_INHERITANCE_KEYS = ("measure", "replaces", "extends", "disable")
+_INHERITANCE_KEYS = ("measure", "replaces", "extends", "disable", "since", "reaches_existing")
 
 
 class MeasureRef(StrictModel):
@@ -292,6 +301,31 @@ class _RuleBase(_Inheritable):
                                               "id (a load error when there is none)")
 
 
+class ReachesExisting(StrictModel):
+    """Why a rule reaches what existed before the measure took effect (不溯及既往 set aside on purpose)."""
+
+    because: str = Field(min_length=1, description="the text's reason, e.g. the article's own words (新旧系统均需…)")
+
+
+class _TimedRule(_RuleBase):
+    """A rule that creates an obligation, a ground or a consequence: barred for events before the
+    measure took effect (:mod:`govrules.compile.temporal`), unless the pack says otherwise."""
+
+    since: str | None = Field(
+        None, json_schema_extra={"enum": list(EVENT_NAMES)},
+        description="the event that engages the rule: it creates nothing when this event falls before the "
+                    "effective date (default: every event date the rule reads, and its deadline's event)")
+    reaches_existing: ReachesExisting | None = Field(
+        None, description="the rule reaches what existed before the effective date on purpose: no event bars it")
+
+    @field_validator("since")
+    @classmethod
+    def _known_event(cls, value: str | None) -> str | None:
+        if value is not None and value not in EVENT_NAMES:
+            raise ValueError(f"unknown event `{value}`; events: {', '.join(EVENT_NAMES)}")
+        return value
+
+
 class ScopeRule(_RuleBase):
     """The measure covers the project when any scope rule holds."""
 
@@ -321,7 +355,7 @@ class RouteRule(_RuleBase):
     overrides: list[RuleId] = Field(default_factory=list, description="route rules this one sets aside when it holds")
 
 
-class GroundRule(_RuleBase):
+class GroundRule(_TimedRule):
     """A ground to reject, defer or refuse funds."""
 
     kind: Literal["ground"]
@@ -340,7 +374,7 @@ class ChangeRule(_RuleBase):
     overrides: list[RuleId] = Field(default_factory=list, description="change rules this one sets aside when it holds")
 
 
-class ObligationRule(_RuleBase):
+class ObligationRule(_TimedRule):
     """Something the unit must do, by a deadline when the text sets one."""
 
     kind: Literal["obligation"]
@@ -350,7 +384,7 @@ class ObligationRule(_RuleBase):
     met_when: str | None = Field(None, description="condition under which the obligation counts as met")
 
 
-class ConsequenceRule(_RuleBase):
+class ConsequenceRule(_TimedRule):
     """What happens to the money or the project."""
 
     kind: Literal["consequence"]

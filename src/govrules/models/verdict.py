@@ -159,6 +159,14 @@ class TraceStep:
     conclusion: str
 
 
+class Successor(_Out):
+    """The measure that replaced this one, and from when (as the pack knows it)."""
+
+    document: str
+    title: str
+    on: Date
+
+
 class Verdict(_Out):
     """A measure's conclusions about one project on one date."""
 
@@ -169,6 +177,10 @@ class Verdict(_Out):
     engine_version: str
     as_of: Date
     in_force: bool
+    historical: bool
+    """Evaluated as if in force on ``as_of`` although it was not (``historical=True``)."""
+    superseded_by: Successor | None
+    """The measure in force instead on ``as_of``, when this one had been superseded by then."""
     warnings: list[str]
     scope: Scope
     route: Route

@@ -100,7 +100,8 @@ def _jsonl(handle: IO[str], name: str) -> Iterator[Record]:
 
 def evaluate_records(records: Iterator[Record], pack: CompiledPack, as_of: dt.date | None, *,
                      parameters: Mapping[str, Any] | None = None, calendar: WorkdayCalendar | None = None,
-                     trace: bool = False, json_ready: bool = True) -> Iterator[dict[str, Any]]:
+                     trace: bool = False, json_ready: bool = True,
+                     historical: bool = False) -> Iterator[dict[str, Any]]:
     """One JSON-ready line per record, in input order; a bad record never stops the batch.
 
     A line's ``verdict`` is ``verdict.model_dump(mode="json")``; with ``json_ready=False`` it is the
@@ -114,7 +115,8 @@ def evaluate_records(records: Iterator[Record], pack: CompiledPack, as_of: dt.da
         else:
             try:
                 project = validate_project(record.data, source=record.source)
-                verdict = evaluate(project, pack, as_of, parameters=parameters, calendar=calendar, trace=trace)
+                verdict = evaluate(project, pack, as_of, parameters=parameters, calendar=calendar, trace=trace,
+                                   historical=historical)
             except GovrulesError as exc:
                 line.update(ok=False, error=exc.to_dict())
             except Exception as exc:

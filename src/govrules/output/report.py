@@ -29,7 +29,10 @@ def render_text(verdict: Verdict) -> str:
     """A verdict as plain Chinese text, each conclusion with its article (user text made :func:`printable`)."""
     v = verdict
     lines = [f"《{v.title}》{v.document}",
-             f"评估日期: {v.as_of.isoformat()}    是否施行: {'是' if v.in_force else '否'}"]
+             f"评估日期: {v.as_of.isoformat()}    是否施行: {'是' if v.in_force else '否'}"
+             + ("（视同施行评估）" if v.historical else "")
+             + (f"    现行办法: 《{v.superseded_by.title}》{v.superseded_by.document}"
+                f"（{v.superseded_by.on.isoformat()}起）" if v.superseded_by is not None else "")]
     for warning in v.warnings:
         lines.append(f"! {warning}")
     lines.append("")

@@ -89,6 +89,10 @@ class Expectation(StrictModel):
     missing_facts: list[str] | None = None
     no_missing_facts: list[str] | None = None
     in_force: bool | None = None
+    historical: bool | None = Field(None, description="evaluated as if in force (the case's `historical: true`)")
+    superseded_by: str | None = Field(None, description="the 文号 of the successor the verdict names; '' for none")
+    obligations_exactly: list[str] | None = Field(None, description="the obligations listed are exactly these")
+    consequences_exactly: list[str] | None = Field(None, description="the consequences listed are exactly these")
     warnings_contain: list[str] | None = None
     error: str | None = Field(None, description="the evaluation must fail with this error code")
 
@@ -98,6 +102,7 @@ class Case(StrictModel):
 
     name: str
     as_of: Date | None = None
+    historical: bool = Field(False, description="evaluate as if the measure were in force on as_of")
     parameters: dict[str, Any] | None = None
     project: dict[str, Any] = Field(default_factory=dict)
     expect: Expectation
@@ -320,7 +325,8 @@ def run_case(case_file: CaseFile, index: int) -> CaseResult:
     try:
         pack = load_pack(case_file.pack_source())
         project = validate_project(inputs.project)
-        verdict = evaluate(project, pack, inputs.as_of or dt.date.today(), parameters=inputs.parameters)
+        verdict = evaluate(project, pack, inputs.as_of or dt.date.today(), parameters=inputs.parameters,
+                            historical=case.historical)
     except GovrulesError as exc:
         if case.expect.error is not None and case.expect.error == exc.code:
             return result
@@ -405,6 +411,14 @@ def compare(expect: Expectation, verdict: Verdict) -> list[str]:
         if name in missing:
             out.append(f"missing_facts: `{name}` should not be missing")
     check("in_force", expect.in_force, verdict.in_force)
+    check("historical", expect.historical, verdict.historical)
+    if expect.superseded_by is not None:
+        check("superseded_by", expect.superseded_by,
+              verdict.superseded_by.document if verdict.superseded_by is not None else "")
+    if expect.obligations_exactly is not None:
+        check("obligations", sorted(expect.obligations_exactly), sorted(obligations))
+    if expect.consequences_exactly is not None:
+        check("consequences", sorted(expect.consequences_exactly), sorted(consequence_ids))
     for fragment in expect.warnings_contain or []:
         if not any(fragment in w for w in verdict.warnings):
             out.append(f"warnings: none contains {fragment!r}: {verdict.warnings}")
