@@ -25,12 +25,15 @@ from govrules.errors import GovrulesError, ProjectError
 from govrules.evaluator import evaluate
 from govrules.loader import _load_json, read_project_data, validate_project
 from govrules.models.verdict import (
+    Assumption,
     ChangeOut,
     CitationOut,
     Consequence,
     Ground,
     MissingFact,
     Obligation,
+    ReadingChoice,
+    ReadingOut,
     ReadOnlyDict,
     Route,
     Scope,
@@ -219,6 +222,18 @@ class _Changeable(_Unsupported):
     """A part whose text cannot be kept: it belongs to one verdict, and could change."""
 
 
+def _tuple_of(write: _Write, value: Any, out: list[str]) -> None:
+    """A tuple of parts (an immutable field of a shared part)."""
+    if type(value) is not tuple:
+        raise _Unsupported
+    out.append("[")
+    for i, item in enumerate(value):
+        if i:
+            out.append(",")
+        write(item, out)
+    out.append("]")
+
+
 def _str(value: Any, out: list[str]) -> None:
     if type(value) is not str:
         raise _Unsupported
@@ -351,6 +366,11 @@ _consequence = _Fragments(_Model(Consequence, id=_str, effect=_str, citation=_ci
                                  item=_optional(_int)))
 _missing_fact = _Fragments(_Model(MissingFact, name=_str, path=_str, zh=_str, en=_str,
                                   needed_by=_strings(tuple)))
+_assumption = _Fragments(_Model(Assumption, fact=_str, value=lambda v, out: out.append(_any(v)), because=_str,
+                                citation=_citation.optional, zh=_str, decides=_strings(tuple)))
+_reading_choice = _Model(ReadingChoice, option=_str, text=_str, reason=_str)
+_reading = _Fragments(_Model(ReadingOut, id=_str, question=_str, option=_str, text=_str, reason=_str, default=_bool,
+                             citation=_citation.one, alternatives=lambda v, out: _tuple_of(_reading_choice, v, out)))
 # Built for each verdict, and holding lists that could be changed: written every time.
 _scope = _Model(Scope, status=_str, citations=_citation.many, reasons=_strings(list))
 _route = _Model(Route, decision=_str, authority=_optional(_str), citations=_citation.many,
@@ -435,11 +455,12 @@ def _detailed_trace(steps: list[Any], out: list[str]) -> None:
 
 
 _VERDICT_KEYS = ("pack", "document", "title", "pack_digest", "engine_version", "as_of", "in_force", "warnings",
-                 "scope", "route", "grounds", "changes", "obligations", "consequences", "missing_facts", "trace")
+                 "scope", "route", "grounds", "changes", "obligations", "consequences", "missing_facts", "assumptions", "readings", "trace")
 _any_order_verdict = _Model(
     Verdict, pack=_str, document=_str, title=_str, pack_digest=_str, engine_version=_str, as_of=_date,
     in_force=_bool, warnings=_reasons, scope=_scope, route=_route, grounds=_ground.many, changes=_changes,
-    obligations=_obligation.many, consequences=_consequence.many, missing_facts=_missing_fact.many, trace=_trace)
+    obligations=_obligation.many, consequences=_consequence.many, missing_facts=_missing_fact.many, assumptions=_assumption.many,
+    readings=_reading.many, trace=_trace)
 
 
 def _write_verdict(verdict: Any, out: list[str]) -> None:
@@ -450,7 +471,7 @@ def _write_verdict(verdict: Any, out: list[str]) -> None:
         _any_order_verdict(verdict, out)
         return
     (pack, document, title, digest, version, as_of, in_force, warnings, scope, route, grounds, changes,
-     obligations, consequences, missing_facts, trace) = values.values()
+     obligations, consequences, missing_facts, assumptions, readings, trace) = values.values()
     if not (type(pack) is str and type(document) is str and type(title) is str and type(digest) is str
             and type(version) is str and type(as_of) is dt.date and type(in_force) is bool):
         raise _Unsupported
@@ -472,6 +493,10 @@ def _write_verdict(verdict: Any, out: list[str]) -> None:
     _consequence.many(consequences, out)
     out.append(',"missing_facts":')
     _missing_fact.many(missing_facts, out)
+    out.append(',"assumptions":')
+    _assumption.many(assumptions, out)
+    out.append(',"readings":')
+    _reading.many(readings, out)
     out.append(',"trace":')
     _trace(trace, out)
     out.append("}")

@@ -113,7 +113,7 @@ def store(raw: bytes, compiled: CompiledPack) -> None:
         "format": FORMAT,
         "pack": compiled.pack.model_dump(mode="json"),
         "digest": compiled.digest,
-        "rules": [[r.condition.to_ir(), r.met.to_ir() if r.met is not None else None] for r in compiled.rules],
+        "rules": [[r.condition.to_ir(), r.met.to_ir() if r.met is not None else None] for r in compiled.all_rules],
         "diagnostics": [d.to_dict() for d in compiled.diagnostics],
     }
     key = cache_key(raw)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from govrules.compiler import _BINARY, FUNCTIONS, CompiledPack, Lowered, Symbol
+from govrules.compiler import _BINARY, FUNCTIONS, CompiledPack, CompiledRule, Lowered, Symbol
 from govrules.explain import cite
 from govrules.models.pack import FactType
 from govrules.models.verdict import CitationOut, ReadOnlyDict, TraceStep
@@ -584,6 +584,11 @@ class FastPath:
         for table in compiled.table.item_symbols.values():
             self.symbols.update(table)
         self.symbols.update(compiled.table.system_facts)
+        #: presumed fact → the plan indices of the rules it can change (its own, or through an exception
+        #: or a ``met_when``), built on first use
+        self.readers: dict[str, tuple[int, ...]] = {}
+        #: reading id → the rules of every option of it (relied on when one of them is not false)
+        self.reading_rules: dict[str, tuple[CompiledRule, ...]] | None = None
         #: the generated rule functions: compact trace, and detailed trace (each built on first use)
         self.rules: RulesFn | None = None
         self.rules_detailed: RulesFn | None = None

@@ -725,9 +725,27 @@ class CompiledPack:
     system_facts: dict[str, Fact] = field(default_factory=dict)
 
     plan: list[tuple[Any, ...]] = field(default_factory=list)
+    #: every compiled rule, whichever reading it belongs to (``rules`` holds those of ``choice``)
+    all_rules: list[CompiledRule] = field(default_factory=list)
+    #: the option taken for each of the pack's readings (the defaults unless chosen otherwise)
+    choice: dict[str, str] = field(default_factory=dict)
+    #: the project facts the pack presumes, by name
+    presumptions: dict[str, Fact] = field(default_factory=dict)
     _fast: Any = field(default=None, repr=False, compare=False)
+    _variants: dict[tuple[tuple[str, str], ...], CompiledPack] = field(default_factory=dict, repr=False,
+                                                                        compare=False)
 
     def __post_init__(self) -> None:
+        if not self.all_rules:
+            self.all_rules = list(self.rules)
+        self.choice = {r.id: self.choice.get(r.id, r.default) for r in self.pack.readings}
+        if self.pack.readings:
+            choice = self.choice
+            self.rules = [r for r in self.all_rules
+                          if all(choice.get(k) == v for k, v in (r.rule.reading or {}).items())]
+            self.by_id = {r.id: r for r in self.rules}
+        self.presumptions = {f.name: f for f in self.pack.facts
+                             if f.presume is not None and f.scope.value == "project"}
         self.project_facts = {f.name: f for f in self.pack.facts if f.scope.value == "project"}
         self.system_facts = {f.name: f for f in self.pack.facts if f.scope.value == "system"}
         # Evaluation order and groupings are fixed per pack: compute them once, not per verdict.
@@ -750,6 +768,53 @@ class CompiledPack:
              c.rule.kind == "scope")
             for c in self.ordered
         ]
+
+    def for_readings(self, readings: Mapping[str, str] | None) -> CompiledPack:
+        """The pack with ``readings`` ({reading id: option id}) chosen, the others at their defaults.
+
+        Compiled once per choice and kept; raises :class:`~govrules.errors.ProjectError` for a reading
+        or an option the pack does not have.
+        """
+        if not readings:
+            if self.choice == {r.id: r.default for r in self.pack.readings}:
+                return self
+            readings = {}
+        declared = {r.id: r for r in self.pack.readings}
+        for reading_id, option_id in readings.items():
+            reading = declared.get(reading_id)
+            if reading is None:
+                from govrules.errors import ProjectError
+
+                known = ", ".join(declared) or "none"
+                raise ProjectError(f"unknown reading `{reading_id}`; this pack's readings: {known}",
+                                   errors=[{"path": f"readings.{reading_id}", "message": "unknown reading"}],
+                                   message_zh=f"本办法包没有名为 {reading_id} 的解读；可选: {known}")
+            if reading.option(option_id) is None:
+                from govrules.errors import ProjectError
+
+                options = ", ".join(o.id for o in reading.options)
+                raise ProjectError(f"reading `{reading_id}` has no option `{option_id}`; options: {options}",
+                                   errors=[{"path": f"readings.{reading_id}", "message": "unknown option"}],
+                                   message_zh=f"解读 {reading_id} 没有选项 {option_id}；可选: {options}")
+        choice = {r.id: readings.get(r.id, r.default) for r in self.pack.readings}
+        if choice == self.choice:
+            return self
+        key = tuple(sorted(choice.items()))
+        variant = self._variants.get(key)
+        if variant is None:
+            variant = CompiledPack(self.pack, self.table, list(self.all_rules), {r.id: r for r in self.all_rules},
+                                   self.digest, self.file, self.diagnostics, all_rules=self.all_rules, choice=choice,
+                                   _variants=self._variants)
+            self._variants[key] = variant
+        return variant
+
+    def reading_choices(self) -> list[dict[str, str]]:
+        """Every combination of the pack's reading options (one empty choice when it has none)."""
+        import itertools
+
+        readings = self.pack.readings
+        return [dict(zip([r.id for r in readings], combo, strict=True))
+                for combo in itertools.product(*[[o.id for o in r.options] for r in readings])]
 
     def fast_path(self) -> Any:
         """The pack's generated rule function and shared trace steps (:class:`govrules.codegen.FastPath`).

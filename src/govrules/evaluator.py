@@ -31,12 +31,15 @@ from govrules.models.pack import (
 )
 from govrules.models.project import EVENT_NAMES, FISCAL_SOURCES, Project
 from govrules.models.verdict import (
+    Assumption,
     ChangeOut,
     CitationOut,
     Consequence,
     Ground,
     MissingFact,
     Obligation,
+    ReadingChoice,
+    ReadingOut,
     Route,
     Scope,
     TraceStep,
@@ -134,12 +137,17 @@ class Outcome:
 
 def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_of: dt.date | None = None, *,
              parameters: Mapping[str, Any] | None = None, calendar: WorkdayCalendar | None = None,
-             trace: bool = True) -> Verdict:
+             trace: bool = True, strict: bool = False, readings: Mapping[str, str] | None = None) -> Verdict:
     """Evaluate ``project`` under ``pack`` on ``as_of`` (default: today).
 
     ``parameters`` overrides the pack's settable parameters (e.g. ``{"procurement_limit": "100万"}``);
     ``calendar`` supplies holiday schedules beyond the installed ones; ``trace=False`` keeps only a
     compact trace (rule, result, conclusion) without the values seen.
+
+    A fact the project leaves out (or gives as null) takes the value the pack presumes for it, and
+    the verdict lists it under ``assumptions``; ``strict=True`` presumes nothing (unknown stays
+    unknown). ``readings`` chooses among the pack's readings of ambiguous text
+    (``{"art16_17": "literal_overlap"}``); the others keep their defaults.
 
     >>> import govrules
     >>> v = govrules.evaluate({"id": "p", "name": "示例", "execution": "construction", "budget": 500000},
@@ -155,13 +163,16 @@ def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_
         from govrules.loader import validate_project
 
         project = validate_project(project)
+    if readings or pack.pack.readings:
+        pack = pack.for_readings(readings)
     day = as_of or dt.date.today()
-    return _Evaluation(pack, project, day, parameters or {}, calendar or WorkdayCalendar.default(), trace).run()
+    return _Evaluation(pack, project, day, parameters or {}, calendar or WorkdayCalendar.default(), trace,
+                       strict).run()
 
 
 class _Evaluation:
     def __init__(self, compiled: CompiledPack, project: Project, as_of: dt.date, parameters: Mapping[str, Any],
-                 calendar: WorkdayCalendar, trace: bool) -> None:
+                 calendar: WorkdayCalendar, trace: bool, strict: bool = False) -> None:
         self.c = compiled
         self.pack = compiled.pack
         self.project = project
@@ -201,6 +212,15 @@ class _Evaluation:
             self.warnings = list(warnings)
         self._start = start
         self.env = self._environment()
+        #: the presumed facts this project leaves out, in the pack's order (none when strict)
+        self.presumed: list[str] = []
+        if compiled.presumptions and not strict:
+            env = self.env
+            for name, fact in compiled.presumptions.items():
+                if env[name] is None:
+                    env[name] = fact.presume
+                    self.presumed.append(name)
+        self._item_envs: dict[ForEach, list[dict[str, Any]]] = {}
 
     # ---------------------------------------------------------------- environment
 
@@ -354,6 +374,7 @@ class _Evaluation:
         fail on some input, the closures (the reference) evaluate the verdict instead.
         """
         item_envs = {kind: [{**self.env, **item} for item in self._items(kind)] for kind in self.c.for_each_kinds}
+        self._item_envs = item_envs
         rules = self._fast_path.function(self.detailed) if USE_GENERATED else None
         if rules is not None:
             try:
@@ -477,11 +498,192 @@ class _Evaluation:
         consequences = self._consequences(outcomes) if applies else []
         if not applies:
             self.missing.clear()
+        assumptions = self._assumptions(outcomes) if self.presumed else []
+        readings = self._readings() if self.pack.readings and applies else []
         return _fast(Verdict,
             pack=self.pack.id, document=self.pack.document, title=self.pack.title, pack_digest=self.c.digest,
             engine_version=__version__, as_of=self.as_of, in_force=in_force, warnings=self.warnings,
             scope=scope, route=route, grounds=grounds, changes=changes, obligations=obligations,
-            consequences=consequences, missing_facts=self._missing_facts(), trace=self.trace)
+            consequences=consequences, missing_facts=self._missing_facts(), assumptions=assumptions,
+            readings=readings, trace=self.trace)
+
+    # ---------------------------------------------------------------- presumptions and readings
+
+    def _assumptions(self, outcomes: dict[str, list[Outcome]]) -> list[Assumption]:
+        """The presumptions the verdict rests on, each with the conclusions it decides."""
+        result = []
+        for name in self.presumed:
+            fact = self.c.presumptions[name]
+            decides = self._decides(name, outcomes)
+            key = ("assumption", name, decides)
+            result.append(self._shared(
+                key, Assumption, fact=name, value=fact.presume, because=fact.because,
+                citation=self._cite_citation(fact.citation) if fact.citation is not None else None,
+                zh=_presumed_phrase(fact), decides=decides))
+        return result
+
+    def _cite_citation(self, citation: Any) -> CitationOut:
+        key = ("citation", citation.measure, citation.article, citation.paragraph, citation.item)
+        found = self._fast_path.outputs.get(key)
+        if found is None:
+            from govrules.explain import cite
+
+            found = self._fast_path.outputs[key] = cite(self.pack, citation)
+        return found  # type: ignore[no-any-return]
+
+    def _readers(self, name: str) -> tuple[int, ...]:
+        fast = self._fast_path
+        found = fast.readers.get(name)
+        if found is None:
+            plan = self.c.plan
+            changing = {c.id for c in self.c.rules if name in c.symbols and c.rule.kind == "exception"}
+            found = tuple(k for k, (compiled, _r, _kind, _id, _fe, unless, _keep) in enumerate(plan)
+                          if name in compiled.symbols or any(e in changing for e, _ in unless)
+                          or (compiled.met is not None and name in compiled.met.symbols()))
+            fast.readers[name] = found
+        return found
+
+    def _decides(self, name: str, outcomes: dict[str, list[Outcome]]) -> tuple[str, ...]:
+        """The conclusions that would not be what they are were ``name`` unknown (the other presumptions
+        kept): each rule that reads it (directly, through an exception, or in ``met_when``) is evaluated
+        again without it, and the conclusions those rules feed are combined again and compared."""
+        readers = self._readers(name)
+        if not readers:
+            return ()
+        plan = self.c.plan
+        env = {**self.env, name: None}
+        item_envs = {kind: [{**e, name: None} for e in envs] for kind, envs in self._item_envs.items()}
+        exceptions: dict[tuple[str, int | None], Tri] = {}
+
+        def exception(exc_id: str, index: int | None, exc_env: Mapping[str, Any]) -> Tri:
+            key = (exc_id, index)
+            if key not in exceptions:
+                compiled = self.c.by_id[exc_id]
+                exceptions[key] = (compiled.condition.fn(exc_env) if name in compiled.symbols
+                                   else self._exceptions.get(key))
+            return exceptions[key]
+
+        replaced: dict[str, list[Outcome]] = {}
+        changed_ids: set[str] = set()
+        met_changed: set[tuple[str, int | None]] = set()
+        for k in readers:
+            compiled, rule, kind, rule_id, for_each, unless, keep_false = plan[k]
+            if kind == "exception":
+                continue
+            if for_each is None:
+                pairs: list[tuple[int | None, Mapping[str, Any]]] = [(None, env)]
+            else:
+                pairs = list(enumerate(item_envs.get(for_each, ())))
+            fresh: list[Outcome] = []
+            for index, item_env in pairs:
+                value = compiled.condition.fn(item_env)
+                defeated: tuple[str, ...] = ()
+                undecided: tuple[str, ...] = ()
+                effective = value
+                if value is not False:
+                    for exc_id, exc_ranges in unless:
+                        exc_value = exception(exc_id, index if exc_ranges else None, item_env)
+                        if exc_value is True:
+                            defeated += (exc_id,)
+                        elif exc_value is None:
+                            undecided += (exc_id,)
+                    effective = False if defeated else None if undecided else value
+                if value is not False or keep_false:
+                    fresh.append(Outcome(compiled, index, None if index is None else item_env, value, effective,
+                                         defeated, undecided))
+                if compiled.met is not None and name in compiled.met.symbols():
+                    before = compiled.met.fn(self._env_for(for_each, index))
+                    if compiled.met.fn(item_env) != before:
+                        met_changed.add((rule_id, index))
+            replaced[rule_id] = fresh
+            changed_ids.add(rule_id)
+        if not changed_ids:
+            return ()
+        kinds = {self.c.by_id[rule_id].rule.kind for rule_id in changed_ids}
+        other: dict[str, list[Outcome]] = {}
+        for kind in kinds | ({"scope", "exemption"} & kinds):
+            kept = [o for o in outcomes.get(kind, []) if o.compiled.rule.id not in changed_ids]
+            for rule_id, fresh in replaced.items():
+                if self.c.by_id[rule_id].rule.kind == kind:
+                    kept.extend(fresh)
+            kept.sort(key=lambda o: (o.compiled.index, -1 if o.item is None else o.item))
+            other[kind] = kept
+        warnings, missing = self.warnings, self.missing
+        self.warnings, self.missing = [], {}
+        try:
+            before = self._conclusions(outcomes, kinds)
+            after = self._conclusions({**outcomes, **other}, kinds)
+        finally:
+            self.warnings, self.missing = warnings, missing
+        decides = [c for c in before if before[c] != after.get(c)]
+        decides += [c for c in after if c not in before]
+        for rule_id, index in sorted(met_changed, key=lambda x: (x[0], -1 if x[1] is None else x[1])):
+            label = f"obligation:{rule_id}" + ("" if index is None else f":{index}")
+            if label not in decides:
+                decides.append(label)
+        return tuple(dict.fromkeys(decides))
+
+    def _env_for(self, for_each: ForEach | None, index: int | None) -> Mapping[str, Any]:
+        if for_each is None or index is None:
+            return self.env
+        return self._item_envs[for_each][index]
+
+    def _conclusions(self, outcomes: dict[str, list[Outcome]], kinds: set[str]) -> dict[str, Any]:
+        """What ``outcomes`` conclude, for the conclusions rules of ``kinds`` feed: a name for each
+        (``scope``, ``route``, ``ground:<id>``, …) and a value to compare."""
+        found: dict[str, Any] = {}
+        if kinds & {"scope", "exemption"}:
+            found["scope"] = self._work_out_scope(outcomes.get("scope", []), outcomes.get("exemption", []))[0]
+        if "route" in kinds:
+            found["route"] = self._decide(outcomes.get("route", []))[0]
+        if "change" in kinds:
+            for index in range(len(self.project.changes)):
+                found[f"change:{index}"] = self._decide([o for o in outcomes.get("change", []) if o.item == index])[0]
+        if "ground" in kinds:
+            by_rule: dict[str, list[Outcome]] = {}
+            for o in outcomes.get("ground", []):
+                by_rule.setdefault(o.compiled.rule.id, []).append(o)
+            for rule_id, results in by_rule.items():
+                found[f"ground:{rule_id}"] = _ground_status(results)
+        for kind in ("obligation", "consequence"):
+            if kind in kinds:
+                for o in outcomes.get(kind, []):
+                    if o.effective is not False:
+                        found[f"{kind}:{o.compiled.rule.id}" + ("" if o.item is None else f":{o.item}")] = o.effective
+        return {name: value for name, value in found.items() if value is not None or name in ("scope", "route")}
+
+    def _readings(self) -> list[ReadingOut]:
+        """The readings the verdict relies on: those with a rule (of any option) whose condition is not
+        false for this project; each with the option taken and the alternatives."""
+        fast = self._fast_path
+        if fast.reading_rules is None:
+            fast.reading_rules = {r.id: tuple(c for c in self.c.all_rules if r.id in (c.rule.reading or {}))
+                                  for r in self.pack.readings}
+        result = []
+        for reading in self.pack.readings:
+            relied = False
+            for compiled in fast.reading_rules[reading.id]:
+                for_each = compiled.rule.for_each
+                envs = [self.env] if for_each is None else self._item_envs.get(for_each) or []
+                if any(compiled.condition.fn(e) is not False for e in envs):
+                    relied = True
+                    break
+            if not relied:
+                continue
+            chosen = self.c.choice[reading.id]
+            key = ("reading", reading.id, chosen)
+            found = fast.outputs.get(key)
+            if found is None:
+                option = reading.option(chosen)
+                assert option is not None
+                found = self._shared(
+                    key, ReadingOut, id=reading.id, question=reading.question, option=chosen, text=option.text,
+                    reason=option.reason, default=chosen == reading.default,
+                    citation=self._cite_citation(reading.cite),
+                    alternatives=tuple(_fast(ReadingChoice, option=o.id, text=o.text, reason=o.reason)
+                                       for o in reading.options if o.id != chosen))
+            result.append(found)
+        return result
 
     def _scope(self, outcomes: dict[str, list[Outcome]]) -> Scope:
         scopes = outcomes.get("scope", [])
@@ -800,6 +1002,33 @@ class _Evaluation:
                                      needed_by=needed_by)
             result.append(found)
         return result
+
+
+def _ground_status(results: list[Outcome]) -> str | None:
+    """A ground's status from its outcomes, as :meth:`_Evaluation._grounds` works it out (None: not listed)."""
+    if len(results) == 1:
+        condition, effective = results[0].condition, results[0].effective
+    else:
+        condition, effective = _any(o.condition for o in results), _any(o.effective for o in results)
+    if condition is False:
+        return None
+    if effective is True:
+        return "triggered"
+    if effective is None:
+        return "unknown"
+    return "excepted" if any(o.condition is True and o.defeated_by for o in results) else None
+
+
+def _presumed_phrase(fact: Any) -> str:
+    """The presumption in a few words, for the text report: the pack's ``presumed_zh``, or the fact's
+    meaning with the value."""
+    if fact.presumed_zh:
+        return str(fact.presumed_zh)
+    if fact.presume is True:
+        return str(fact.zh)
+    if fact.presume is False:
+        return f"并非{fact.zh}"
+    return f"{fact.zh}为{fact.presume}"
 
 
 def _flags_only(flags: frozenset[str], facts: Mapping[str, Any]) -> bool:

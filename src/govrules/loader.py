@@ -151,7 +151,7 @@ def load_pack_document(raw: bytes | str, *, file: str = "<pack>", limits: Limits
 # --------------------------------------------------------------------------------------------------
 # Inheritance (`extends`)
 
-_SECTIONS = ("articles", "facts", "parameters", "rules")
+_SECTIONS = ("articles", "facts", "parameters", "readings", "rules")
 _MAX_EXTENDS_DEPTH = 8
 #: pack file (resolved) → the files it extends, nearest first (recorded on every load, for the cache).
 _PARENTS: dict[str, tuple[str, ...]] = {}
@@ -354,6 +354,8 @@ def _merge_extends(child: Document, parent_document: Document, parent: Pack,
 
     out_parameters = _merge_named(child, inherited, "parameters", "name", parent_id, set(), child_map,
                                   parent_map, problems, warnings)
+    out_readings = _merge_named(child, inherited, "readings", "id", parent_id, set(), child_map, parent_map,
+                                problems, warnings)
     disabled = _disabled(child, inherited, problems)
     out_rules = _merge_named(child, inherited, "rules", "id", parent_id, disabled, child_map, parent_map, problems,
                              warnings)
@@ -362,6 +364,8 @@ def _merge_extends(child: Document, parent_document: Document, parent: Pack,
 
     merged_data = {key: value for key, value in data.items() if key not in _SECTIONS}
     merged_data.update(articles=out_articles, facts=out_facts, parameters=out_parameters, rules=out_rules)
+    if out_readings:
+        merged_data["readings"] = out_readings
 
     positions: dict[Any, SourceLocation] = {}
     key_positions: dict[Any, SourceLocation] = {}
@@ -415,7 +419,7 @@ def _merge_named(child: Document, inherited: dict[str, Any], section: str, key: 
         out.append(_inherit_cite(item, parent_id))
     parent_keys = [item[key] for item in inherited.get(section) or []]
     own = child.data.get(section)
-    what = "rule" if section == "rules" else "parameter"
+    what = {"rules": "rule", "readings": "reading"}.get(section, "parameter")
     for i, item in enumerate(own if isinstance(own, list) else []):
         name = item.get(key) if isinstance(item, dict) else None
         marked = isinstance(item, dict) and item.get("replaces") is True
@@ -648,8 +652,27 @@ def compile_pack(pack: Pack, document: Document | None = None, text: str | None 
                                          f"exception `{exception_id}` ranges over {target.for_each.value}, "
                                          f"the rule does not", at("rules", i, "unless", j), rule=rule.id))
 
+    readings = {r.id: r for r in pack.readings}
+    for i, reading in enumerate(pack.readings):
+        errors.extend(_check_citation(reading.cite, articles, at("readings", i, "cite"), reading.id, pack, chain))
+    for i, fact in enumerate(pack.facts):
+        if fact.citation is not None:
+            errors.extend(_check_citation(fact.citation, articles, at("facts", i, "citation"), fact.name, pack, chain))
+    for i, rule in enumerate(pack.rules):
+        for reading_id, option_id in (rule.reading or {}).items():
+            reading = readings.get(reading_id)
+            if reading is None:
+                errors.append(Diagnostic("pack.unknown_reading", f"`reading` names no reading `{reading_id}`",
+                                         at("rules", i, "reading", reading_id, key=True), rule=rule.id,
+                                         hint="declare it under `readings:` (id, question, options, default)"))
+            elif reading.option(option_id) is None:
+                errors.append(Diagnostic("pack.unknown_reading", f"reading `{reading_id}` has no option `{option_id}`"
+                                         f"; options: {', '.join(o.id for o in reading.options)}",
+                                         at("rules", i, "reading", reading_id), rule=rule.id))
+
     cited = {(c.measure or pack.id, c.article) for c in [*(r.cite for r in pack.rules),
-                                                          *(p.cite for p in pack.parameters)]}
+                                                          *(p.cite for p in pack.parameters),
+                                                          *(r.cite for r in pack.readings)]}
     for i, article in enumerate(pack.articles):
         # an inherited article was accounted for in its own pack (its rules may be disabled here on purpose)
         if article.informational is None and article.measure is None and (pack.id, article.number) not in cited:
