@@ -587,6 +587,8 @@ class FastPath:
         #: presumed fact → the plan indices of the rules it can change (its own, or through an exception
         #: or a ``met_when``), built on first use
         self.readers: dict[str, tuple[int, ...]] = {}
+        #: rule id → what it reads in its condition, its exceptions and ``met_when``
+        self.rule_reads: dict[str, frozenset[str]] = {}
         #: reading id → the rules of every option of it (relied on when one of them is not false)
         self.reading_rules: dict[str, tuple[CompiledRule, ...]] | None = None
         #: the generated rule functions: compact trace, and detailed trace (each built on first use)

@@ -485,6 +485,8 @@ class _Evaluation:
     def run(self) -> Verdict:
         in_force = self.in_force
         outcomes = self._evaluate_rules()
+        if self.presumed:
+            self._hold_back(outcomes)
         for outcome in self._undecided:
             self._exception_unknowns(outcome)
         scope = self._scope(outcomes)
@@ -508,6 +510,71 @@ class _Evaluation:
             readings=readings, trace=self.trace)
 
     # ---------------------------------------------------------------- presumptions and readings
+
+    def _hold_back(self, outcomes: dict[str, list[Outcome]]) -> None:
+        """Keep presumptions from making a ground, a consequence or an obligation apply.
+
+        A presumption settles a procedure or clears a sanction; it is never evidence against the
+        project. Each ground, consequence and obligation that holds (or an obligation found not met)
+        and reads a presumed fact — in its condition, an exception or ``met_when`` — is evaluated
+        again with the presumed facts unknown; where it then does not hold (or is not known to be
+        unmet), that strict outcome is the one the verdict uses.
+        """
+        presumed = self.presumed
+        strict_env: dict[str, Any] | None = None
+        for kind in ("ground", "consequence", "obligation"):
+            bucket = outcomes.get(kind)
+            if not bucket:
+                continue
+            for position, o in enumerate(bucket):
+                compiled = o.compiled
+                met = compiled.met
+                if o.effective is not True or not self._reads_any(compiled, presumed):
+                    continue
+                if strict_env is None:
+                    strict_env = {**self.env, **dict.fromkeys(presumed)}
+                env = strict_env if o.item is None else {**self._env_of(o), **dict.fromkeys(presumed)}
+                value = compiled.condition.fn(env)
+                defeated: tuple[str, ...] = ()
+                undecided: tuple[str, ...] = ()
+                effective: Tri = value
+                if value is not False:
+                    for exc_id in compiled.rule.unless:
+                        exc = self.c.by_id.get(exc_id)
+                        if exc is None:
+                            continue
+                        exc_value = exc.condition.fn(env)
+                        if exc_value is True:
+                            defeated += (exc_id,)
+                        elif exc_value is None:
+                            undecided += (exc_id,)
+                    effective = False if defeated else None if undecided else value
+                held = effective is not True
+                if not held and met is not None:
+                    held = met.fn(self._env_of(o)) is False and met.fn(env) is not False
+                if not held:
+                    continue
+                bucket[position] = Outcome(compiled, o.item, env, value, effective, defeated, undecided)
+                if value is None:
+                    for name in compiled.condition.unknowns(env):
+                        self.missing.setdefault(name, set()).add(compiled.id)
+                for exc_id in undecided:
+                    for name in self.c.by_id[exc_id].condition.unknowns(env):
+                        self.missing.setdefault(name, set()).add(exc_id)
+
+    def _reads_any(self, compiled: CompiledRule, names: list[str]) -> bool:
+        """Whether ``compiled`` reads any of ``names``: in its condition, an exception or ``met_when``."""
+        reads = self._fast_path.rule_reads.get(compiled.id)
+        if reads is None:
+            found = set(compiled.symbols)
+            for exc_id in compiled.rule.unless:
+                exc = self.c.by_id.get(exc_id)
+                if exc is not None:
+                    found |= exc.symbols
+            if compiled.met is not None:
+                found |= compiled.met.symbols()
+            reads = self._fast_path.rule_reads[compiled.id] = frozenset(found)
+        return not reads.isdisjoint(names)
 
     def _assumptions(self, outcomes: dict[str, list[Outcome]]) -> list[Assumption]:
         """The presumptions the verdict rests on, each with the conclusions it decides."""
@@ -588,6 +655,13 @@ class _Evaluation:
                         elif exc_value is None:
                             undecided += (exc_id,)
                     effective = False if defeated else None if undecided else value
+                if effective is True and kind in ("ground", "consequence", "obligation"):
+                    # what a presumption may not make apply stays as the verdict has it (see _hold_back)
+                    original = next((o for o in outcomes.get(kind, ()) if o.compiled is compiled and o.item == index),
+                                    None)
+                    if original is not None and original.effective is not True:
+                        fresh.append(original)
+                        continue
                 if value is not False or keep_false:
                     fresh.append(Outcome(compiled, index, None if index is None else item_env, value, effective,
                                          defeated, undecided))
