@@ -23,6 +23,13 @@ A case file (``*.cases.yaml``)::
           missing_facts: [emergency]                        # names that must be listed
           in_force: true
           warnings_contain: [采购限额]
+          assumptions: {emergency: [route]}                 # presumed facts and what each decides
+          readings: {art16_17: approval_prevails}           # readings relied on, with the option taken
+      - name: 严格评估(不作推定)、按字面解读
+        strict: true                     # presume nothing (evaluate(..., strict=True))
+        readings: {art16_17: literal_overlap}
+        project: {execution: construction, budget: 500000}
+        expect: {route: undetermined, no_assumptions: true}
 
 Unknown keys are errors, so a typo in an expectation never passes silently.
 """
@@ -70,6 +77,10 @@ class Expectation(StrictModel):
     no_missing_facts: list[str] | None = None
     in_force: bool | None = None
     warnings_contain: list[str] | None = None
+    assumptions: dict[str, list[str]] | None = Field(
+        None, description="presumed facts that must be listed, each with exactly the conclusions it decides")
+    no_assumptions: bool | None = Field(None, description="true: the verdict lists no assumption")
+    readings: dict[str, str] | None = Field(None, description="readings that must be listed, with the option taken")
     error: str | None = Field(None, description="the evaluation must fail with this error code")
 
 
@@ -79,6 +90,8 @@ class Case(StrictModel):
     name: str
     as_of: Date | None = None
     parameters: dict[str, Any] | None = None
+    strict: bool = Field(False, description="presume nothing (unknown stays unknown)")
+    readings: dict[str, str] | None = Field(None, description="the options chosen for the pack's readings")
     project: dict[str, Any] = Field(default_factory=dict)
     expect: Expectation
 
@@ -164,7 +177,7 @@ def run_case(case_file: CaseFile, index: int) -> CaseResult:
     try:
         pack = load_pack(case_file.pack_source())
         project = validate_project(_merge(model.base, case.project))
-        verdict = evaluate(project, pack, as_of, parameters=parameters)
+        verdict = evaluate(project, pack, as_of, parameters=parameters, strict=case.strict, readings=case.readings)
     except GovrulesError as exc:
         if case.expect.error is not None and case.expect.error == exc.code:
             return result
@@ -236,6 +249,20 @@ def compare(expect: Expectation, verdict: Verdict) -> list[str]:
         if name in missing:
             out.append(f"missing_facts: `{name}` should not be missing")
     check("in_force", expect.in_force, verdict.in_force)
+    assumptions = {a.fact: list(a.decides) for a in verdict.assumptions}
+    for fact, decides in (expect.assumptions or {}).items():
+        if fact not in assumptions:
+            out.append(f"assumptions: expected `{fact}`, got {sorted(assumptions)}")
+        else:
+            check(f"assumptions[{fact}].decides", sorted(decides), sorted(assumptions[fact]))
+    if expect.no_assumptions and assumptions:
+        out.append(f"assumptions: expected none, got {sorted(assumptions)}")
+    readings = {r.id: r.option for r in verdict.readings}
+    for reading_id, option in (expect.readings or {}).items():
+        if reading_id not in readings:
+            out.append(f"readings: expected `{reading_id}`, got {sorted(readings)}")
+        else:
+            check(f"readings[{reading_id}]", option, readings[reading_id])
     for fragment in expect.warnings_contain or []:
         if not any(fragment in w for w in verdict.warnings):
             out.append(f"warnings: none contains {fragment!r}: {verdict.warnings}")
