@@ -115,8 +115,11 @@ def _jsonl(handle: IO[str], name: str) -> Iterator[Record]:
 
 def evaluate_records(records: Iterator[Record], pack: CompiledPack, as_of: dt.date | None, *,
                      parameters: Mapping[str, Any] | None = None, calendar: WorkdayCalendar | None = None,
-                     trace: bool = False, json_ready: bool = True) -> Iterator[dict[str, Any]]:
+                     trace: bool = False, json_ready: bool = True, strict: bool = False,
+                     readings: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:
     """One JSON-ready line per record, in input order; a bad record never stops the batch.
+
+    ``strict`` and ``readings`` are passed to :func:`govrules.evaluate` for every record.
 
     A line's ``verdict`` is ``verdict.model_dump(mode="json")``; with ``json_ready=False`` it is the
     :class:`~govrules.models.verdict.Verdict` itself, which :func:`write_jsonl` writes straight to JSON
@@ -129,7 +132,8 @@ def evaluate_records(records: Iterator[Record], pack: CompiledPack, as_of: dt.da
         else:
             try:
                 project = validate_project(record.data, source=record.source)
-                verdict = evaluate(project, pack, as_of, parameters=parameters, calendar=calendar, trace=trace)
+                verdict = evaluate(project, pack, as_of, parameters=parameters, calendar=calendar, trace=trace,
+                                   strict=strict, readings=readings)
             except GovrulesError as exc:
                 line.update(ok=False, error=exc.to_dict())
             except Exception as exc:

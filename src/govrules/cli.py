@@ -55,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-on-error", action="store_true", help="batch: exit 1 when any record is an error")
     p.add_argument("--calendar", action="append", default=[], metavar="FILE",
                    help="a year's holiday schedule (YAML) for years the installed calendar lacks")
+    p.add_argument("--strict", action="store_true",
+                   help="presume nothing: a fact left out stays unknown (the pack's presumptions are off)")
+    p.add_argument("--reading", type=_param, action="append", default=[], metavar="ID=OPTION",
+                   help="choose an option of one of the pack's readings of ambiguous text (default: the pack's)")
 
     p = sub.add_parser("compare", help="one project under every bundled pack in force")
     p.add_argument("project")
@@ -202,12 +206,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         _resume_collector()  # a batch: unbounded work
         records = iter_records(args.project)
         lines = evaluate_records(records, pack, args.as_of, parameters=dict(args.param),
-                                 calendar=_calendar(args.calendar), trace=not args.no_trace, json_ready=False)
+                                 calendar=_calendar(args.calendar), trace=not args.no_trace, json_ready=False,
+                                 strict=args.strict, readings=dict(args.reading))
         progress = sys.stderr if sys.stderr.isatty() else None
         counts = write_jsonl(lines, sys.stdout, progress)
         return EXIT_OK if counts["errors"] == 0 or not args.fail_on_error else EXIT_FINDINGS
     verdict = evaluate(project, pack, args.as_of, parameters=dict(args.param), calendar=_calendar(args.calendar),
-                       trace=not args.no_trace)
+                       trace=not args.no_trace, strict=args.strict, readings=dict(args.reading))
     if args.format == "json":
         print(verdict_json(verdict, indent=2))
     else:
@@ -320,19 +325,29 @@ def _cmd_check(args: argparse.Namespace) -> int:
             print(f"{args.pack}: does not load: {len(exc.diagnostics) or 1} error(s)")
         return EXIT_FINDINGS
     pack = result.pack
-    findings = []
+    findings: list[Any] = []
+    presumptions = None
     if not args.lint_only:
         from govrules.consistency import check_consistency, format_findings
+        from govrules.presumptions import check_presumptions
 
-        findings = check_consistency(pack, parameters=dict(args.param) or None)
+        # every option of every reading: the pack must be consistent whichever the user chooses
+        for choice in pack.reading_choices():
+            found = check_consistency(pack.for_readings(choice), parameters=dict(args.param) or None)
+            if choice:
+                label = "reading " + ", ".join(f"{k}={v}" for k, v in choice.items())
+                found = [dataclasses.replace(f, message=f"[{label}] {f.message}") for f in found]
+            findings.extend(f for f in found if f not in findings)
+        presumptions = check_presumptions(pack)
     # A finding concerns a region of projects; point it at the first rule it names, so that an editor
     # (and a reader of the text output) can jump to it.
     located = [dataclasses.replace(f.to_diagnostic(), location=result.locate_rule(f.rules[0]) if f.rules else None)
                for f in findings]
     consistency_errors = [f for f in findings if f.severity == "error"]
-    ok = result.ok and not consistency_errors
+    presumption_errors = presumptions.errors if presumptions is not None else []
+    ok = result.ok and not consistency_errors and not presumption_errors
     if args.format == "json":
-        diagnostics = [d.to_dict() for d in result.diagnostics]
+        diagnostics = [d.to_dict() for d in result.diagnostics] + [d.to_dict() for d in presumption_errors]
         for finding, diagnostic in zip(findings, located, strict=True):
             entry = diagnostic.to_dict()
             entry.update(region=finding.region, example=finding.example, parameters=dict(finding.parameters),
@@ -345,11 +360,25 @@ def _cmd_check(args: argparse.Namespace) -> int:
         for finding, diagnostic in zip(findings, located, strict=True):
             where = f"{diagnostic.location}: " if diagnostic.location else ""
             print(f"{where}{format_findings([finding], examples=args.examples).rstrip()}")
+        for d in presumption_errors:
+            print(d)
+        if presumptions is not None:
+            held: dict[tuple[str, str], list[str]] = {}
+            for _label, fact, rule_id in presumptions.held_back:
+                held.setdefault((fact, rule_id), [])
+            for fact, rule_id in held:
+                print(f"note[presumption.held_back]: `{fact}` is not presumed for {rule_id} (it would make it apply)")
         measures = pack.pack.measures()
         of = f" (of {len(measures)} measures: {', '.join(m.pack for m in measures)})" if len(measures) > 1 else ""
         consistency = "" if args.lint_only else (
             f", consistency: {len(consistency_errors)} error(s), {len(findings) - len(consistency_errors)} "
             "declared gap(s)")
+        if presumptions is not None and pack.presumptions:
+            consistency += (f", presumptions: {len(pack.presumptions)}, {len(presumption_errors)} making anything "
+                            f"apply ({presumptions.checked} rule(s) checked"
+                            f"{'' if presumptions.exact else ', some by sampling'})")
+        if len(pack.reading_choices()) > 1:
+            consistency += f", analysed under each of {len(pack.reading_choices())} reading choices"
         print(f"{pack.file}: {len(pack.rules)} rules, {len(pack.pack.articles)} articles{of}, "
               f"{len(result.errors)} error(s), {len(result.warnings)} warning(s){consistency}")
     return EXIT_OK if ok else EXIT_FINDINGS

@@ -528,31 +528,13 @@ class _Evaluation:
                 continue
             for position, o in enumerate(bucket):
                 compiled = o.compiled
-                met = compiled.met
                 if o.effective is not True or not self._reads_any(compiled, presumed):
                     continue
                 if strict_env is None:
                     strict_env = {**self.env, **dict.fromkeys(presumed)}
                 env = strict_env if o.item is None else {**self._env_of(o), **dict.fromkeys(presumed)}
-                value = compiled.condition.fn(env)
-                defeated: tuple[str, ...] = ()
-                undecided: tuple[str, ...] = ()
-                effective: Tri = value
-                if value is not False:
-                    for exc_id in compiled.rule.unless:
-                        exc = self.c.by_id.get(exc_id)
-                        if exc is None:
-                            continue
-                        exc_value = exc.condition.fn(env)
-                        if exc_value is True:
-                            defeated += (exc_id,)
-                        elif exc_value is None:
-                            undecided += (exc_id,)
-                    effective = False if defeated else None if undecided else value
-                held = effective is not True
-                if not held and met is not None:
-                    held = met.fn(self._env_of(o)) is False and met.fn(env) is not False
-                if not held:
+                value, effective, defeated, undecided = rule_value(compiled, self.c.by_id, env)
+                if not held_back(compiled, effective, self._env_of(o), env):
                     continue
                 bucket[position] = Outcome(compiled, o.item, env, value, effective, defeated, undecided)
                 if value is None:
@@ -1076,6 +1058,39 @@ class _Evaluation:
                                      needed_by=needed_by)
             result.append(found)
         return result
+
+
+def rule_value(compiled: CompiledRule, by_id: Mapping[str, CompiledRule], env: Mapping[str, Any]
+               ) -> tuple[Tri, Tri, tuple[str, ...], tuple[str, ...]]:
+    """A rule on ``env`` with its exceptions: (condition, effective, defeated by, undecided exceptions)."""
+    value = compiled.condition.fn(env)
+    defeated: tuple[str, ...] = ()
+    undecided: tuple[str, ...] = ()
+    if value is False:
+        return value, value, defeated, undecided
+    for exc_id in compiled.rule.unless:
+        exc = by_id.get(exc_id)
+        if exc is None:
+            continue
+        exc_value = exc.condition.fn(env)
+        if exc_value is True:
+            defeated += (exc_id,)
+        elif exc_value is None:
+            undecided += (exc_id,)
+    effective = False if defeated else None if undecided else value
+    return value, effective, defeated, undecided
+
+
+def held_back(compiled: CompiledRule, strict_effective: Tri, presumed_env: Mapping[str, Any],
+              strict_env: Mapping[str, Any]) -> bool:
+    """Whether a ground, consequence or obligation that holds on ``presumed_env`` (presumptions in)
+    is to be taken as it is on ``strict_env`` (presumed facts unknown), whose effective value is
+    ``strict_effective``: when it does not hold there, or (an obligation) is found unmet only thanks
+    to a presumption. What :meth:`_Evaluation._hold_back` applies and ``govrules check`` proves."""
+    if strict_effective is not True:
+        return True
+    met = compiled.met
+    return met is not None and met.fn(presumed_env) is False and met.fn(strict_env) is not False
 
 
 def _ground_status(results: list[Outcome]) -> str | None:
