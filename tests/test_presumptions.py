@@ -251,3 +251,49 @@ def test_presumptions_and_readings_survive_the_compiled_pack_cache(tmp_path: Pat
     assert [r.id for r in again.rules] == [r.id for r in compiled.rules]
     assert again.for_readings({"art16_17": "literal_overlap"}).by_id.keys() - again.by_id.keys() == {
         "route.art17_filing", "route.art16_17_overlap"}
+
+
+@pytest.mark.parametrize("pack_id", PACK_IDS)
+def test_check_proves_every_pack_presumes_nothing_into_applying(pack_id: str) -> None:
+    from govrules.presumptions import check_presumptions
+
+    report = check_presumptions(govrules.load_pack(pack_id))
+    assert report.errors == [] and report.exact
+
+
+def test_check_refuses_a_presumption_that_would_make_something_apply(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without holding back, presuming "no emergency" would make 未批先建 apply (第六条、第三十四条):
+    the proof finds it, with the values that show it."""
+    from govrules import presumptions
+
+    monkeypatch.setattr(presumptions, "held_back", lambda *args: False)
+    report = presumptions.check_presumptions(govrules.load_pack("chuxiong-2025"))
+    refused = {(d.code, d.rule) for d in report.errors}
+    assert ("presumption.applies", "consequence.art34_accountability") in refused
+    assert all("emergency" in d.message for d in report.errors)
+
+
+@pytest.mark.parametrize("pack_id", PACK_IDS)
+def test_generated_code_agrees_with_the_reference_on_register_records(pack_id: str) -> None:
+    """Presumed values enter the environment before either path runs: both give the same verdict,
+    strict or not, under every reading."""
+    from govrules import evaluator
+    from govrules.codegen import FastPath
+
+    warm = govrules.load_pack(pack_id)
+    reference = load_pack_text((ROOT / "policies" / f"{pack_id}.yaml").read_bytes(), file=f"{pack_id}.yaml")
+    for choice in warm.reading_choices():
+        for strict in (False, True):
+            for project, params in register_records(pack_id, 40):
+                fast = govrules.evaluate(project, warm, _as_of(warm), parameters=params, strict=strict,
+                                         readings=choice, trace=False).model_dump(mode="json")
+                saved = evaluator.USE_GENERATED
+                evaluator.USE_GENERATED = False
+                try:
+                    variant = reference.for_readings(choice)
+                    variant._fast = FastPath(variant, generate_rules=False)
+                    slow = govrules.evaluate(project, reference, _as_of(warm), parameters=params, strict=strict,
+                                             readings=choice, trace=False).model_dump(mode="json")
+                finally:
+                    evaluator.USE_GENERATED = saved
+                assert fast == slow

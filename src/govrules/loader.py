@@ -329,6 +329,9 @@ def _merge_extends(child: Document, parent_document: Document, parent: Pack,
     for j, fact in enumerate(inherited.get("facts") or []):
         parent_map["facts"][j] = len(out_facts)
         by_name[fact["name"]] = len(out_facts)
+        citation = fact.get("citation")  # a presumption's article is the parent's
+        if isinstance(citation, dict) and citation.get("measure") is None:
+            fact = {**fact, "citation": {**citation, "measure": parent_id}}
         out_facts.append(fact)
     parent_facts = {f.name: f for f in parent.facts}
     for i, fact in enumerate(own_list("facts")):
