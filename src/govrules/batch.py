@@ -459,12 +459,13 @@ def _detailed_trace(steps: list[Any], out: list[str]) -> None:
 
 
 _VERDICT_KEYS = ("pack", "document", "title", "pack_digest", "engine_version", "as_of", "in_force", "warnings",
-                 "scope", "route", "grounds", "changes", "obligations", "consequences", "missing_facts", "assumptions", "readings", "trace")
+                 "scope", "route", "grounds", "changes", "obligations", "consequences", "missing_facts",
+                 "assumptions", "readings", "trace")
 _any_order_verdict = _Model(
     Verdict, pack=_str, document=_str, title=_str, pack_digest=_str, engine_version=_str, as_of=_date,
     in_force=_bool, warnings=_reasons, scope=_scope, route=_route, grounds=_ground.many, changes=_changes,
-    obligations=_obligation.many, consequences=_consequence.many, missing_facts=_missing_fact.many, assumptions=_assumption.many,
-    readings=_reading.many, trace=_trace)
+    obligations=_obligation.many, consequences=_consequence.many, missing_facts=_missing_fact.many,
+    assumptions=_assumption.many, readings=_reading.many, trace=_trace)
 
 
 def _write_verdict(verdict: Any, out: list[str]) -> None:

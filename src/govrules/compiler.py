@@ -770,15 +770,14 @@ class CompiledPack:
         ]
 
     def for_readings(self, readings: Mapping[str, str] | None) -> CompiledPack:
-        """The pack with ``readings`` ({reading id: option id}) chosen, the others at their defaults.
+        """The pack with ``readings`` ({reading id: option id}) chosen, the others as this pack has them
+        (a loaded pack: at their defaults).
 
         Compiled once per choice and kept; raises :class:`~govrules.errors.ProjectError` for a reading
         or an option the pack does not have.
         """
         if not readings:
-            if self.choice == {r.id: r.default for r in self.pack.readings}:
-                return self
-            readings = {}
+            return self
         declared = {r.id: r for r in self.pack.readings}
         for reading_id, option_id in readings.items():
             reading = declared.get(reading_id)
@@ -796,7 +795,7 @@ class CompiledPack:
                 raise ProjectError(f"reading `{reading_id}` has no option `{option_id}`; options: {options}",
                                    errors=[{"path": f"readings.{reading_id}", "message": "unknown option"}],
                                    message_zh=f"解读 {reading_id} 没有选项 {option_id}；可选: {options}")
-        choice = {r.id: readings.get(r.id, r.default) for r in self.pack.readings}
+        choice = {r.id: readings.get(r.id, self.choice[r.id]) for r in self.pack.readings}
         if choice == self.choice:
             return self
         key = tuple(sorted(choice.items()))

@@ -163,7 +163,7 @@ def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_
         from govrules.loader import validate_project
 
         project = validate_project(project)
-    if readings or pack.pack.readings:
+    if readings:
         pack = pack.for_readings(readings)
     day = as_of or dt.date.today()
     return _Evaluation(pack, project, day, parameters or {}, calendar or WorkdayCalendar.default(), trace,
@@ -521,6 +521,8 @@ class _Evaluation:
         unmet), that strict outcome is the one the verdict uses.
         """
         presumed = self.presumed
+        names = tuple(presumed)
+        fast = self._fast_path
         strict_env: dict[str, Any] | None = None
         for kind in ("ground", "consequence", "obligation"):
             bucket = outcomes.get(kind)
@@ -528,25 +530,53 @@ class _Evaluation:
                 continue
             for position, o in enumerate(bucket):
                 compiled = o.compiled
-                if o.effective is not True or not self._reads_any(compiled, presumed):
+                if o.effective is not True:
                     continue
-                if strict_env is None:
-                    strict_env = {**self.env, **dict.fromkeys(presumed)}
-                env = strict_env if o.item is None else {**self._env_of(o), **dict.fromkeys(presumed)}
-                value, effective, defeated, undecided = rule_value(compiled, self.c.by_id, env)
-                if not held_back(compiled, effective, self._env_of(o), env):
+                reads = self._rule_reads(compiled)
+                if reads.isdisjoint(presumed):
                     continue
+                presumed_env = self._env_of(o)
+                key = (compiled.id, names, tuple(map(presumed_env.get, self._sorted_reads(compiled))))
+                known = fast.held.get(key)
+                if known is None:
+                    env = {**presumed_env, **dict.fromkeys(presumed)}
+                    value, effective, defeated, undecided = rule_value(compiled, self.c.by_id, env)
+                    held = held_back(compiled, effective, presumed_env, env)
+                    unknown: tuple[tuple[str, str], ...] = ()
+                    if held:
+                        found = [(n, compiled.id) for n in compiled.condition.unknowns(env)] if value is None else []
+                        for exc_id in undecided:
+                            found += [(n, exc_id) for n in self.c.by_id[exc_id].condition.unknowns(env)]
+                        unknown = tuple(found)
+                    known = (held, value, effective, defeated, undecided, unknown)
+                    if len(fast.held) < fast.MAX_SHARED:
+                        fast.held[key] = known
+                held, value, effective, defeated, undecided, unknown = known
+                if not held:
+                    continue
+                if o.item is None:
+                    if strict_env is None:
+                        strict_env = {**self.env, **dict.fromkeys(presumed)}
+                    env = strict_env
+                else:
+                    env = {**presumed_env, **dict.fromkeys(presumed)}
                 bucket[position] = Outcome(compiled, o.item, env, value, effective, defeated, undecided)
-                if value is None:
-                    for name in compiled.condition.unknowns(env):
-                        self.missing.setdefault(name, set()).add(compiled.id)
-                for exc_id in undecided:
-                    for name in self.c.by_id[exc_id].condition.unknowns(env):
-                        self.missing.setdefault(name, set()).add(exc_id)
+                for name, rule_id in unknown:
+                    self.missing.setdefault(name, set()).add(rule_id)
 
     def _reads_any(self, compiled: CompiledRule, names: list[str]) -> bool:
         """Whether ``compiled`` reads any of ``names``: in its condition, an exception or ``met_when``."""
-        reads = self._fast_path.rule_reads.get(compiled.id)
+        return not self._rule_reads(compiled).isdisjoint(names)
+
+    def _sorted_reads(self, compiled: CompiledRule) -> tuple[str, ...]:
+        found: tuple[str, ...] | None = self._fast_path.rule_reads_sorted.get(compiled.id)
+        if found is None:
+            found = self._fast_path.rule_reads_sorted[compiled.id] = tuple(sorted(self._rule_reads(compiled)))
+        return found
+
+    def _rule_reads(self, compiled: CompiledRule) -> frozenset[str]:
+        """What ``compiled`` reads: in its condition, its exceptions' and its ``met_when``."""
+        reads: frozenset[str] | None = self._fast_path.rule_reads.get(compiled.id)
         if reads is None:
             found = set(compiled.symbols)
             for exc_id in compiled.rule.unless:
@@ -556,14 +586,15 @@ class _Evaluation:
             if compiled.met is not None:
                 found |= compiled.met.symbols()
             reads = self._fast_path.rule_reads[compiled.id] = frozenset(found)
-        return not reads.isdisjoint(names)
+        return reads
 
     def _assumptions(self, outcomes: dict[str, list[Outcome]]) -> list[Assumption]:
         """The presumptions the verdict rests on, each with the conclusions it decides."""
         result = []
+        signatures: dict[str, tuple[Any, ...]] = {}  # per kind, shared by the presumptions' keys
         for name in self.presumed:
             fact = self.c.presumptions[name]
-            decides = self._decides(name, outcomes)
+            decides = self._decides(name, outcomes, signatures)
             key = ("assumption", name, decides)
             result.append(self._shared(
                 key, Assumption, fact=name, value=fact.presume, because=fact.because,
@@ -582,7 +613,7 @@ class _Evaluation:
 
     def _readers(self, name: str) -> tuple[int, ...]:
         fast = self._fast_path
-        found = fast.readers.get(name)
+        found: tuple[int, ...] | None = fast.readers.get(name)
         if found is None:
             plan = self.c.plan
             changing = {c.id for c in self.c.rules if name in c.symbols and c.rule.kind == "exception"}
@@ -592,16 +623,59 @@ class _Evaluation:
             fast.readers[name] = found
         return found
 
-    def _decides(self, name: str, outcomes: dict[str, list[Outcome]]) -> tuple[str, ...]:
+    def _decides(self, name: str, outcomes: dict[str, list[Outcome]],
+                 signatures: dict[str, tuple[Any, ...]] | None = None) -> tuple[str, ...]:
         """The conclusions that would not be what they are were ``name`` unknown (the other presumptions
         kept): each rule that reads it (directly, through an exception, or in ``met_when``) is evaluated
-        again without it, and the conclusions those rules feed are combined again and compared."""
+        again without it, and the conclusions those rules feed are combined again and compared.
+
+        Worked out once per pack for each combination of what it depends on: the values the rules
+        that read ``name`` read, and the outcomes of the rules of the kinds they feed."""
         readers = self._readers(name)
         if not readers:
             return ()
+        fast = self._fast_path
+        shape = fast.reader_shapes.get(name)
+        if shape is None:
+            symbols: set[str] = set()
+            kinds: set[str] = set()
+            item_kinds: set[ForEach] = set()
+            for k in readers:
+                compiled = self.c.plan[k][0]
+                symbols |= self._rule_reads(compiled)
+                kinds.add(compiled.rule.kind)
+                if compiled.rule.for_each is not None:
+                    item_kinds.add(compiled.rule.for_each)
+            if kinds & {"scope", "exemption"}:
+                kinds |= {"scope", "exemption"}
+            shape = fast.reader_shapes[name] = (tuple(sorted(symbols)), tuple(sorted(kinds)), tuple(item_kinds))
+        symbol_names, kinds_fed, item_kinds_read = shape
+        if signatures is None:
+            signatures = {}
+        fed = []
+        for kind in kinds_fed:
+            signature = signatures.get(kind)
+            if signature is None:
+                signature = signatures[kind] = tuple((o.compiled.index, o.item, o.effective)
+                                                     for o in outcomes.get(kind, ()))
+            fed.append(signature)
+        key = (name, tuple(map(self.env.get, symbol_names)),
+               tuple(tuple(tuple(map(e.get, symbol_names)) for e in self._item_envs.get(kind, ()))
+                     for kind in item_kinds_read) if item_kinds_read else (),
+               tuple(fed))
+        found: tuple[str, ...] | None = fast.decides.get(key)
+        if found is None:
+            found = self._work_out_decides(name, readers, outcomes)
+            if len(fast.decides) < fast.MAX_SHARED:
+                fast.decides[key] = found
+        return found
+
+    def _work_out_decides(self, name: str, readers: tuple[int, ...], outcomes: dict[str, list[Outcome]]
+                          ) -> tuple[str, ...]:
         plan = self.c.plan
         env = {**self.env, name: None}
-        item_envs = {kind: [{**e, name: None} for e in envs] for kind, envs in self._item_envs.items()}
+        item_envs = {kind: [{**e, name: None} for e in envs] for kind, envs in self._item_envs.items()
+                     if any(plan[k][4] is kind for k in readers)}
         exceptions: dict[tuple[str, int | None], Tri] = {}
 
         def exception(exc_id: str, index: int | None, exc_env: Mapping[str, Any]) -> Tri:
@@ -616,7 +690,7 @@ class _Evaluation:
         changed_ids: set[str] = set()
         met_changed: set[tuple[str, int | None]] = set()
         for k in readers:
-            compiled, rule, kind, rule_id, for_each, unless, keep_false = plan[k]
+            compiled, _rule, kind, rule_id, for_each, unless, keep_false = plan[k]
             if kind == "exception":
                 continue
             if for_each is None:

@@ -663,14 +663,14 @@ def compile_pack(pack: Pack, document: Document | None = None, text: str | None 
             errors.extend(_check_citation(fact.citation, articles, at("facts", i, "citation"), fact.name, pack, chain))
     for i, rule in enumerate(pack.rules):
         for reading_id, option_id in (rule.reading or {}).items():
-            reading = readings.get(reading_id)
-            if reading is None:
+            declared = readings.get(reading_id)
+            if declared is None:
                 errors.append(Diagnostic("pack.unknown_reading", f"`reading` names no reading `{reading_id}`",
                                          at("rules", i, "reading", reading_id, key=True), rule=rule.id,
                                          hint="declare it under `readings:` (id, question, options, default)"))
-            elif reading.option(option_id) is None:
+            elif declared.option(option_id) is None:
                 errors.append(Diagnostic("pack.unknown_reading", f"reading `{reading_id}` has no option `{option_id}`"
-                                         f"; options: {', '.join(o.id for o in reading.options)}",
+                                         f"; options: {', '.join(o.id for o in declared.options)}",
                                          at("rules", i, "reading", reading_id), rule=rule.id))
 
     cited = {(c.measure or pack.id, c.article) for c in [*(r.cite for r in pack.rules),

@@ -157,8 +157,8 @@ def _domain(pack: CompiledPack, compiled: CompiledRule, var: str, day: dt.date) 
     if kind == "STRING":
         return [*(symbol.values if symbol is not None and symbol.values else ["其他"]), None]
     if kind.startswith("SET"):
-        values = list(symbol.values or ()) if symbol is not None else []
-        return [frozenset(), *(frozenset({v}) for v in values), None]
+        members = list(symbol.values or ()) if symbol is not None else []
+        return [frozenset(), *(frozenset({v}) for v in members), None]
     if kind == "DATETIME":
         effective = pack.pack.dates.effective
         one = dt.timedelta(days=1)
@@ -173,7 +173,7 @@ def _domain(pack: CompiledPack, compiled: CompiledRule, var: str, day: dt.date) 
         if node.literal and isinstance(node.arg, Decimal):
             cuts.add(node.arg)
     step = Decimal("0.01")
-    values = sorted({c + d for c in cuts for d in (-step, Decimal(0), step) if c + d >= 0})
+    values: list[Any] = sorted({c + d for c in cuts for d in (-step, Decimal(0), step) if c + d >= 0})
     return [*values, None]
 
 

@@ -54,7 +54,8 @@ def render_text(verdict: Verdict) -> str:
     lines.extend(f"    - {r}" for r in v.route.reasons)
     for reading in v.readings:
         chosen = "默认解读" if reading.default else "所选解读"
-        lines.append(f"    - 依据{chosen}（{reading.id}，{reading.citation.label}）: {reading.text}。理由: {reading.reason}")
+        lines.append(f"    - 依据{chosen}（{reading.id}，{reading.citation.label}）: {reading.text}。"
+                     f"理由: {reading.reason}")
         for alt in reading.alternatives:
             lines.append(f"      另一解读（--reading {reading.id}={alt.option}）: {alt.text}")
     lines.append("不予审批/暂缓/不安排资金的情形:" if v.grounds else "不予审批/暂缓/不安排资金的情形: 无")
@@ -67,8 +68,8 @@ def render_text(verdict: Verdict) -> str:
         lines.append("变更:")
         for c in v.changes:
             who = f"（{c.authority}）" if c.authority else ""
-            lines.append(f"    - 第{c.index + 1}项变更: {_CHANGE[c.decision]}{who}{marks.get(f'change:{c.index}', '')}  "
-                         f"[{_labels(c.citations)}]")
+            mark = marks.get(f"change:{c.index}", "")
+            lines.append(f"    - 第{c.index + 1}项变更: {_CHANGE[c.decision]}{who}{mark}  [{_labels(c.citations)}]")
             lines.extend(f"        {r}" for r in c.reasons)
     if v.obligations:
         lines.append("义务与期限:")

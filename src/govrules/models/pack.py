@@ -367,7 +367,8 @@ class _RuleBase(_Inheritable):
                           "it is evaluated only when each is the chosen one")
 
     @model_serializer(mode="wrap")
-    def _omit_unset_inheritance(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
+    def _omit_unset_inheritance(self, handler: SerializerFunctionWrapHandler,
+                                info: SerializationInfo) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
         for key in _INHERITANCE_KEYS:
             if key in data and data[key] in (None, False, []):
@@ -475,7 +476,8 @@ class Pack(_Inheritable):
     rules: list[Rule] = Field(default_factory=list)
 
     @model_serializer(mode="wrap")
-    def _omit_unset_inheritance(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
+    def _omit_unset_inheritance(self, handler: SerializerFunctionWrapHandler,
+                                info: SerializationInfo) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
         for key in _INHERITANCE_KEYS:
             if key in data and data[key] in (None, False, []):
