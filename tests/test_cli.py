@@ -159,3 +159,11 @@ def test_batch_from_stdin_and_list_file(tmp_path: Path, capsys: pytest.CaptureFi
     code, out, _ = run(capsys, "evaluate", str(listing), "--pack", "chuxiong-2025", "--fail-on-error")
     assert code == 1
     assert json.loads(out.splitlines()[-1])["summary"] == {"records": 2, "verdicts": 1, "errors": 1}
+
+
+def test_diff_analyses_every_reading_option(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "diff", "chuxiong-2025", "jingzhou-2017", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert [(entry["a"], entry["b"]) for entry in data["readings"]] == [({"art16_17": "literal_overlap"}, {})]
+    assert data["readings"][0]["report"]["differences"] and data["differences"]

@@ -387,13 +387,34 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_diff(args: argparse.Namespace) -> int:
     from govrules.diff import diff_report, format_diff
 
+    from govrules.loader import load_pack
+
     parameters = _pack_parameters(args.param)
-    report = diff_report(args.pack_a, args.pack_b, parameters=parameters or None, as_of=args.as_of)
+    pack_a, pack_b = load_pack(args.pack_a), load_pack(args.pack_b)
+    report = diff_report(pack_a, pack_b, parameters=parameters or None, as_of=args.as_of)
+    # every other option of the packs' readings (the report above is under the defaults)
+    others = []
+    for choice_a in pack_a.reading_choices():
+        for choice_b in pack_b.reading_choices():
+            variant_a, variant_b = pack_a.for_readings(choice_a), pack_b.for_readings(choice_b)
+            if variant_a is pack_a and variant_b is pack_b:
+                continue
+            label = ", ".join(f"{p.id}: {k}={v}" for p, choice in ((pack_a, choice_a), (pack_b, choice_b))
+                              for k, v in choice.items())
+            others.append((label, choice_a, choice_b,
+                           diff_report(variant_a, variant_b, parameters=parameters or None, as_of=args.as_of)))
     if args.format == "json":
-        _print_json(report.to_dict())
+        data = report.to_dict()
+        if others:
+            data["readings"] = [{"a": a, "b": b, "report": other.to_dict()} for _, a, b, other in others]
+        _print_json(data)
     else:
         print(format_diff(report, examples=args.examples).rstrip())
-    return EXIT_FINDINGS if args.fail_on_difference and report.differences else EXIT_OK
+        for label, _a, _b, other in others:
+            print(f"\nunder the readings {label}:")
+            print(format_diff(other, examples=args.examples).rstrip())
+    differs = report.differences or any(other.differences for *_, other in others)
+    return EXIT_FINDINGS if args.fail_on_difference and differs else EXIT_OK
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
