@@ -258,9 +258,10 @@ def _some_projects(pack_id: str) -> st.SearchStrategy[govrules.Project]:
                      projects(pack, parameters=params, overrides=IN_SCOPE[pack_id]))
 
 
-def _verdict(pack_id: str, project: govrules.Project, params: dict[str, Any] | None = None) -> Verdict:
+def _verdict(pack_id: str, project: govrules.Project, params: dict[str, Any] | None = None, *,
+             strict: bool = False) -> Verdict:
     parameters = PARAMS.get(pack_id, {}) if params is None else params
-    return govrules.evaluate(project, PACKS[pack_id], AS_OF[pack_id], parameters=parameters)
+    return govrules.evaluate(project, PACKS[pack_id], AS_OF[pack_id], parameters=parameters, strict=strict)
 
 
 def deterministic(pack_id: str, project: govrules.Project, data: st.DataObject,
@@ -296,8 +297,17 @@ def knowing_more_never_contradicts(pack_id: str, project: govrules.Project, data
         return
     name = data.draw(st.sampled_from(unknown), label="fact filled in")
     value = data.draw(st.booleans(), label="its value")
-    before = _verdict(pack_id, project, params)
-    after = _verdict(pack_id, project.model_copy(update={"facts": {**project.facts, name: value}}), params)
+    # strict: a presumption is a default the project may contradict (learning the contrary withdraws
+    # what rested on it, and the verdict says what did); the three-valued logic itself never turns
+    presumed = _verdict(pack_id, project, params)
+    before = _verdict(pack_id, project, params, strict=True)
+    after = _verdict(pack_id, project.model_copy(update={"facts": {**project.facts, name: value}}), params,
+                     strict=True)
+    if name not in {a.fact for a in presumed.assumptions}:
+        # a fact no presumption covers: filling it in never contradicts the presumed verdict either
+        filled = _verdict(pack_id, project.model_copy(update={"facts": {**project.facts, name: value}}), params)
+        if presumed.route.decision != "undetermined" and filled.scope.status == presumed.scope.status:
+            assert filled.route.decision == presumed.route.decision
     left_scope = after.scope.status in ("out_of_scope", "exempt")
     if before.scope.status == "in_scope":
         assert after.scope.status == "in_scope"
