@@ -386,7 +386,6 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     from govrules.diff import diff_report, format_diff
-
     from govrules.loader import load_pack
 
     parameters = _pack_parameters(args.param)
