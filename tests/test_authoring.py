@@ -322,7 +322,7 @@ def test_govrules_test_prints_a_readable_difference(tmp_path: Path, capsys: pyte
     assert f"FAIL {target}:{line}: 第三条 预算恰好30万元(含)的建设类项目须报市发展和改革局审批" in out
     assert "    route: expected 'filing', got 'approval'" in out
     assert "    route_citations: expected [17], got [3]" in out
-    assert out.rstrip().endswith("13 passed, 1 failed")
+    assert out.rstrip().endswith("14 passed, 1 failed")
 
 
 # --------------------------------------------------------------------------------------------------

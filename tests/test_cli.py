@@ -27,7 +27,7 @@ def test_evaluate_json_has_every_contract_key_and_citations(capsys: pytest.Captu
     verdict = json.loads(out)
     assert set(verdict) == {"pack", "document", "title", "pack_digest", "engine_version", "as_of", "in_force",
                             "historical", "superseded_by", "warnings", "scope", "route", "grounds", "changes",
-                            "obligations", "consequences", "missing_facts", "trace"}
+                            "obligations", "consequences", "missing_facts", "assumptions", "readings", "trace"}
     assert verdict["route"]["decision"] == "approval"
     assert [c["label"] for c in verdict["route"]["citations"]] == ["第十六条"]
     for ground in verdict["grounds"]:
@@ -37,9 +37,37 @@ def test_evaluate_json_has_every_contract_key_and_citations(capsys: pytest.Captu
 
 
 def test_evaluate_text(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "evaluate", EXAMPLE, "--pack", "chuxiong-2025", "--as-of", "2025-09-01")
+    code, out, _ = run(capsys, "evaluate", EXAMPLE, "--pack", "chuxiong-2025", "--as-of", "2025-09-01",
+                       "--reading", "art16_17=literal_overlap")
     assert code == 0
     assert "程序: 待定" in out and "采购限额" in out  # the limit is not set: said, not guessed
+    assert "另一解读（--reading art16_17=approval_prevails）" in out
+
+
+def test_evaluate_text_names_the_reading_and_marks_presumptions(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    record = tmp_path / "p.yaml"
+    record.write_text("id: p\nname: 某局业务系统建设\nlevel: prefecture\nexecution: construction\n"
+                      "category: software_development\nbudget: 80万元\nfunding: [{source: prefecture}]\n",
+                      encoding="utf-8")
+    code, out, _ = run(capsys, "evaluate", str(record), "--pack", "chuxiong-2025", "--as-of", "2025-09-01",
+                       "--param", "procurement_limit=100万元")
+    assert code == 0
+    assert "程序: 审批（州发展改革委(州数据局)）（假定非紧急项目，第十一条）  [第十六条]" in out
+    assert "依据默认解读（art16_17，第十七条）" in out and "推定" in out
+    code, out, _ = run(capsys, "evaluate", str(record), "--pack", "chuxiong-2025", "--as-of", "2025-09-01",
+                       "--param", "procurement_limit=100万元", "--strict", "--format", "json")
+    verdict = json.loads(out)
+    assert code == 0 and verdict["assumptions"] == [] and verdict["route"]["decision"] == "undetermined"
+    code, _, err = run(capsys, "evaluate", str(record), "--pack", "chuxiong-2025", "--reading", "art16_17=nope")
+    assert code == 2 and "nope" in err
+
+
+def test_check_reports_presumptions_and_readings(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", "chuxiong-2025")
+    assert code == 0
+    assert "0 making anything apply" in out and "each of 2 reading choices" in out
+    assert "`emergency` is not presumed for consequence.art34_accountability" in out
 
 
 def test_bad_project_exit_2_with_field_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -131,3 +159,11 @@ def test_batch_from_stdin_and_list_file(tmp_path: Path, capsys: pytest.CaptureFi
     code, out, _ = run(capsys, "evaluate", str(listing), "--pack", "chuxiong-2025", "--fail-on-error")
     assert code == 1
     assert json.loads(out.splitlines()[-1])["summary"] == {"records": 2, "verdicts": 1, "errors": 1}
+
+
+def test_diff_analyses_every_reading_option(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "diff", "chuxiong-2025", "jingzhou-2017", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert [(entry["a"], entry["b"]) for entry in data["readings"]] == [({"art16_17": "literal_overlap"}, {})]
+    assert data["readings"][0]["report"]["differences"] and data["differences"]

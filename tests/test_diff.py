@@ -203,7 +203,9 @@ def test_two_thresholds_differ_on_exactly_the_interval_between_them() -> None:
 def test_cli_exit_codes_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", "chuxiong-2025", "linfen-2021", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"a", "b", "as_of", "exact", "notes", "identical", "compared", "differences"}
+    # the report under the packs' default readings, then one under each other option (Chuxiong's art16_17)
+    assert set(data) == {"a", "b", "as_of", "exact", "notes", "identical", "compared", "differences", "readings"}
+    assert [(r["a"], r["b"]) for r in data["readings"]] == [({"art16_17": "literal_overlap"}, {})]
     assert data["a"]["pack"] == "chuxiong-2025" and data["b"]["pack"] == "linfen-2021"
     assert data["as_of"] == "2025-05-08" and set(data["compared"]) == {"scope", "route", "change"}
     first = data["differences"][0]

@@ -72,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-on-error", action="store_true", help="batch: exit 1 when any record is an error")
     p.add_argument("--calendar", action="append", default=[], metavar="FILE",
                    help="a year's holiday schedule (YAML) for years the installed calendar lacks")
+    p.add_argument("--strict", action="store_true",
+                   help="presume nothing: a fact left out stays unknown (the pack's presumptions are off)")
+    p.add_argument("--reading", type=_param, action="append", default=[], metavar="ID=OPTION",
+                   help="choose an option of one of the pack's readings of ambiguous text (default: the pack's)")
 
     p = sub.add_parser("compare", help="one project under every bundled pack in force")
     p.add_argument("project")
@@ -305,12 +309,14 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         records = iter_records(args.project)
         lines = evaluate_records(records, pack, args.as_of, parameters=dict(args.param),
                                  calendar=_calendar(args.calendar), trace=not args.no_trace, json_ready=False,
-                                 historical=args.historical)
+                                 historical=args.historical,
+                                 strict=args.strict, readings=dict(args.reading))
         progress = sys.stderr if sys.stderr.isatty() else None
         counts = write_jsonl(lines, sys.stdout, progress)
         return EXIT_OK if counts["errors"] == 0 or not args.fail_on_error else EXIT_FINDINGS
     verdict = evaluate(project, pack, args.as_of, parameters=dict(args.param), calendar=_calendar(args.calendar),
-                       trace=not args.no_trace, historical=args.historical)
+                       trace=not args.no_trace, historical=args.historical,
+                       strict=args.strict, readings=dict(args.reading))
     if args.format == "json":
         _say_json(verdict_json(verdict, indent=2))
     else:
@@ -454,19 +460,29 @@ def _cmd_check(args: argparse.Namespace) -> int:
             _say(f"{args.pack}: does not load: {len(exc.diagnostics) or 1} error(s)")
         return EXIT_FINDINGS
     pack = result.pack
-    findings = []
+    findings: list[Any] = []
+    presumptions = None
     if not args.lint_only:
         from govrules.analysis.consistency import check_consistency, format_findings
+        from govrules.analysis.presumptions import check_presumptions
 
-        findings = check_consistency(pack, parameters=dict(args.param) or None)
+        # every option of every reading: the pack must be consistent whichever the user chooses
+        for choice in pack.reading_choices():
+            found = check_consistency(pack.for_readings(choice), parameters=dict(args.param) or None)
+            if choice:
+                label = "reading " + ", ".join(f"{k}={v}" for k, v in choice.items())
+                found = [dataclasses.replace(f, message=f"[{label}] {f.message}") for f in found]
+            findings.extend(f for f in found if f not in findings)
+        presumptions = check_presumptions(pack)
     # A finding concerns a region of projects; point it at the first rule it names, so that an editor
     # (and a reader of the text output) can jump to it.
     located = [dataclasses.replace(f.to_diagnostic(), location=result.locate_rule(f.rules[0]) if f.rules else None)
                for f in findings]
     consistency_errors = [f for f in findings if f.severity == "error"]
-    ok = result.ok and not consistency_errors
+    presumption_errors = presumptions.errors if presumptions is not None else []
+    ok = result.ok and not consistency_errors and not presumption_errors
     if args.format == "json":
-        diagnostics = [d.to_dict() for d in result.diagnostics]
+        diagnostics = [d.to_dict() for d in result.diagnostics] + [d.to_dict() for d in presumption_errors]
         for finding, diagnostic in zip(findings, located, strict=True):
             entry = diagnostic.to_dict()
             entry.update(region=finding.region, example=finding.example, parameters=dict(finding.parameters),
@@ -479,6 +495,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
         for finding, diagnostic in zip(findings, located, strict=True):
             where = f"{diagnostic.location}: " if diagnostic.location else ""
             _say(f"{where}{format_findings([finding], examples=args.examples).rstrip()}")
+        for d in presumption_errors:
+            _say(d)
+        if presumptions is not None:
+            held: dict[tuple[str, str], list[str]] = {}
+            for _label, fact, rule_id in presumptions.held_back:
+                held.setdefault((fact, rule_id), [])
+            for fact, rule_id in held:
+                _say(f"note[presumption.held_back]: `{fact}` is not presumed for {rule_id} (it would make it apply)")
         measures = pack.pack.measures()
         of = f" (of {len(measures)} measures: {', '.join(m.pack for m in measures)})" if len(measures) > 1 else ""
         # the totals count every line printed above, by severity; the parts say where they come from
@@ -490,6 +514,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
             gaps = sum(1 for f in findings if f.code == "consistency.declared_gap")
             parts += (f"; consistency: {len(consistency_errors)} error(s), {consistency_warnings} warning(s)"
                       + (f", of which {gaps} declared gap(s)" if gaps else ""))
+        if presumptions is not None and pack.presumptions:
+            parts += (f"; presumptions: {len(pack.presumptions)}, {len(presumption_errors)} making anything "
+                      f"apply ({presumptions.checked} rule(s) checked"
+                      f"{'' if presumptions.exact else ', some by sampling'})")
+        if len(pack.reading_choices()) > 1:
+            parts += f"; analysed under each of {len(pack.reading_choices())} reading choices"
         _say(f"{pack.file}: {len(pack.rules)} rules, {len(pack.pack.articles)} articles{of}, "
               f"{errors} error(s), {warnings} warning(s) ({parts})")
     return EXIT_OK if ok else EXIT_FINDINGS
@@ -497,14 +527,34 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     from govrules.analysis.diff import diff_report, format_diff
+    from govrules.compile.loading import load_pack
 
     parameters = _pack_parameters(args.param)
-    report = diff_report(args.pack_a, args.pack_b, parameters=parameters or None, as_of=args.as_of)
+    pack_a, pack_b = load_pack(args.pack_a), load_pack(args.pack_b)
+    report = diff_report(pack_a, pack_b, parameters=parameters or None, as_of=args.as_of)
+    # every other option of the packs' readings (the report above is under the defaults)
+    others = []
+    for choice_a in pack_a.reading_choices():
+        for choice_b in pack_b.reading_choices():
+            variant_a, variant_b = pack_a.for_readings(choice_a), pack_b.for_readings(choice_b)
+            if variant_a is pack_a and variant_b is pack_b:
+                continue
+            label = ", ".join(f"{p.id}: {k}={v}" for p, choice in ((pack_a, choice_a), (pack_b, choice_b))
+                              for k, v in choice.items())
+            others.append((label, choice_a, choice_b,
+                           diff_report(variant_a, variant_b, parameters=parameters or None, as_of=args.as_of)))
     if args.format == "json":
-        _print_json(report.to_dict())
+        data = report.to_dict()
+        if others:
+            data["readings"] = [{"a": a, "b": b, "report": other.to_dict()} for _, a, b, other in others]
+        _print_json(data)
     else:
         _say(format_diff(report, examples=args.examples).rstrip())
-    return EXIT_FINDINGS if args.fail_on_difference and report.differences else EXIT_OK
+        for label, _a, _b, other in others:
+            _say(f"\nunder the readings {label}:")
+            _say(format_diff(other, examples=args.examples).rstrip())
+    differs = report.differences or any(other.differences for *_, other in others)
+    return EXIT_FINDINGS if args.fail_on_difference and differs else EXIT_OK
 
 
 def _cmd_test(args: argparse.Namespace) -> int:

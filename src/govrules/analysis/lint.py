@@ -136,7 +136,7 @@ def lint(pack: CompiledPack, document: Document | None = None) -> list[Diagnosti
         return document is None or location is None or location.file == document.file
 
     findings: list[Diagnostic] = []
-    for compiled in pack.rules:
+    for compiled in pack.all_rules:  # the rules of every reading's options
         if never_fires(pack, compiled):
             findings.append(Diagnostic(
                 "lint.never_fires", "the condition is false whatever the project: the rule can never hold",
@@ -173,11 +173,12 @@ def lint(pack: CompiledPack, document: Document | None = None) -> list[Diagnosti
 
 
 def _dangling_overrides(pack: CompiledPack, at: Any) -> Iterator[Diagnostic]:
+    every = {r.id: r for r in pack.all_rules}  # an override may name a rule of another reading's option
     for i, rule in enumerate(pack.pack.rules):
         if not isinstance(rule, RouteRule | ChangeRule):
             continue
         for j, target_id in enumerate(rule.overrides):
-            target = pack.by_id.get(target_id)
+            target = every.get(target_id)
             if target is None:
                 yield Diagnostic("lint.dangling_override", f"`overrides` names no rule `{target_id}`",
                                  at("rules", i, "overrides", j), rule=rule.id,

@@ -297,7 +297,7 @@ def store(raw: bytes, compiled: CompiledPack, *, source: str | None = None,
         "pack": compiled.pack.model_dump(mode="json"),
         "digest": compiled.digest,
         "rules": [[r.condition.to_ir(), r.met.to_ir() if r.met is not None else None, list(r.guard)]
-                  for r in compiled.rules],
+                  for r in compiled.all_rules],
         "diagnostics": [d.to_dict() for d in compiled.diagnostics],
         "parents": [list(parent) for parent in parents],
     }

@@ -930,8 +930,26 @@ class CompiledPack:
     engine_runtime: Any = field(default=None, repr=False, compare=False)
     #: each time point the loader guarded (不溯及既往, :mod:`govrules.compile.temporal`) → the rules guarded on it
     time_guards: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: every compiled rule, whichever reading it belongs to (``rules`` holds those of ``choice``)
+    all_rules: list[CompiledRule] = field(default_factory=list)
+    #: the option taken for each of the pack's readings (the defaults unless chosen otherwise)
+    choice: dict[str, str] = field(default_factory=dict)
+    #: the project facts the pack presumes, by name
+    presumptions: dict[str, Fact] = field(default_factory=dict)
+    _variants: dict[tuple[tuple[str, str], ...], CompiledPack] = field(default_factory=dict, repr=False,
+                                                                        compare=False)
 
     def __post_init__(self) -> None:
+        if not self.all_rules:
+            self.all_rules = list(self.rules)
+        self.choice = {r.id: self.choice.get(r.id, r.default) for r in self.pack.readings}
+        if self.pack.readings:
+            choice = self.choice
+            self.rules = [r for r in self.all_rules
+                          if all(choice.get(k) == v for k, v in (r.rule.reading or {}).items())]
+            self.by_id = {r.id: r for r in self.rules}
+        self.presumptions = {f.name: f for f in self.pack.facts
+                             if f.presume is not None and f.scope.value == "project"}
         self.project_facts = {f.name: f for f in self.pack.facts if f.scope.value == "project"}
         self.system_facts = {f.name: f for f in self.pack.facts if f.scope.value == "system"}
         # Evaluation order and groupings are fixed per pack: compute them once, not per verdict.
@@ -964,8 +982,56 @@ class CompiledPack:
         """Pickle as data: the validated pack and each condition's IR (as :mod:`govrules.compile.cache` stores
         them), rebuilt on the other side without parsing or validating again. The generated function
         is not sent; it is built again on first use. So a loaded pack can go to worker processes."""
-        conditions = [(r.condition.to_ir(), r.met.to_ir() if r.met is not None else None, r.guard) for r in self.rules]
-        return (_rebuild_compiled_pack, (self.pack, conditions, self.digest, self.file, self.diagnostics))
+        conditions = [(r.condition.to_ir(), r.met.to_ir() if r.met is not None else None, r.guard)
+                      for r in self.all_rules]
+        return (_rebuild_compiled_pack, (self.pack, conditions, self.digest, self.file, self.diagnostics,
+                                         self.choice))
+
+    def for_readings(self, readings: Mapping[str, str] | None) -> CompiledPack:
+        """The pack with ``readings`` ({reading id: option id}) chosen, the others as this pack has them
+        (a loaded pack: at their defaults).
+
+        Compiled once per choice and kept; raises :class:`~govrules.errors.ProjectError` for a reading
+        or an option the pack does not have.
+        """
+        if not readings:
+            return self
+        declared = {r.id: r for r in self.pack.readings}
+        for reading_id, option_id in readings.items():
+            reading = declared.get(reading_id)
+            if reading is None:
+                from govrules.errors import ProjectError
+
+                known = ", ".join(declared) or "none"
+                raise ProjectError(f"unknown reading `{reading_id}`; this pack's readings: {known}",
+                                   errors=[{"path": f"readings.{reading_id}", "message": "unknown reading"}],
+                                   message_zh=f"本办法包没有名为 {reading_id} 的解读；可选: {known}")
+            if reading.option(option_id) is None:
+                from govrules.errors import ProjectError
+
+                options = ", ".join(o.id for o in reading.options)
+                raise ProjectError(f"reading `{reading_id}` has no option `{option_id}`; options: {options}",
+                                   errors=[{"path": f"readings.{reading_id}", "message": "unknown option"}],
+                                   message_zh=f"解读 {reading_id} 没有选项 {option_id}；可选: {options}")
+        choice = {r.id: readings.get(r.id, self.choice[r.id]) for r in self.pack.readings}
+        if choice == self.choice:
+            return self
+        key = tuple(sorted(choice.items()))
+        variant = self._variants.get(key)
+        if variant is None:
+            variant = CompiledPack(self.pack, self.table, list(self.all_rules), {r.id: r for r in self.all_rules},
+                                   self.digest, self.file, self.diagnostics, all_rules=self.all_rules, choice=choice,
+                                   _variants=self._variants)
+            self._variants[key] = variant
+        return variant
+
+    def reading_choices(self) -> list[dict[str, str]]:
+        """Every combination of the pack's reading options (one empty choice when it has none)."""
+        import itertools
+
+        readings = self.pack.readings
+        return [dict(zip([r.id for r in readings], combo, strict=True))
+                for combo in itertools.product(*[[o.id for o in r.options] for r in readings])]
 
     @property
     def id(self) -> str:
@@ -997,8 +1063,9 @@ def pack_digest(pack: Pack) -> str:
 
 
 def _rebuild_compiled_pack(pack: Pack, conditions: list[tuple[Any, Any, tuple[str, ...]]], digest: str,
-                           file: str | None, diagnostics: list[Any]) -> CompiledPack:
+                           file: str | None, diagnostics: list[Any], choice: dict[str, str]) -> CompiledPack:
     """The other half of :meth:`CompiledPack.__reduce__`."""
     rules = [CompiledRule(rule, from_ir(condition), index, from_ir(met) if met is not None else None, guard=guard)
              for index, (rule, (condition, met, guard)) in enumerate(zip(pack.rules, conditions, strict=True))]
-    return CompiledPack(pack, SymbolTable(pack), rules, {r.id: r for r in rules}, digest, file, diagnostics)
+    return CompiledPack(pack, SymbolTable(pack), rules, {r.id: r for r in rules}, digest, file, diagnostics,
+                        choice=choice)

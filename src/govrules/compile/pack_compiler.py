@@ -138,8 +138,27 @@ def compile_pack(pack: Pack, document: Document | None = None, text: str | None 
                                          f"exception `{exception_id}` ranges over {target.for_each.value}, "
                                          f"the rule does not", at("rules", i, "unless", j), rule=rule.id))
 
+    readings = {r.id: r for r in pack.readings}
+    for i, reading in enumerate(pack.readings):
+        errors.extend(_check_citation(reading.cite, articles, at("readings", i, "cite"), reading.id, pack, chain))
+    for i, fact in enumerate(pack.facts):
+        if fact.citation is not None:
+            errors.extend(_check_citation(fact.citation, articles, at("facts", i, "citation"), fact.name, pack, chain))
+    for i, rule in enumerate(pack.rules):
+        for reading_id, option_id in (rule.reading or {}).items():
+            declared = readings.get(reading_id)
+            if declared is None:
+                errors.append(Diagnostic("pack.unknown_reading", f"`reading` names no reading `{reading_id}`",
+                                         at("rules", i, "reading", reading_id, key=True), rule=rule.id,
+                                         hint="declare it under `readings:` (id, question, options, default)"))
+            elif declared.option(option_id) is None:
+                errors.append(Diagnostic("pack.unknown_reading", f"reading `{reading_id}` has no option `{option_id}`"
+                                         f"; options: {', '.join(o.id for o in declared.options)}",
+                                         at("rules", i, "reading", reading_id), rule=rule.id))
+
     cited = {(c.measure or pack.id, c.article) for c in [*(r.cite for r in pack.rules),
-                                                          *(p.cite for p in pack.parameters)]}
+                                                          *(p.cite for p in pack.parameters),
+                                                          *(r.cite for r in pack.readings)]}
     for i, article in enumerate(pack.articles):
         # an inherited article was accounted for in its own pack (its rules may be disabled here on purpose)
         if article.informational is None and article.measure is None and (pack.id, article.number) not in cited:

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from types import CodeType
 from typing import Any, Literal, cast
 
-from govrules.compile.compiler import BINARY_OPERATORS, FUNCTIONS, CompiledPack, Lowered, Symbol
+from govrules.compile.compiler import BINARY_OPERATORS, FUNCTIONS, CompiledPack, CompiledRule, Lowered, Symbol
 from govrules.engine.citations import cite
 from govrules.engine.combine import Outcome
-from govrules.models.pack import FactType
+from govrules.models.pack import FactType, ForEach
 from govrules.models.verdict import CitationOut, ReadOnlyDict, TraceStep
 
 _CMP = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
@@ -666,6 +666,22 @@ class PackRuntime:
         for table in compiled.table.item_symbols.values():
             self.symbols.update(table)
         self.symbols.update(compiled.table.system_facts)
+        #: presumed fact → the plan indices of the rules it can change (its own, or through an exception
+        #: or a ``met_when``), built on first use
+        self.readers: dict[str, tuple[int, ...]] = {}
+        #: presumed fact → (what the rules reading it read, the kinds they feed, the item kinds they range over)
+        self.reader_shapes: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[ForEach, ...]]] = {}
+        #: (presumed fact, what its conclusions depend on) → the conclusions it decides
+        self.decides: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        #: (rule id, presumed facts, the values it reads) → whether a presumption is held back from it, and
+        #: its strict outcome (condition, effective, defeated by, undecided, unknown facts)
+        self.held: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        #: rule id → what it reads in its condition, its exceptions and ``met_when`` (and sorted)
+        self.rule_reads_sorted: dict[str, tuple[str, ...]] = {}
+        #: rule id → what it reads in its condition, its exceptions and ``met_when``
+        self.rule_reads: dict[str, frozenset[str]] = {}
+        #: reading id → the rules of every option of it (relied on when one of them is not false)
+        self.reading_rules: dict[str, tuple[CompiledRule, ...]] | None = None
         #: the generated rule functions: compact trace, and detailed trace (each built on first use)
         self.rules: RulesFn | None = None
         self.rules_detailed: RulesFn | None = None

@@ -35,12 +35,15 @@ from govrules.models.pack import (
 )
 from govrules.models.project import EVENT_NAMES, FISCAL_SOURCES, Project
 from govrules.models.verdict import (
+    Assumption,
     ChangeOut,
     CitationOut,
     Consequence,
     Ground,
     MissingFact,
     Obligation,
+    ReadingChoice,
+    ReadingOut,
     Route,
     Scope,
     Successor,
@@ -125,7 +128,8 @@ def as_of_date(value: dt.date | str | None) -> dt.date:
 
 def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_of: dt.date | str | None = None, *,
              parameters: Mapping[str, Any] | None = None, calendar: WorkdayCalendar | None = None,
-             trace: bool = True, historical: bool = False) -> Verdict:
+             trace: bool = True, historical: bool = False, strict: bool = False,
+             readings: Mapping[str, str] | None = None) -> Verdict:
     """Evaluate ``project`` under ``pack`` on ``as_of`` (a date or an ISO date string; default: today).
 
     On a date when the measure is not in force (not yet, expired or superseded) nothing is pending,
@@ -136,6 +140,11 @@ def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_
     ``parameters`` overrides the pack's settable parameters (e.g. ``{"procurement_limit": "100万"}``);
     ``calendar`` supplies holiday schedules beyond the installed ones; ``trace=False`` keeps only a
     compact trace (rule, result, conclusion) without the values seen.
+
+    A fact the project leaves out (or gives as null) takes the value the pack presumes for it, and
+    the verdict lists it under ``assumptions``; ``strict=True`` presumes nothing (unknown stays
+    unknown). ``readings`` chooses among the pack's readings of ambiguous text
+    (``{"art16_17": "literal_overlap"}``); the others keep their defaults.
 
     >>> import govrules
     >>> v = govrules.evaluate({"id": "p", "name": "示例", "execution": "construction", "budget": 500000},
@@ -151,14 +160,17 @@ def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_
         from govrules.packs.projects import validate_project
 
         project = validate_project(project)
+    if readings:
+        pack = pack.for_readings(readings)
     day = as_of_date(as_of)
     return _Evaluation(pack, project, day, parameters or {}, calendar or WorkdayCalendar.default(), trace,
-                       historical).run()
+                       historical, strict).run()
 
 
 class _Evaluation:
     def __init__(self, compiled: CompiledPack, project: Project, as_of: dt.date, parameters: Mapping[str, Any],
-                 calendar: WorkdayCalendar, trace: bool, historical: bool = False) -> None:
+                 calendar: WorkdayCalendar, trace: bool, historical: bool = False,
+                 strict: bool = False) -> None:
         self.c = compiled
         self.pack = compiled.pack
         self.project = project
@@ -207,6 +219,15 @@ class _Evaluation:
                 self.warnings.append(f"changes.{index}.scale 为 {scale}，即变更规模为原批复的 {percent}%，"
                                      f"超过 100%；若指 {scale}%，应写作 \"{scale}%\" 或 "
                                      f"{format((scale / 100).normalize(), 'f')}")
+        #: the presumed facts this project leaves out, in the pack's order (none when strict)
+        self.presumed: list[str] = []
+        if compiled.presumptions and not strict:
+            env = self.env
+            for name, fact in compiled.presumptions.items():
+                if env[name] is None:
+                    env[name] = fact.presume
+                    self.presumed.append(name)
+        self._item_envs: dict[ForEach, list[dict[str, Any]]] = {}
 
     # ---------------------------------------------------------------- environment
 
@@ -364,6 +385,7 @@ class _Evaluation:
         fail on some input, the closures (the reference) evaluate the verdict instead.
         """
         item_envs = {kind: [{**self.env, **item} for item in self._items(kind)] for kind in self.c.for_each_kinds}
+        self._item_envs = item_envs
         rules = self._runtime.function(self.detailed) if USE_GENERATED else None
         if rules is not None:
             try:
@@ -503,6 +525,8 @@ class _Evaluation:
         in_force = self.in_force
         historical = not in_force and self.asked_historical
         outcomes = self._evaluate_rules()
+        if self.presumed:
+            self._hold_back(outcomes)
         for outcome in self._undecided:
             self._exception_unknowns(outcome)
         if self.c.dividing:
@@ -522,12 +546,321 @@ class _Evaluation:
             route, grounds, changes, obligations, consequences = self._not_in_force(scope)
         elif self.c.time_guards:
             self._barred_warnings()
+        assumptions = self._assumptions(outcomes) if self.presumed else []
+        readings = self._readings() if self.pack.readings and applies else []
         return _unvalidated(Verdict,
             pack=self.pack.id, document=self.pack.document, title=self.pack.title, pack_digest=self.c.digest,
             engine_version=__version__, as_of=self.as_of, in_force=in_force, historical=historical,
             superseded_by=self.successor, warnings=self.warnings,
             scope=scope, route=route, grounds=grounds, changes=changes, obligations=obligations,
-            consequences=consequences, missing_facts=self._missing_facts(), trace=self.trace)
+            consequences=consequences, missing_facts=self._missing_facts(), assumptions=assumptions,
+            readings=readings, trace=self.trace)
+
+    # ---------------------------------------------------------------- presumptions and readings
+
+    def _hold_back(self, outcomes: dict[str, list[Outcome]]) -> None:
+        """Keep presumptions from making a ground, a consequence or an obligation apply.
+
+        A presumption settles a procedure or clears a sanction; it is never evidence against the
+        project. Each ground, consequence and obligation that holds (or an obligation found not met)
+        and reads a presumed fact — in its condition, an exception or ``met_when`` — is evaluated
+        again with the presumed facts unknown; where it then does not hold (or is not known to be
+        unmet), that strict outcome is the one the verdict uses.
+        """
+        presumed = self.presumed
+        names = tuple(presumed)
+        fast = self._runtime
+        strict_env: dict[str, Any] | None = None
+        for kind in ("ground", "consequence", "obligation"):
+            bucket = outcomes.get(kind)
+            if not bucket:
+                continue
+            for position, o in enumerate(bucket):
+                compiled = o.compiled
+                if o.effective is not True:
+                    continue
+                reads = self._rule_reads(compiled)
+                if reads.isdisjoint(presumed):
+                    continue
+                presumed_env = self._env_of(o)
+                key = (compiled.id, names, tuple(map(presumed_env.get, self._sorted_reads(compiled))))
+                known = fast.held.get(key)
+                if known is None:
+                    env = {**presumed_env, **dict.fromkeys(presumed)}
+                    value, effective, defeated, undecided = rule_value(compiled, self.c.by_id, env)
+                    held = held_back(compiled, effective, presumed_env, env)
+                    unknown: tuple[tuple[str, str], ...] = ()
+                    if held:
+                        found = [(n, compiled.id) for n in compiled.condition.unknowns(env)] if value is None else []
+                        for exc_id in undecided:
+                            found += [(n, exc_id) for n in self.c.by_id[exc_id].condition.unknowns(env)]
+                        unknown = tuple(found)
+                    known = (held, value, effective, defeated, undecided, unknown)
+                    if len(fast.held) < fast.MAX_SHARED:
+                        fast.held[key] = known
+                held, value, effective, defeated, undecided, unknown = known
+                if not held:
+                    continue
+                if o.item is None:
+                    if strict_env is None:
+                        strict_env = {**self.env, **dict.fromkeys(presumed)}
+                    env = strict_env
+                else:
+                    env = {**presumed_env, **dict.fromkeys(presumed)}
+                bucket[position] = Outcome(compiled, o.item, env, value, effective, defeated, undecided)
+                for name, rule_id in unknown:
+                    self.missing.setdefault(name, set()).add(rule_id)
+
+    def _reads_any(self, compiled: CompiledRule, names: list[str]) -> bool:
+        """Whether ``compiled`` reads any of ``names``: in its condition, an exception or ``met_when``."""
+        return not self._rule_reads(compiled).isdisjoint(names)
+
+    def _sorted_reads(self, compiled: CompiledRule) -> tuple[str, ...]:
+        found: tuple[str, ...] | None = self._runtime.rule_reads_sorted.get(compiled.id)
+        if found is None:
+            found = self._runtime.rule_reads_sorted[compiled.id] = tuple(sorted(self._rule_reads(compiled)))
+        return found
+
+    def _rule_reads(self, compiled: CompiledRule) -> frozenset[str]:
+        """What ``compiled`` reads: in its condition, its exceptions' and its ``met_when``."""
+        reads: frozenset[str] | None = self._runtime.rule_reads.get(compiled.id)
+        if reads is None:
+            found = set(compiled.symbols)
+            for exc_id in compiled.rule.unless:
+                exc = self.c.by_id.get(exc_id)
+                if exc is not None:
+                    found |= exc.symbols
+            if compiled.met is not None:
+                found |= compiled.met.symbols()
+            reads = self._runtime.rule_reads[compiled.id] = frozenset(found)
+        return reads
+
+    def _assumptions(self, outcomes: dict[str, list[Outcome]]) -> list[Assumption]:
+        """The presumptions the verdict rests on, each with the conclusions it decides."""
+        result = []
+        signatures: dict[str, tuple[Any, ...]] = {}  # per kind, shared by the presumptions' keys
+        for name in self.presumed:
+            fact = self.c.presumptions[name]
+            decides = self._decides(name, outcomes, signatures)
+            key = ("assumption", name, decides)
+            result.append(self._shared(
+                key, Assumption, fact=name, value=fact.presume, because=fact.because,
+                citation=self._cite_citation(fact.citation) if fact.citation is not None else None,
+                zh=_presumed_phrase(fact), decides=decides))
+        return result
+
+    def _cite_citation(self, citation: Any) -> CitationOut:
+        key = ("citation", citation.measure, citation.article, citation.paragraph, citation.item)
+        found = self._runtime.outputs.get(key)
+        if found is None:
+            from govrules.engine.citations import cite
+
+            found = self._runtime.outputs[key] = cite(self.pack, citation)
+        return found
+
+    def _readers(self, name: str) -> tuple[int, ...]:
+        fast = self._runtime
+        found: tuple[int, ...] | None = fast.readers.get(name)
+        if found is None:
+            plan = self.c.plan
+            changing = {c.id for c in self.c.rules if name in c.symbols and c.rule.kind == "exception"}
+            found = tuple(k for k, (compiled, _r, _kind, _id, _fe, unless, _keep) in enumerate(plan)
+                          if name in compiled.symbols or any(e in changing for e, _ in unless)
+                          or (compiled.met is not None and name in compiled.met.symbols()))
+            fast.readers[name] = found
+        return found
+
+    def _decides(self, name: str, outcomes: dict[str, list[Outcome]],
+                 signatures: dict[str, tuple[Any, ...]] | None = None) -> tuple[str, ...]:
+        """The conclusions that would not be what they are were ``name`` unknown (the other presumptions
+        kept): each rule that reads it (directly, through an exception, or in ``met_when``) is evaluated
+        again without it, and the conclusions those rules feed are combined again and compared.
+
+        Worked out once per pack for each combination of what it depends on: the values the rules
+        that read ``name`` read, and the outcomes of the rules of the kinds they feed."""
+        readers = self._readers(name)
+        if not readers:
+            return ()
+        fast = self._runtime
+        shape = fast.reader_shapes.get(name)
+        if shape is None:
+            symbols: set[str] = set()
+            kinds: set[str] = set()
+            item_kinds: set[ForEach] = set()
+            for k in readers:
+                compiled = self.c.plan[k][0]
+                symbols |= self._rule_reads(compiled)
+                kinds.add(compiled.rule.kind)
+                if compiled.rule.for_each is not None:
+                    item_kinds.add(compiled.rule.for_each)
+            if kinds & {"scope", "exemption"}:
+                kinds |= {"scope", "exemption"}
+            shape = fast.reader_shapes[name] = (tuple(sorted(symbols)), tuple(sorted(kinds)), tuple(item_kinds))
+        symbol_names, kinds_fed, item_kinds_read = shape
+        if signatures is None:
+            signatures = {}
+        fed = []
+        for kind in kinds_fed:
+            signature = signatures.get(kind)
+            if signature is None:
+                signature = signatures[kind] = tuple((o.compiled.index, o.item, o.effective)
+                                                     for o in outcomes.get(kind, ()))
+            fed.append(signature)
+        key = (name, tuple(map(self.env.get, symbol_names)),
+               tuple(tuple(tuple(map(e.get, symbol_names)) for e in self._item_envs.get(kind, ()))
+                     for kind in item_kinds_read) if item_kinds_read else (),
+               tuple(fed))
+        found: tuple[str, ...] | None = fast.decides.get(key)
+        if found is None:
+            found = self._work_out_decides(name, readers, outcomes)
+            if len(fast.decides) < fast.MAX_SHARED:
+                fast.decides[key] = found
+        return found
+
+    def _work_out_decides(self, name: str, readers: tuple[int, ...], outcomes: dict[str, list[Outcome]]
+                          ) -> tuple[str, ...]:
+        plan = self.c.plan
+        env = {**self.env, name: None}
+        item_envs = {kind: [{**e, name: None} for e in envs] for kind, envs in self._item_envs.items()
+                     if any(plan[k][4] is kind for k in readers)}
+        exceptions: dict[tuple[str, int | None], Tri] = {}
+
+        def exception(exc_id: str, index: int | None, exc_env: Mapping[str, Any]) -> Tri:
+            key = (exc_id, index)
+            if key not in exceptions:
+                compiled = self.c.by_id[exc_id]
+                exceptions[key] = (compiled.condition.fn(exc_env) if name in compiled.symbols
+                                   else self._exceptions.get(key))
+            return exceptions[key]
+
+        replaced: dict[str, list[Outcome]] = {}
+        changed_ids: set[str] = set()
+        met_changed: set[tuple[str, int | None]] = set()
+        for k in readers:
+            compiled, _rule, kind, rule_id, for_each, unless, keep_false = plan[k]
+            if kind == "exception":
+                continue
+            if for_each is None:
+                pairs: list[tuple[int | None, Mapping[str, Any]]] = [(None, env)]
+            else:
+                pairs = list(enumerate(item_envs.get(for_each, ())))
+            fresh: list[Outcome] = []
+            for index, item_env in pairs:
+                value = compiled.condition.fn(item_env)
+                defeated: tuple[str, ...] = ()
+                undecided: tuple[str, ...] = ()
+                effective = value
+                if value is not False:
+                    for exc_id, exc_ranges in unless:
+                        exc_value = exception(exc_id, index if exc_ranges else None, item_env)
+                        if exc_value is True:
+                            defeated += (exc_id,)
+                        elif exc_value is None:
+                            undecided += (exc_id,)
+                    effective = False if defeated else None if undecided else value
+                if effective is True and kind in ("ground", "consequence", "obligation"):
+                    # what a presumption may not make apply stays as the verdict has it (see _hold_back)
+                    original = next((o for o in outcomes.get(kind, ()) if o.compiled is compiled and o.item == index),
+                                    None)
+                    if original is not None and original.effective is not True:
+                        fresh.append(original)
+                        continue
+                if value is not False or keep_false:
+                    fresh.append(Outcome(compiled, index, None if index is None else item_env, value, effective,
+                                         defeated, undecided))
+                if compiled.met is not None and name in compiled.met.symbols():
+                    before = compiled.met.fn(self._env_for(for_each, index))
+                    if compiled.met.fn(item_env) != before:
+                        met_changed.add((rule_id, index))
+            replaced[rule_id] = fresh
+            changed_ids.add(rule_id)
+        if not changed_ids:
+            return ()
+        kinds = {self.c.by_id[rule_id].rule.kind for rule_id in changed_ids}
+        other: dict[str, list[Outcome]] = {}
+        for kind in kinds | ({"scope", "exemption"} & kinds):
+            kept = [o for o in outcomes.get(kind, []) if o.compiled.rule.id not in changed_ids]
+            for rule_id, fresh in replaced.items():
+                if self.c.by_id[rule_id].rule.kind == kind:
+                    kept.extend(fresh)
+            kept.sort(key=lambda o: (o.compiled.index, -1 if o.item is None else o.item))
+            other[kind] = kept
+        warnings, missing = self.warnings, self.missing
+        self.warnings, self.missing = [], {}
+        try:
+            before = self._conclusions(outcomes, kinds)
+            after = self._conclusions({**outcomes, **other}, kinds)
+        finally:
+            self.warnings, self.missing = warnings, missing
+        decides = [c for c in before if before[c] != after.get(c)]
+        decides += [c for c in after if c not in before]
+        for rule_id, index in sorted(met_changed, key=lambda x: (x[0], -1 if x[1] is None else x[1])):
+            label = f"obligation:{rule_id}" + ("" if index is None else f":{index}")
+            if label not in decides:
+                decides.append(label)
+        return tuple(dict.fromkeys(decides))
+
+    def _env_for(self, for_each: ForEach | None, index: int | None) -> Mapping[str, Any]:
+        if for_each is None or index is None:
+            return self.env
+        return self._item_envs[for_each][index]
+
+    def _conclusions(self, outcomes: dict[str, list[Outcome]], kinds: set[str]) -> dict[str, Any]:
+        """What ``outcomes`` conclude, for the conclusions rules of ``kinds`` feed: a name for each
+        (``scope``, ``route``, ``ground:<id>``, …) and a value to compare."""
+        found: dict[str, Any] = {}
+        if kinds & {"scope", "exemption"}:
+            found["scope"] = self._work_out_scope(outcomes.get("scope", []), outcomes.get("exemption", []))[0]
+        if "route" in kinds:
+            found["route"] = self._decide(outcomes.get("route", []))[0]
+        if "change" in kinds:
+            for index in range(len(self.project.changes)):
+                found[f"change:{index}"] = self._decide([o for o in outcomes.get("change", []) if o.item == index])[0]
+        if "ground" in kinds:
+            by_rule: dict[str, list[Outcome]] = {}
+            for o in outcomes.get("ground", []):
+                by_rule.setdefault(o.compiled.rule.id, []).append(o)
+            for rule_id, results in by_rule.items():
+                found[f"ground:{rule_id}"] = _ground_status(results)
+        for kind in ("obligation", "consequence"):
+            if kind in kinds:
+                for o in outcomes.get(kind, []):
+                    if o.effective is not False:
+                        found[f"{kind}:{o.compiled.rule.id}" + ("" if o.item is None else f":{o.item}")] = o.effective
+        return {name: value for name, value in found.items() if value is not None or name in ("scope", "route")}
+
+    def _readings(self) -> list[ReadingOut]:
+        """The readings the verdict relies on: those with a rule (of any option) whose condition is not
+        false for this project; each with the option taken and the alternatives."""
+        fast = self._runtime
+        if fast.reading_rules is None:
+            fast.reading_rules = {r.id: tuple(c for c in self.c.all_rules if r.id in (c.rule.reading or {}))
+                                  for r in self.pack.readings}
+        result = []
+        for reading in self.pack.readings:
+            relied = False
+            for compiled in fast.reading_rules[reading.id]:
+                for_each = compiled.rule.for_each
+                envs = [self.env] if for_each is None else self._item_envs.get(for_each) or []
+                if any(compiled.condition.fn(e) is not False for e in envs):
+                    relied = True
+                    break
+            if not relied:
+                continue
+            chosen = self.c.choice[reading.id]
+            key = ("reading", reading.id, chosen)
+            found = fast.outputs.get(key)
+            if found is None:
+                option = reading.option(chosen)
+                assert option is not None
+                found = self._shared(
+                    key, ReadingOut, id=reading.id, question=reading.question, option=chosen, text=option.text,
+                    reason=option.reason, default=chosen == reading.default,
+                    citation=self._cite_citation(reading.cite),
+                    alternatives=tuple(_unvalidated(ReadingChoice, option=o.id, text=o.text, reason=o.reason)
+                                       for o in reading.options if o.id != chosen))
+            result.append(found)
+        return result
 
     def _not_in_force(self, scope: Scope) -> tuple[Route, list[Ground], list[ChangeOut], list[Obligation],
                                                    list[Consequence]]:
@@ -909,6 +1242,66 @@ class _Evaluation:
                                      needed_by=needed_by)
             result.append(found)
         return result
+
+
+def rule_value(compiled: CompiledRule, by_id: Mapping[str, CompiledRule], env: Mapping[str, Any]
+               ) -> tuple[Tri, Tri, tuple[str, ...], tuple[str, ...]]:
+    """A rule on ``env`` with its exceptions: (condition, effective, defeated by, undecided exceptions)."""
+    value = compiled.condition.fn(env)
+    defeated: tuple[str, ...] = ()
+    undecided: tuple[str, ...] = ()
+    if value is False:
+        return value, value, defeated, undecided
+    for exc_id in compiled.rule.unless:
+        exc = by_id.get(exc_id)
+        if exc is None:
+            continue
+        exc_value = exc.condition.fn(env)
+        if exc_value is True:
+            defeated += (exc_id,)
+        elif exc_value is None:
+            undecided += (exc_id,)
+    effective = False if defeated else None if undecided else value
+    return value, effective, defeated, undecided
+
+
+def held_back(compiled: CompiledRule, strict_effective: Tri, presumed_env: Mapping[str, Any],
+              strict_env: Mapping[str, Any]) -> bool:
+    """Whether a ground, consequence or obligation that holds on ``presumed_env`` (presumptions in)
+    is to be taken as it is on ``strict_env`` (presumed facts unknown), whose effective value is
+    ``strict_effective``: when it does not hold there, or (an obligation) is found unmet only thanks
+    to a presumption. What :meth:`_Evaluation._hold_back` applies and ``govrules check`` proves."""
+    if strict_effective is not True:
+        return True
+    met = compiled.met
+    return met is not None and met.fn(presumed_env) is False and met.fn(strict_env) is not False
+
+
+def _ground_status(results: list[Outcome]) -> str | None:
+    """A ground's status from its outcomes, as :meth:`_Evaluation._grounds` works it out (None: not listed)."""
+    if len(results) == 1:
+        condition, effective = results[0].condition, results[0].effective
+    else:
+        condition, effective = any_true(o.condition for o in results), any_true(o.effective for o in results)
+    if condition is False:
+        return None
+    if effective is True:
+        return "triggered"
+    if effective is None:
+        return "unknown"
+    return "excepted" if any(o.condition is True and o.defeated_by for o in results) else None
+
+
+def _presumed_phrase(fact: Any) -> str:
+    """The presumption in a few words, for the text report: the pack's ``presumed_zh``, or the fact's
+    meaning with the value."""
+    if fact.presumed_zh:
+        return str(fact.presumed_zh)
+    if fact.presume is True:
+        return str(fact.zh)
+    if fact.presume is False:
+        return f"并非{fact.zh}"
+    return f"{fact.zh}为{fact.presume}"
 
 
 def _flags_only(flags: frozenset[str], facts: Mapping[str, Any]) -> bool:

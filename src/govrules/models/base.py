@@ -298,6 +298,15 @@ def _unconstrained(annotation: Any, metadata: list[Any]) -> _Convert:
             return [item_converter(v) for v in value]
 
         return convert_list
+    if origin is dict:
+        key_converter, value_converter = _field_converter(args[0], []), _field_converter(args[1], [])
+
+        def convert_dict(value: Any) -> dict[Any, Any]:
+            if type(value) is not dict:
+                raise TypeError(f"expected a mapping, not {type(value).__name__}")
+            return {key_converter(k): value_converter(v) for k, v in value.items()}
+
+        return convert_dict
     if origin is Literal:
         allowed = {(type(a), a): a for a in args}
 

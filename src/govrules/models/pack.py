@@ -11,8 +11,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     Field,
+    PlainValidator,
     SerializationInfo,
     SerializerFunctionWrapHandler,
+    WithJsonSchema,
     field_validator,
     model_serializer,
     model_validator,
@@ -126,6 +128,33 @@ class Article(_Inheritable):
                           "measure. Do not write it in a pack file")
 
 
+def _presumed_value(value: Any) -> bool | str:
+    if isinstance(value, bool | str):
+        return value
+    raise ValueError(f"a presumed value is true, false or one of the fact's values, not `{value}`")
+
+
+PresumedValue = Annotated[
+    bool | str, PlainValidator(_presumed_value),
+    WithJsonSchema({"anyOf": [{"type": "boolean"}, {"type": "string"}],
+                    "description": "true or false (a bool fact), or one of an enum fact's values"}),
+]
+
+
+class _Presumable(_Inheritable):
+    """A fact: its presumption keys are left out of the dump while unset, so that a pack without
+    presumptions dumps (and digests) as before they existed."""
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_inheritance(self, handler: SerializerFunctionWrapHandler,
+                                info: SerializationInfo) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for key in ("presume", "because", "citation", "presumed_zh"):
+            if key in data and data[key] is None:
+                del data[key]
+        return data
+
+
 class FactType(StrEnum):
     """The type of a declared fact."""
 
@@ -147,8 +176,13 @@ class FactScope(StrEnum):
     system = "system"
 
 
-class Fact(StrictModel):
-    """A fact of the pack's vocabulary: a question a reviewer answers about a project."""
+class Fact(_Presumable):
+    """A fact of the pack's vocabulary: a question a reviewer answers about a project.
+
+    ``presume`` (with ``because``, an optional ``citation`` and ``presumed_zh``) is the value an absent
+    fact takes unless the evaluation is strict: for a circumstance the project must assert to benefit
+    from it, or for what a project record makes plain. See docs/pack-format.md.
+    """
 
     name: Identifier
     type: FactType
@@ -156,6 +190,14 @@ class Fact(StrictModel):
     en: str = Field(description="meaning in English")
     values: list[str] | None = Field(None, description="allowed values of an enum or set fact")
     scope: FactScope = FactScope.project
+    presume: PresumedValue | None = Field(
+        None, description="the value an absent fact takes unless the evaluation is strict (a project-scope bool "
+                          "fact: true or false; an enum fact: one of its values)")
+    because: str | None = Field(None, description="why the value may be presumed (Chinese); required with `presume`")
+    citation: "Citation | None" = Field(None, description="the article that puts the burden where the presumption "
+                                                          "does")
+    presumed_zh: str | None = Field(
+        None, description="a short phrase for the text report: （假定<presumed_zh>，<article>）, e.g. 非紧急项目")
 
     @model_validator(mode="after")
     def _values_for_enums(self) -> "Fact":
@@ -163,6 +205,22 @@ class Fact(StrictModel):
             raise ValueError(f"fact `{self.name}` of type {self.type.value} needs `values`")
         if self.type not in (FactType.enum, FactType.set) and self.values:
             raise ValueError(f"fact `{self.name}`: `values` is only for enum and set facts")
+        if self.presume is None:
+            if self.because is not None or self.citation is not None or self.presumed_zh is not None:
+                raise ValueError(f"fact `{self.name}`: `because`, `citation` and `presumed_zh` go with `presume`")
+            return self
+        if not self.because:
+            raise ValueError(f"fact `{self.name}`: `presume` needs `because` (why the value may be presumed)")
+        if self.scope is not FactScope.project:
+            raise ValueError(f"fact `{self.name}`: only a project fact may be presumed (not a per-system one)")
+        if self.type is FactType.bool:
+            if not isinstance(self.presume, bool):
+                raise ValueError(f"fact `{self.name}`: a bool fact is presumed true or false")
+        elif self.type is FactType.enum:
+            if not isinstance(self.presume, str) or self.presume not in (self.values or []):
+                raise ValueError(f"fact `{self.name}`: `presume` must be one of {', '.join(self.values or [])}")
+        else:
+            raise ValueError(f"fact `{self.name}`: only bool and enum facts may be presumed")
         return self
 
 
@@ -186,6 +244,9 @@ class Citation(_Inheritable):
     article: int = Field(ge=1)
     paragraph: int | None = Field(None, ge=1)
     item: int | None = Field(None, ge=1)
+
+
+Fact.model_rebuild()
 
 
 class Parameter(_Inheritable):
@@ -289,6 +350,38 @@ class ForEach(StrEnum):
     budget_line = "budget_line"
 
 
+class ReadingOption(StrictModel):
+    """One way to read an ambiguous passage: its id, what it says, and why one would read it so."""
+
+    id: Identifier
+    text: str = Field(description="the reading, in Chinese")
+    reason: str = Field(description="why the text may be read so (Chinese)")
+
+
+class Reading(_Inheritable):
+    """A passage the text leaves open to more than one reading, named: the question, the options and
+    the default. Rules that hold under one option only say so with ``reading: {id: option}``."""
+
+    id: Identifier
+    question: str = Field(description="the question the text leaves open (Chinese)")
+    cite: Citation
+    options: list[ReadingOption] = Field(min_length=2)
+    default: Identifier = Field(description="the option a verdict relies on unless the user chooses another")
+
+    @model_validator(mode="after")
+    def _default_is_an_option(self) -> "Reading":
+        ids = [o.id for o in self.options]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"reading `{self.id}`: option ids must differ")
+        if self.default not in ids:
+            raise ValueError(f"reading `{self.id}`: default `{self.default}` is not one of {', '.join(ids)}")
+        return self
+
+    def option(self, option_id: str) -> ReadingOption | None:
+        """The option of that id."""
+        return next((o for o in self.options if o.id == option_id), None)
+
+
 class _RuleBase(_Inheritable):
     id: RuleId
     title: str = Field(description="what the rule concludes, in the measure's words (Chinese)")
@@ -299,6 +392,20 @@ class _RuleBase(_Inheritable):
     note: str | None = None
     replaces: bool = Field(False, description="with `extends`: this rule replaces the inherited rule of the same "
                                               "id (a load error when there is none)")
+    reading: dict[Identifier, Identifier] | None = Field(
+        None, description="the rule belongs to these options of the pack's readings ({reading id: option id}): "
+                          "it is evaluated only when each is the chosen one")
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_inheritance(self, handler: SerializerFunctionWrapHandler,
+                                info: SerializationInfo) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for key in _INHERITANCE_KEYS:
+            if key in data and data[key] in (None, False, []):
+                del data[key]
+        if data.get("reading") is None:
+            data.pop("reading", None)
+        return data
 
 
 class ReachesExisting(StrictModel):
@@ -419,7 +526,20 @@ class Pack(_Inheritable):
     articles: list[Article]
     facts: list[Fact] = Field(default_factory=list)
     parameters: list[Parameter] = Field(default_factory=list)
+    readings: list[Reading] = Field(default_factory=list, description="passages the text leaves open to more "
+                                                                      "than one reading, named")
     rules: list[Rule] = Field(default_factory=list)
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_inheritance(self, handler: SerializerFunctionWrapHandler,
+                                info: SerializationInfo) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for key in _INHERITANCE_KEYS:
+            if key in data and data[key] in (None, False, []):
+                del data[key]
+        if not data.get("readings"):
+            data.pop("readings", None)
+        return data
 
     @property
     def own_measure(self) -> MeasureRef:

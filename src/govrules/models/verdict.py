@@ -130,6 +130,44 @@ class MissingFact(_Out):
     needed_by: tuple[str, ...]
 
 
+class Assumption(_Out):
+    """A presumed fact the verdict rests on: the project left it out, and the pack presumes it.
+
+    ``decides`` names each conclusion that would not be what it is were this fact unknown (every
+    other presumption kept): ``scope``, ``route``, ``ground:<id>``, ``change:<index>``,
+    ``obligation:<id>`` and ``consequence:<id>`` (``…:<id>:<item>`` for a rule over items).
+    """
+
+    fact: str
+    value: Any
+    because: str
+    citation: CitationOut | None = None
+    zh: str
+    """the presumption in a few words (e.g. 非紧急项目), as the text report marks what rests on it"""
+    decides: tuple[str, ...] = ()
+
+
+class ReadingChoice(_Out):
+    """One option of a reading: its id, the reading and the reason for it."""
+
+    option: str
+    text: str
+    reason: str
+
+
+class ReadingOut(_Out):
+    """A reading of ambiguous text the verdict relied on: the option taken, and the alternatives."""
+
+    id: str
+    question: str
+    option: str
+    text: str
+    reason: str
+    default: bool
+    citation: CitationOut
+    alternatives: tuple[ReadingChoice, ...]
+
+
 class ReadOnlyDict(dict[str, Any]):
     """A dict that refuses changes: the ``saw`` of a compact trace step, which verdicts share."""
 
@@ -189,6 +227,8 @@ class Verdict(_Out):
     obligations: list[Obligation]
     consequences: list[Consequence]
     missing_facts: list[MissingFact]
+    assumptions: list[Assumption]
+    readings: list[ReadingOut]
     trace: list[TraceStep]
 
     def ground(self, rule_id: str) -> Ground | None:

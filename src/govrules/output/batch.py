@@ -100,13 +100,14 @@ def _jsonl(handle: IO[str], name: str) -> Iterator[Record]:
 
 def evaluate_records(records: Iterator[Record], pack: CompiledPack, as_of: dt.date | None, *,
                      parameters: Mapping[str, Any] | None = None, calendar: WorkdayCalendar | None = None,
-                     trace: bool = False, json_ready: bool = True,
-                     historical: bool = False) -> Iterator[dict[str, Any]]:
+                     trace: bool = False, json_ready: bool = True, historical: bool = False, strict: bool = False,
+                     readings: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:
     """One JSON-ready line per record, in input order; a bad record never stops the batch.
 
     A line's ``verdict`` is ``verdict.model_dump(mode="json")``; with ``json_ready=False`` it is the
     :class:`~govrules.models.verdict.Verdict` itself, which :func:`write_jsonl` writes straight to JSON
     text (several times faster than building the dict and encoding it).
+    ``historical``, ``strict`` and ``readings`` are passed to :func:`govrules.evaluate` for every record.
     """
     for position, record in enumerate(records):
         line: dict[str, Any] = {"record": position, "source": record.source}
@@ -116,7 +117,7 @@ def evaluate_records(records: Iterator[Record], pack: CompiledPack, as_of: dt.da
             try:
                 project = validate_project(record.data, source=record.source)
                 verdict = evaluate(project, pack, as_of, parameters=parameters, calendar=calendar, trace=trace,
-                                   historical=historical)
+                                   historical=historical, strict=strict, readings=readings)
             except GovrulesError as exc:
                 line.update(ok=False, error=exc.to_dict())
             except Exception as exc:

@@ -25,9 +25,22 @@ def _labels(citations: list[CitationOut]) -> str:
     return "、".join(seen) if seen else "—"
 
 
+def _marks(verdict: Verdict) -> dict[str, str]:
+    """Conclusion name (``scope``, ``route``, ``ground:<id>``…) → the presumptions it rests on, as
+    "（假定非紧急项目，第十一条）"."""
+    found: dict[str, list[str]] = {}
+    for a in verdict.assumptions:
+        mark = a.zh + (f"，{a.citation.label}" if a.citation else "")
+        for conclusion in a.decides:
+            found.setdefault(conclusion, []).append(mark)
+    return {k: "".join(f"（假定{m}）" for m in marks) for k, marks in found.items()}
+
+
 def render_text(verdict: Verdict) -> str:
-    """A verdict as plain Chinese text, each conclusion with its article (user text made :func:`printable`)."""
+    """A verdict as plain Chinese text, each conclusion with its article, marked where it rests on a
+    presumption (user text made :func:`printable`)."""
     v = verdict
+    marks = _marks(v)
     lines = [f"《{v.title}》{v.document}",
              f"评估日期: {v.as_of.isoformat()}    是否施行: {'是' if v.in_force else '否'}"
              + ("（视同施行评估）" if v.historical else "")
@@ -36,22 +49,31 @@ def render_text(verdict: Verdict) -> str:
     for warning in v.warnings:
         lines.append(f"! {warning}")
     lines.append("")
-    lines.append(f"适用范围: {_SCOPE[v.scope.status]}  [{_labels(v.scope.citations)}]")
+    lines.append(f"适用范围: {_SCOPE[v.scope.status]}{marks.get('scope', '')}  [{_labels(v.scope.citations)}]")
     lines.extend(f"    - {r}" for r in v.scope.reasons)
     authority = f"（{v.route.authority}）" if v.route.authority else ""
     gap = "（办法未作规定）" if v.route.gap else ""
-    lines.append(f"程序: {_ROUTE[v.route.decision]}{authority}{gap}  [{_labels(v.route.citations)}]")
+    lines.append(f"程序: {_ROUTE[v.route.decision]}{authority}{gap}{marks.get('route', '')}  "
+                 f"[{_labels(v.route.citations)}]")
     lines.extend(f"    - {r}" for r in v.route.reasons)
+    for reading in v.readings:
+        chosen = "默认解读" if reading.default else "所选解读"
+        lines.append(f"    - 依据{chosen}（{reading.id}，{reading.citation.label}）: {reading.text}。"
+                     f"理由: {reading.reason}")
+        for alt in reading.alternatives:
+            lines.append(f"      另一解读（--reading {reading.id}={alt.option}）: {alt.text}")
     lines.append("不予审批/暂缓/不安排资金的情形:" if v.grounds else "不予审批/暂缓/不安排资金的情形: 无")
     for g in v.grounds:
         extra = f"；例外: {g.exception.label}" if g.exception else ""
         status = _GROUND_STATUS[g.status]
-        lines.append(f"    - [{status}] {_GROUND_KIND[g.kind]}: {g.title}  [{g.citation.label}{extra}]")
+        mark = marks.get(f"ground:{g.id}", "")
+        lines.append(f"    - [{status}] {_GROUND_KIND[g.kind]}: {g.title}{mark}  [{g.citation.label}{extra}]")
     if v.changes:
         lines.append("变更:")
         for c in v.changes:
             who = f"（{c.authority}）" if c.authority else ""
-            lines.append(f"    - 第{c.index + 1}项变更: {_CHANGE[c.decision]}{who}  [{_labels(c.citations)}]")
+            mark = marks.get(f"change:{c.index}", "")
+            lines.append(f"    - 第{c.index + 1}项变更: {_CHANGE[c.decision]}{who}{mark}  [{_labels(c.citations)}]")
             lines.extend(f"        {r}" for r in c.reasons)
     if v.obligations:
         lines.append("义务与期限:")
@@ -60,22 +82,34 @@ def render_text(verdict: Verdict) -> str:
             if o.provisional and o.due_earliest and o.due_latest:
                 due += f"（暂定，{o.due_earliest.isoformat()}至{o.due_latest.isoformat()}之间）"
             late = "（逾期履行）" if o.late else ""
-            lines.append(f"    - [{_OBLIGATION[o.status]}{late}] {o.action}{due}  [{o.citation.label}]")
+            mark = marks.get(f"obligation:{o.id}" + ("" if o.item is None else f":{o.item}"), "")
+            lines.append(f"    - [{_OBLIGATION[o.status]}{late}] {o.action}{due}{mark}  [{o.citation.label}]")
             if o.reason:
                 lines.append(f"        {o.reason}")
     if v.consequences:
         lines.append("后果:")
         for q in v.consequences:
             maybe = "（可能）" if q.status == "possible" else ""
-            lines.append(f"    - {q.effect}{maybe}  [{q.citation.label}]")
+            mark = marks.get(f"consequence:{q.id}" + ("" if q.item is None else f":{q.item}"), "")
+            lines.append(f"    - {q.effect}{maybe}{mark}  [{q.citation.label}]")
     if v.missing_facts:
         lines.append("尚缺的事实（补充后可能改变结论）:")
         for m in v.missing_facts:
             lines.append(f"    - {m.path}: {m.zh}")
+    if v.assumptions:
+        lines.append("推定（项目未填写、按办法推定的事实；填写后以填写为准，严格评估用 --strict）:")
+        for a in v.assumptions:
+            where = f"[{a.citation.label}]" if a.citation else ""
+            decides = f"；决定: {', '.join(a.decides)}" if a.decides else ""
+            lines.append(f"    - {a.fact} = {_value(a.value)}: {a.because}{decides}  {where}")
     lines.append(f"办法包 {v.pack} {v.pack_digest[:19]}…  govrules {v.engine_version}")
     # each entry is one line: a control character or line break in a name, a reason or a pack's text is
     # shown as an escape, never acted on by the terminal nor able to start a line of its own
     return "\n".join(printable(line) for line in lines)
+
+
+def _value(value: object) -> str:
+    return "是" if value is True else "否" if value is False else str(value)
 
 
 def _pad(text: str, width: int) -> str:

@@ -153,8 +153,12 @@ def _strings(kind: type[Any]) -> Write:
 
 
 def _list_of(write: Write) -> Write:
+    return _sequence_of(list, write)
+
+
+def _sequence_of(kind: type[Any], write: Write) -> Write:
     def items(value: Any, out: list[str]) -> None:
-        if type(value) is not list:
+        if type(value) is not kind:
             raise Unsupported
         out.append("[")
         for i, item in enumerate(value):
@@ -250,6 +254,9 @@ class _Writers:
             return _Derived(_strings(list), False)
         if origin is tuple and len(args) == 2 and args[0] is str and args[1] is Ellipsis:
             return _Derived(_strings(tuple), True)
+        if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+            inner = self.of(args[0], where)
+            return _Derived(_sequence_of(tuple, inner.write), inner.immutable)
         if origin is dict and args and args[0] is str:
             return _Derived(_object, False)
         if origin is list and args:

@@ -18,7 +18,7 @@ from govrules.packs.yaml_io import DEFAULT_LIMITS, Document, Limits, YamlInputEr
 # --------------------------------------------------------------------------------------------------
 # Inheritance (`extends`)
 
-_SECTIONS = ("articles", "facts", "parameters", "rules")
+_SECTIONS = ("articles", "facts", "parameters", "readings", "rules")
 _MAX_EXTENDS_DEPTH = 8
 #: pack file (resolved) → the files it extends, nearest first (recorded on every load, for the cache).
 EXTENDED_FILES: dict[str, tuple[str, ...]] = {}
@@ -201,6 +201,9 @@ def _merge_extends(child: Document, parent_document: Document, parent: Pack,
     for j, fact in enumerate(inherited.get("facts") or []):
         parent_map["facts"][j] = len(out_facts)
         by_name[fact["name"]] = len(out_facts)
+        citation = fact.get("citation")  # a presumption's article is the parent's
+        if isinstance(citation, dict) and citation.get("measure") is None:
+            fact = {**fact, "citation": {**citation, "measure": parent_id}}
         out_facts.append(fact)
     parent_facts = {f.name: f for f in parent.facts}
     for i, fact in enumerate(own_list("facts")):
@@ -226,6 +229,8 @@ def _merge_extends(child: Document, parent_document: Document, parent: Pack,
 
     out_parameters = _merge_named(child, inherited, "parameters", "name", parent_id, set(), child_map,
                                   parent_map, problems, warnings)
+    out_readings = _merge_named(child, inherited, "readings", "id", parent_id, set(), child_map, parent_map,
+                                problems, warnings)
     disabled = _disabled(child, inherited, problems)
     out_rules = _merge_named(child, inherited, "rules", "id", parent_id, disabled, child_map, parent_map, problems,
                              warnings)
@@ -234,6 +239,8 @@ def _merge_extends(child: Document, parent_document: Document, parent: Pack,
 
     merged_data = {key: value for key, value in data.items() if key not in _SECTIONS}
     merged_data.update(articles=out_articles, facts=out_facts, parameters=out_parameters, rules=out_rules)
+    if out_readings:
+        merged_data["readings"] = out_readings
 
     positions: dict[Any, SourceLocation] = {}
     key_positions: dict[Any, SourceLocation] = {}
@@ -287,7 +294,7 @@ def _merge_named(child: Document, inherited: dict[str, Any], section: str, key: 
         out.append(_inherit_cite(item, parent_id))
     parent_keys = [item[key] for item in inherited.get(section) or []]
     own = child.data.get(section)
-    what = "rule" if section == "rules" else "parameter"
+    what = {"rules": "rule", "readings": "reading"}.get(section, "parameter")
     for i, item in enumerate(own if isinstance(own, list) else []):
         name = item.get(key) if isinstance(item, dict) else None
         marked = isinstance(item, dict) and item.get("replaces") is True

@@ -25,6 +25,13 @@ A case file (``*.cases.yaml``)::
           missing_facts: [emergency]                        # names that must be listed
           in_force: true
           warnings_contain: [采购限额]
+          assumptions: {emergency: [route]}                 # presumed facts and what each decides
+          readings: {art16_17: approval_prevails}           # readings relied on, with the option taken
+      - name: 严格评估(不作推定)、按字面解读
+        strict: true                     # presume nothing (evaluate(..., strict=True))
+        readings: {art16_17: literal_overlap}
+        project: {execution: construction, budget: 500000}
+        expect: {route: undetermined, no_assumptions: true}
 
 Unknown keys are errors, so a typo in an expectation never passes silently; nor does a typo in a
 name: every rule id, fact name and article number an expectation names, and every fact a case's
@@ -94,6 +101,10 @@ class Expectation(StrictModel):
     obligations_exactly: list[str] | None = Field(None, description="the obligations listed are exactly these")
     consequences_exactly: list[str] | None = Field(None, description="the consequences listed are exactly these")
     warnings_contain: list[str] | None = None
+    assumptions: dict[str, list[str]] | None = Field(
+        None, description="presumed facts that must be listed, each with exactly the conclusions it decides")
+    no_assumptions: bool | None = Field(None, description="true: the verdict lists no assumption")
+    readings: dict[str, str] | None = Field(None, description="readings that must be listed, with the option taken")
     error: str | None = Field(None, description="the evaluation must fail with this error code")
 
 
@@ -104,6 +115,8 @@ class Case(StrictModel):
     as_of: Date | None = None
     historical: bool = Field(False, description="evaluate as if the measure were in force on as_of")
     parameters: dict[str, Any] | None = None
+    strict: bool = Field(False, description="presume nothing (unknown stays unknown)")
+    readings: dict[str, str] | None = Field(None, description="the options chosen for the pack's readings")
     project: dict[str, Any] = Field(default_factory=dict)
     expect: Expectation
 
@@ -326,7 +339,7 @@ def run_case(case_file: CaseFile, index: int) -> CaseResult:
         pack = load_pack(case_file.pack_source())
         project = validate_project(inputs.project)
         verdict = evaluate(project, pack, inputs.as_of or dt.date.today(), parameters=inputs.parameters,
-                            historical=case.historical)
+                            historical=case.historical, strict=case.strict, readings=case.readings)
     except GovrulesError as exc:
         if case.expect.error is not None and case.expect.error == exc.code:
             return result
@@ -419,6 +432,20 @@ def compare(expect: Expectation, verdict: Verdict) -> list[str]:
         check("obligations", sorted(expect.obligations_exactly), sorted(obligations))
     if expect.consequences_exactly is not None:
         check("consequences", sorted(expect.consequences_exactly), sorted(consequence_ids))
+    assumptions = {a.fact: list(a.decides) for a in verdict.assumptions}
+    for fact, decides in (expect.assumptions or {}).items():
+        if fact not in assumptions:
+            out.append(f"assumptions: expected `{fact}`, got {sorted(assumptions)}")
+        else:
+            check(f"assumptions[{fact}].decides", sorted(decides), sorted(assumptions[fact]))
+    if expect.no_assumptions and assumptions:
+        out.append(f"assumptions: expected none, got {sorted(assumptions)}")
+    readings = {r.id: r.option for r in verdict.readings}
+    for reading_id, option in (expect.readings or {}).items():
+        if reading_id not in readings:
+            out.append(f"readings: expected `{reading_id}`, got {sorted(readings)}")
+        else:
+            check(f"readings[{reading_id}]", option, readings[reading_id])
     for fragment in expect.warnings_contain or []:
         if not any(fragment in w for w in verdict.warnings):
             out.append(f"warnings: none contains {fragment!r}: {verdict.warnings}")
