@@ -52,18 +52,40 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, cast
 
-from govrules.compile.compiler import NOT_YET, CompiledPack, CompiledRule, Lowered, SymbolTable, compile_condition
-from govrules.compile.temporal import guard
-from govrules.diagnostics import Diagnostic
-from govrules.engine.citations import citation_label
+from govrules.analysis.findings import (
+    CODES,
+    SEVERITY,
+    Finding,
+    article_of,
+    check_citations,
+    format_findings,
+    measure_of,
+)
+from govrules.analysis.space import (
+    FISCAL_ORDER,
+    OTHER,
+    RANK_CHANGE,
+    RANK_ROUTE,
+    STEP,
+    UNIT_KIND,
+    Cell,
+    Dimension,
+    Reader,
+    Source,
+    Variable,
+    cut_points,
+    date_cells,
+    format_value,
+    numeric_cells,
+    parameter_values,
+    sampled_cells,
+    source_of,
+)
+from govrules.compile.compiler import NOT_YET, CompiledPack, CompiledRule
 from govrules.engine.combine import Outcome, any_true, decide
-from govrules.errors import PackError, ProjectError
-from govrules.models.money import MoneyFormatError, parse_parameter
 from govrules.models.pack import (
     ChangeRule,
-    Citation,
     ExemptionRule,
-    FactType,
     Pack,
     Parameter,
     RouteRule,
@@ -80,474 +102,6 @@ __all__ = [
     "example_project",
     "format_findings",
 ]
-
-Severity = Literal["error", "warning"]
-
-#: Every code a finding may carry, with what it means.
-CODES: dict[str, str] = {
-    "consistency.gap": "no route (or change) rule decides some in-scope case, and the pack does not declare it",
-    "consistency.declared_gap": "the pack declares (gap: true) that the measure does not decide these cases",
-    "consistency.overlap": "rules with different decisions hold together and no `overrides` orders them",
-    "consistency.non_monotone": "raising an amount or a change's scale lowers the procedure (approval → filing/none)",
-    "consistency.knowing_more": "a decision reached with a fact unknown changes when the fact is filled in",
-    "consistency.missing_citation": "a rule or parameter cites an article, paragraph or item the pack does not have",
-    "consistency.scope_boundary": "scope and exclusion rules split an amount at the same threshold but, at the "
-                                  "threshold itself, both hold or neither does",
-    "consistency.consequence_never": "a consequence whose condition (after its exceptions) holds for no project",
-    "consistency.consequence_out_of_scope": "a consequence that holds only where the measure does not apply, so "
-                                            "no verdict ever lists it",
-}
-
-_SEVERITY: dict[str, Severity] = {code: "error" for code in CODES}
-_SEVERITY["consistency.declared_gap"] = "warning"
-# 以上 and 以下 both include the amount itself (民法典 第一千二百五十九条): a text can say both; the finding
-# asks the author to look, it does not fail the check
-_SEVERITY["consistency.scope_boundary"] = "warning"
-
-_STEP: dict[str, Decimal] = {"money": Decimal("0.01"), "ratio": Decimal("0.0001"), "integer": Decimal(1),
-                             "number": Decimal("0.01")}
-_UNIT_KIND: dict[str, str] = {"CNY": "money", "ratio": "ratio"}
-_RANK_ROUTE: dict[str, int] = {"approval": 2, "filing": 1, "none": 0}
-_RANK_CHANGE: dict[str, int] = {"approval": 2, "adjustment_request": 2, "filing": 1, "none": 0, "not_covered": 0}
-_CORE_NUMERIC: dict[str, str] = {"budget": "money", "procurement_budget": "money", "fiscal_amount": "money",
-                                 "system_count": "integer", "change_count": "integer", "change_scale": "ratio",
-                                 "line_amount": "money", "line_spent": "money", "line_year": "integer",
-                                 "line_carried_over_years": "integer"}
-_FACT_NUMERIC: dict[FactType, str] = {FactType.money: "money", FactType.ratio: "ratio",
-                                      FactType.integer: "integer", FactType.number: "number"}
-_CONSTANT_DATES = ("as_of", "effective_date")
-_FISCAL_ORDER = ("prefecture", "municipal", "county", "provincial", "central")
-_OTHER = "其他"  # stands for every value of a free-text field that no condition names
-
-
-# --------------------------------------------------------------------------------------------------
-# Findings
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One consistency problem of a pack, with the region of cases it concerns and an example.
-
-    ``region`` describes the cases with the parameters' names (``budget in [procurement_limit,
-    construction_approval_threshold)``); ``example`` is a project file (YAML) that lands in the region,
-    to be evaluated with ``parameters`` on ``as_of``. ``scenarios`` lists the values of settable
-    parameters the pack leaves open under which the finding appears (empty: it does not depend on them).
-    ``exact`` is false when the finding comes from the sampling fallback rather than the exhaustive
-    analysis.
-    """
-
-    code: str
-    message: str
-    rules: tuple[str, ...]
-    region: str
-    example: str
-    parameters: dict[str, str] = field(default_factory=dict, hash=False)
-    severity: Severity = "error"
-    analysis: Literal["route", "change", "citation", "scope", "consequence"] = "route"
-    articles: tuple[int, ...] = ()
-    scenarios: tuple[str, ...] = ()
-    as_of: dt.date | None = None
-    exact: bool = True
-    example_data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    def to_diagnostic(self) -> Diagnostic:
-        """The finding as a :class:`~govrules.diagnostics.Diagnostic` (warning for declared gaps)."""
-        hint = None
-        if self.region:
-            hint = f"region: {self.region}"
-            if self.parameters:
-                hint += "; parameters: " + ", ".join(f"{k}={v}" for k, v in self.parameters.items())
-        return Diagnostic(self.code, self.message, None, hint=hint, severity=self.severity,
-                          rule=self.rules[0] if self.rules else None,
-                          extra={"rules": list(self.rules), "region": self.region, "example": self.example,
-                                 "parameters": dict(self.parameters), "scenarios": list(self.scenarios),
-                                 "exact": self.exact, "analysis": self.analysis})
-
-
-def format_findings(findings: Sequence[Finding], *, examples: bool = False) -> str:
-    """A readable report of ``findings`` (one paragraph each; with the example projects if asked)."""
-    if not findings:
-        return "no findings\n"
-    lines: list[str] = []
-    for f in findings:
-        lines.append(f"{f.severity}[{f.code}] {', '.join(f.rules)}")
-        lines.append(f"  {f.message}")
-        if f.region:
-            lines.append(f"  region: {f.region}")
-        if f.scenarios:
-            lines.append(f"  with: {' | '.join(f.scenarios)}")
-        if examples and f.example:
-            lines.extend("    " + line for line in f.example.rstrip("\n").split("\n"))
-    return "\n".join(lines) + "\n"
-
-
-# --------------------------------------------------------------------------------------------------
-# Citations
-
-
-def _citation_problem(cite: Citation, pack: Pack) -> str | None:
-    article = pack.cited_article(cite)
-    if article is None:
-        return f"Art. {cite.article}, which the pack does not have"
-    paragraphs = len(article.paragraphs) if article.paragraphs else 1
-    if cite.paragraph is not None and cite.paragraph > paragraphs:
-        return f"paragraph {cite.paragraph} of Art. {cite.article}, which has {paragraphs}"
-    if cite.item is not None and cite.item not in {it.number for it in article.items or []}:
-        return f"item {cite.item} of Art. {cite.article}, which has {len(article.items or [])} item(s)"
-    return None
-
-
-def check_citations(pack: Pack | CompiledPack) -> list[Finding]:
-    """Rules and parameters whose citation points at an article (paragraph, item) the pack lacks."""
-    model = pack.pack if isinstance(pack, CompiledPack) else pack
-    findings: list[Finding] = []
-    owners: list[tuple[str, str, Citation]] = [("rule", r.id, r.cite) for r in model.rules]
-    owners += [("parameter", p.name, p.cite) for p in model.parameters]
-    for kind, name, cite in owners:
-        problem = _citation_problem(cite, model)
-        if problem is not None:
-            findings.append(Finding(
-                code="consistency.missing_citation", severity="error", analysis="citation",
-                message=f"{kind} `{name}` of {_measure(model)} cites {problem}: its conclusion cannot be "
-                        "traced to the text",
-                rules=(name,), region="", example="", articles=(cite.article,)))
-    return findings
-
-
-def _measure(pack: Pack) -> str:
-    return f"《{pack.title}》" + (f"({pack.document})" if pack.document else "")
-
-
-def _art(cite: Citation) -> str:
-    label = f"Art. {cite.article}"
-    if cite.paragraph is not None:
-        label += f"({cite.paragraph})"
-    if cite.item is not None:
-        label += f" item {cite.item}"
-    return f"{label} {citation_label(cite.article, cite.paragraph, cite.item)}"
-
-
-# --------------------------------------------------------------------------------------------------
-# The pack, compiled (a Pack model is compiled here, without the loader's citation check)
-
-
-@dataclass
-class Source:
-    pack: Pack
-    table: SymbolTable
-    rules: list[CompiledRule]
-    by_id: dict[str, CompiledRule]
-
-
-def source_of(pack: CompiledPack | Pack | str) -> Source:
-    if isinstance(pack, str):
-        from govrules.compile.loading import load_pack
-
-        pack = load_pack(pack)
-    if isinstance(pack, CompiledPack):
-        return Source(pack.pack, pack.table, list(pack.rules), dict(pack.by_id))
-    table = SymbolTable(pack)
-    rules: list[CompiledRule] = []
-    problems: list[Diagnostic] = []
-    for index, rule in enumerate(pack.rules):
-        try:
-            condition, _ = compile_condition(rule.when, table, rule.for_each)
-        except Exception as exc:  # ConditionError: report like the loader would
-            problems.append(Diagnostic(getattr(exc, "code", "condition"), f"{rule.id}: {exc}", rule=rule.id))
-            continue
-        condition, guarded = guard(rule, condition, table)
-        rules.append(CompiledRule(rule, condition, index, guard=guarded))
-    if problems:
-        raise PackError(f"{pack.id}: conditions do not compile", diagnostics=problems, code="pack_invalid")
-    return Source(pack, table, rules, {r.id: r for r in rules})
-
-
-# --------------------------------------------------------------------------------------------------
-# What the conditions read
-
-
-@dataclass
-class Variable:
-    """A variable conditions read, and how they compare it."""
-
-    name: str
-    kind: str  # bool | enum | numeric | set | date
-    numeric: str = "number"  # money | ratio | integer | number
-    values: tuple[str, ...] | None = None
-    cut_params: set[str] = field(default_factory=set)
-    cut_literals: set[Any] = field(default_factory=set)
-    cut_constants: set[str] = field(default_factory=set)  # as_of / effective_date for dates
-    literals: set[str] = field(default_factory=set)  # enum literals, or set members tested
-    exact: bool = True
-
-
-class Reader:
-    """Walks lowered condition trees, recording variables, cut points and what is not exact."""
-
-    def __init__(self, src: Source) -> None:
-        self.src = src
-        symbols = dict(src.table.symbols)
-        for table in src.table.item_symbols.values():
-            symbols.update(table)
-        symbols.update(src.table.system_facts)
-        self.symbols = symbols
-        self.parameters = {p.name: p for p in src.pack.parameters}
-        self.facts = {f.name: f for f in src.pack.facts}
-        self.vars: dict[str, Variable] = {}
-        self.reasons: dict[str, set[str]] = {}  # variable → why it cannot be analysed exactly
-
-    def read(self, rules: Iterable[CompiledRule]) -> None:
-        for rule in rules:
-            self._walk(rule.condition, rule)
-
-    def var(self, name: str) -> Variable | None:
-        if name in self.vars:
-            return self.vars[name]
-        if name in self.parameters or name in _CONSTANT_DATES:
-            return None
-        symbol = self.symbols.get(name)
-        if symbol is None:
-            return None
-        kind: Any = symbol.type  # a rule-engine DataType, or its name
-        type_name = kind if isinstance(kind, str) else str(getattr(kind, "name", ""))
-        fact = self.facts.get(name)
-        if type_name.startswith("BOOL"):
-            var = Variable(name, "bool")
-        elif type_name == "FLOAT":
-            numeric = _FACT_NUMERIC.get(fact.type, "number") if fact is not None else _CORE_NUMERIC.get(name, "number")
-            var = Variable(name, "numeric", numeric=numeric)
-        elif type_name.startswith("SET"):
-            var = Variable(name, "set", values=symbol.values)
-        elif type_name == "DATETIME":
-            var = Variable(name, "date")
-        else:
-            var = Variable(name, "enum", values=symbol.values)
-        self.vars[name] = var
-        return var
-
-    def _walk(self, node: Lowered, rule: CompiledRule) -> None:
-        if node.symbol is not None:
-            self.var(node.symbol)
-            return
-        kids = node.children
-        coalesced = _coalesced(node)
-        if coalesced is not None:  # `x ?? default`: the comparison around it is the atom
-            self.var(coalesced)
-            return
-        if len(kids) == 2:
-            for x, y in ((kids[0], kids[1]), (kids[1], kids[0])):
-                name = x.symbol if x.symbol is not None else _coalesced(x)
-                if name is None:
-                    continue
-                var = self.var(name)
-                if var is not None and not self._atom(node, var, y):
-                    var.exact = False
-                    self.reasons.setdefault(name, set()).add(
-                        f"`{rule.id}` uses {name} in arithmetic, a function or a comparison with another variable")
-        else:
-            for kid in kids:
-                if kid.symbol is not None:
-                    var = self.var(kid.symbol)
-                    if var is not None and var.kind != "bool":
-                        var.exact = False
-                        self.reasons.setdefault(kid.symbol, set()).add(
-                            f"`{rule.id}` passes {kid.symbol} to a function or an operator")
-        for kid in kids:
-            self._walk(kid, rule)
-
-    def _atom(self, node: Lowered, var: Variable, other: Lowered) -> bool:
-        """Record ``var`` compared with ``other`` in ``node``; False when that is not an exact atom."""
-        if var.kind == "bool":
-            return True
-        literal = other.fn({}) if other.literal else None
-        if var.kind == "numeric":
-            if other.literal and isinstance(literal, Decimal):
-                if _is_test(node, {var.name: literal}):
-                    var.cut_literals.add(literal)
-                    return True
-            elif other.literal and isinstance(literal, frozenset) and all(isinstance(v, Decimal) for v in literal):
-                if _is_test(node, {var.name: Decimal(0)}):
-                    var.cut_literals.update(literal)
-                    return True
-            elif other.symbol in self.parameters and _is_test(node, {var.name: Decimal(1), other.symbol: Decimal(1)}):
-                var.cut_params.add(other.symbol)
-                return True
-            return False
-        if var.kind == "enum":
-            if other.literal and isinstance(literal, str) and _is_test(node, {var.name: literal}):
-                var.literals.add(literal)
-                return True
-            if other.literal and isinstance(literal, frozenset) and _is_test(node, {var.name: ""}):
-                var.literals.update(str(v) for v in literal)
-                return True
-            return False
-        if var.kind == "set":
-            if other.literal and isinstance(literal, str) and _is_test(node, {var.name: frozenset()}):
-                var.literals.add(literal)
-                return True
-            return False
-        # dates: against a literal date or a constant date (as_of, effective_date)
-        if other.literal and isinstance(literal, dt.date) and _is_test(node, {var.name: literal}):
-            var.cut_literals.add(literal)
-            return True
-        if other.symbol in _CONSTANT_DATES and _is_test(node, {var.name: dt.date(2000, 1, 1),
-                                                              other.symbol: dt.date(2000, 1, 1)}):
-            var.cut_constants.add(other.symbol)
-            return True
-        return False
-
-
-_SENTINEL = object()
-
-
-def _coalesced(node: Lowered) -> str | None:
-    """The symbol ``x`` when ``node`` is ``x ?? literal`` (what an unknown ``x`` should count as)."""
-    kids = node.children
-    if len(kids) != 2 or kids[0].symbol is None or not kids[1].literal:
-        return None
-    name = kids[0].symbol
-    try:
-        if node.fn({}) == kids[1].fn({}) and node.fn({name: _SENTINEL}) is _SENTINEL:
-            return name
-    except Exception:  # not a coalesce: it does something with the sentinel
-        return None
-    return None
-
-
-def _is_test(node: Lowered, probe: Mapping[str, Any]) -> bool:
-    """Whether ``node`` is a comparison (or membership test): it gives true/false, not a value."""
-    try:
-        return isinstance(node.fn(probe), bool)
-    except Exception:  # a probe outside the node's domain: not an atom we can reason about
-        return False
-
-
-def cut_points(pack: CompiledPack | Pack | str, parameters: Mapping[str, Any] | None = None) -> dict[str, list[Any]]:
-    """Each numeric (and date) variable the pack's conditions compare, with the values it is compared to.
-
-    Parameters are resolved to their values (settable ones from ``parameters`` when given; left out
-    when they have no value). Used by the consistency analysis and by
-    :func:`govrules.testing.strategies.projects` to weight generated amounts to the boundaries.
-    """
-    src = source_of(pack)
-    reader = Reader(src)
-    reader.read(src.rules)
-    values = parameter_values(src.pack, parameters or {})
-    result: dict[str, list[Any]] = {}
-    for var in reader.vars.values():
-        if var.kind not in ("numeric", "date"):
-            continue
-        cuts = set(var.cut_literals)
-        cuts |= {values[p] for p in var.cut_params if values.get(p) is not None}
-        result[var.name] = sorted(cuts)
-    return result
-
-
-def parameter_values(pack: Pack, given: Mapping[str, Any]) -> dict[str, Any]:
-    declared = {p.name: p for p in pack.parameters}
-    values: dict[str, Any] = {p.name: p.value for p in pack.parameters}
-    for name, raw in given.items():
-        parameter = declared.get(name)
-        if parameter is None:
-            raise ProjectError(f"unknown parameter `{name}`; this pack's parameters: {', '.join(declared)}")
-        if not parameter.settable:
-            raise ProjectError(f"parameter `{name}` is fixed by the text ({parameter.value}); it cannot be set")
-        try:
-            values[name] = parse_parameter(parameter.unit.value, raw)
-        except MoneyFormatError as exc:
-            raise ProjectError(f"parameter `{name}`: {exc}") from None
-    return values
-
-
-# --------------------------------------------------------------------------------------------------
-# Dimensions: the values each variable takes in the enumeration
-
-
-@dataclass(frozen=True)
-class _Cell:
-    """A value standing for an interval (or a point) of a numeric or date variable."""
-
-    rep: Any
-    lo: Any
-    lo_label: str | None
-    lo_closed: bool
-    hi: Any
-    hi_label: str | None
-    hi_closed: bool
-    sampled: bool = False
-
-
-@dataclass
-class Dimension:
-    key: str
-    kind: str  # bool | enum | numeric | date | member | execution
-    var: str
-    values: list[Any]
-    label: str = ""
-    cells: list[_Cell] | None = None
-    stands_for: list[tuple[str, ...]] | None = None  # enum reps → the values each stands for
-    member: str | None = None
-    group: str = ""  # dims made unknown together (a set's members; execution and category)
-    exact: bool = True
-
-    @property
-    def ordered(self) -> bool:
-        return self.kind in ("numeric", "date")
-
-
-def format_value(value: Any) -> str:
-    if isinstance(value, Decimal):
-        text = format(value, "f")
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        return text
-    if value is NOT_YET:
-        return "not yet"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _numeric_cells(cuts: Mapping[Decimal, str], step: Decimal) -> list[_Cell]:
-    ordered = sorted(c for c in cuts if c >= 0)
-    cells: list[_Cell] = []
-    if not ordered:
-        return [_Cell(Decimal(0), Decimal(0), None, True, None, None, False)]
-    first = ordered[0]
-    if first > 0:
-        cells.append(_Cell(max(first - step, Decimal(0)), Decimal(0), None, True, first, cuts[first], False))
-    for i, cut in enumerate(ordered):
-        label = cuts[cut]
-        cells.append(_Cell(cut, cut, label, True, cut, label, True))
-        nxt = ordered[i + 1] if i + 1 < len(ordered) else None
-        if nxt is None:
-            cells.append(_Cell(cut + step, cut, label, False, None, None, False))
-        elif cut + step < nxt:
-            cells.append(_Cell(cut + step, cut, label, False, nxt, cuts[nxt], False))
-    return cells
-
-
-def _date_cells(cuts: Mapping[dt.date, str]) -> list[_Cell]:
-    one = dt.timedelta(days=1)
-    ordered = sorted(cuts)
-    cells: list[_Cell] = []
-    if ordered:
-        cells.append(_Cell(ordered[0] - one, None, None, False, ordered[0], cuts[ordered[0]], False))
-    for i, cut in enumerate(ordered):
-        cells.append(_Cell(cut, cut, cuts[cut], True, cut, cuts[cut], True))
-        nxt = ordered[i + 1] if i + 1 < len(ordered) else None
-        if nxt is None:
-            cells.append(_Cell(cut + one, cut, cuts[cut], False, None, None, False))
-        elif cut + one < nxt:
-            cells.append(_Cell(cut + one, cut, cuts[cut], False, nxt, cuts[nxt], False))
-    cells.append(_Cell(NOT_YET, NOT_YET, "not yet", True, NOT_YET, "not yet", True))
-    return cells
-
-
-def _sampled_cells(values: Iterable[Any]) -> list[_Cell]:
-    return [_Cell(v, v, format_value(v), True, v, format_value(v), True, sampled=True) for v in sorted(set(values))]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -686,7 +240,7 @@ class RegionAnalysis:
         if var == "funding_sources" and ("fiscal_funded" in self.vars or "fiscal_amount" in self.vars):
             fiscal = {s.value for s in FISCAL_SOURCES}
             named = {d.member for d in dims if d.member is not None}
-            spare = next((s for s in _FISCAL_ORDER if s in fiscal and s not in named), None)
+            spare = next((s for s in FISCAL_ORDER if s in fiscal and s not in named), None)
             if spare is not None:
                 label = ("fiscal_funded" if not named & fiscal
                          else f"funding includes a fiscal source other than {', '.join(sorted(named & fiscal))}")
@@ -705,13 +259,13 @@ class RegionAnalysis:
             else:
                 reps, stands = values, [(v,) for v in values]
         else:
-            reps = [*sorted(var.literals), _OTHER]
+            reps = [*sorted(var.literals), OTHER]
             stands = [(v,) for v in reps]
         return Dimension(var.name, "enum", var.name, list(reps), label=var.name, stands_for=stands, group=var.name,
                     exact=var.exact or bool(var.values))
 
     def _numeric_dim(self, var: Variable) -> Dimension:
-        step = _STEP[var.numeric]
+        step = STEP[var.numeric]
         shared = [v for v in ("budget", "procurement_budget") if v in self.vars]
         if var.name in shared:
             cuts: dict[Decimal, str] = {}
@@ -722,13 +276,13 @@ class RegionAnalysis:
             exact = all(self.vars[v].exact for v in shared)
         else:
             cuts, exact = self._numeric_cuts(var), var.exact
-        cells = _numeric_cells(cuts, step)
+        cells = numeric_cells(cuts, step)
         if not exact:
             top = max([*cuts, Decimal(1000)]) * 2
             extra = {Decimal(0), top}
             for _ in range(self.samples):
                 extra.add((Decimal(self.rng.randint(0, int(top / step))) * step).quantize(step))
-            cells = _sampled_cells([c.rep for c in cells] + list(cuts) + list(extra))
+            cells = sampled_cells([c.rep for c in cells] + list(cuts) + list(extra))
         return Dimension(var.name, "numeric", var.name, [c.rep for c in cells], label=var.name, cells=cells,
                     group=var.name, exact=exact)
 
@@ -743,11 +297,11 @@ class RegionAnalysis:
 
     def _date_dim_from(self, var: Variable, cuts: dict[dt.date, str]) -> Dimension:
         """A date dimension cut at ``cuts``; sampled around ``as_of`` where the analysis is not exact."""
-        cells = _date_cells(cuts)
+        cells = date_cells(cuts)
         if not var.exact:
             extra = {self.as_of + dt.timedelta(days=self.rng.randint(-1500, 1500)) for _ in range(self.samples)}
-            cells = _sampled_cells([c.rep for c in cells if c.rep is not NOT_YET] + list(extra))
-            cells.append(_Cell(NOT_YET, NOT_YET, "not yet", True, NOT_YET, "not yet", True, sampled=True))
+            cells = sampled_cells([c.rep for c in cells if c.rep is not NOT_YET] + list(extra))
+            cells.append(Cell(NOT_YET, NOT_YET, "not yet", True, NOT_YET, "not yet", True, sampled=True))
         return Dimension(var.name, "date", var.name, [c.rep for c in cells], label=var.name, cells=cells,
                          group=var.name, exact=var.exact)
 
@@ -912,7 +466,7 @@ class RegionAnalysis:
     def _rank(self, res: AnalysisResult) -> int | None:
         if res.kind != "decided":
             return None
-        return (_RANK_ROUTE if self.kind == "route" else _RANK_CHANGE).get(res.decision)
+        return (RANK_ROUTE if self.kind == "route" else RANK_CHANGE).get(res.decision)
 
     def _non_monotone(self, add: Callable[..., None]) -> None:
         raising = [i for i, d in enumerate(self.dims) if d.kind == "numeric"
@@ -1378,7 +932,7 @@ def _describe_dim(dim: Dimension, chosen: set[int]) -> str:
     return " or ".join(texts)
 
 
-def _describe_run(dim: Dimension, first: _Cell, last: _Cell) -> str:
+def _describe_run(dim: Dimension, first: Cell, last: Cell) -> str:
     v = dim.label
     sampled = " (sampled)" if first.sampled or last.sampled else ""
     if first is last and first.lo_closed and first.hi_closed and first.lo == first.hi:
@@ -1432,7 +986,7 @@ def placements(parameter: Parameter, pack: Pack) -> list[tuple[Decimal, str]]:
         typical = Decimal(1000000) if parameter.unit.value == "CNY" else Decimal("0.1")
         return [(typical, f"{name} = {format_value(typical)}")]
     result: list[tuple[Decimal, str]] = []
-    step = _STEP.get(_UNIT_KIND.get(parameter.unit.value, "number"), Decimal("0.01"))
+    step = STEP.get(UNIT_KIND.get(parameter.unit.value, "number"), Decimal("0.01"))
     low_value, low_name = others[0]
     below = (low_value / 2).quantize(step)
     result.append((below, f"{name} = {format_value(below)} (< {low_name})"))
@@ -1546,7 +1100,7 @@ def check_scope_and_consequences(src: Source, scenarios: Sequence[tuple[dict[str
     skipped rather than sampled.
     """
     findings: dict[tuple[Any, ...], Finding] = {}
-    measure = _measure(src.pack)
+    measure = measure_of(src.pack)
     scope_rules = [r for r in src.rules if isinstance(r.rule, ScopeRule | ExemptionRule)]
     consequences = [r for r in src.rules if r.rule.kind == "consequence"]
     for params, text, label in scenarios:
@@ -1579,7 +1133,7 @@ def _scope_boundaries(analysis: RegionAnalysis, dims: list[Dimension], parameter
     numeric = [i for i, d in enumerate(dims) if d.kind == "numeric" and d.cells and d.var in shared]
     for i in numeric:
         dim = dims[i]
-        cells = cast(list[_Cell], dim.cells)
+        cells = cast(list[Cell], dim.cells)
         points = [k for k, cell in enumerate(cells) if cell.lo_closed and cell.hi_closed and cell.lo == cell.hi
                   and 0 < k < len(cells) - 1]
         others = [range(len(d.values)) if j != i else range(1) for j, d in enumerate(dims)]
@@ -1603,7 +1157,7 @@ def _scope_boundaries(analysis: RegionAnalysis, dims: list[Dimension], parameter
                     continue
                 data = analysis.example(tuple(tup), {})
                 by_id = analysis.src.by_id
-                named = "; ".join(f"{r} ({_art(by_id[r].rule.cite)}: {by_id[r].rule.title})" for r in flipped)
+                named = "; ".join(f"{r} ({article_of(by_id[r].rule.cite)}: {by_id[r].rule.title})" for r in flipped)
                 what = ("both a scope rule and an exclusion hold, so the project is excluded" if both else
                         "neither a scope rule nor an exclusion holds, so the project is out of scope")
                 message = (f"In {measure}, scope and exclusion rules divide {dim.var} at {cell.lo_label} "
@@ -1615,7 +1169,7 @@ def _scope_boundaries(analysis: RegionAnalysis, dims: list[Dimension], parameter
                     code="consistency.scope_boundary", message=message, rules=flipped, region=region,
                     example=_example_yaml(data, analysis.src.pack, parameters, analysis.as_of,
                                           "consistency.scope_boundary", region),
-                    parameters=dict(parameters), severity=_SEVERITY["consistency.scope_boundary"], analysis="scope",
+                    parameters=dict(parameters), severity=SEVERITY["consistency.scope_boundary"], analysis="scope",
                     articles=tuple(sorted({by_id[r].rule.cite.article for r in flipped})), as_of=analysis.as_of,
                     example_data=data)
     return list(found.values())
@@ -1678,7 +1232,7 @@ def _consequence_reach(analysis: RegionAnalysis, dims: list[Dimension], conseque
             return None  # some project the measure applies to gets it (or the search could not tell)
         outside = outside or tuple(tup)
     rule = consequence.rule
-    named = f"{rule.id} ({_art(rule.cite)}: {rule.title})"
+    named = f"{rule.id} ({article_of(rule.cite)}: {rule.title})"
     if not holds:
         code = "consistency.consequence_never"
         message = (f"In {measure}, consequence {named} holds for no project: its condition, after its "
@@ -1694,7 +1248,7 @@ def _consequence_reach(analysis: RegionAnalysis, dims: list[Dimension], conseque
         data = analysis.example(cast(tuple[int, ...], outside), {})
     return Finding(code=code, message=message, rules=(rule.id,), region=region,
                    example=_example_yaml(data, analysis.src.pack, parameters, analysis.as_of, code, region)
-                   if data else "", parameters=dict(parameters), severity=_SEVERITY[code], analysis="consequence",
+                   if data else "", parameters=dict(parameters), severity=SEVERITY[code], analysis="consequence",
                    articles=(rule.cite.article,), as_of=analysis.as_of, example_data=data)
 
 
@@ -1803,7 +1357,7 @@ def _materialise(run: _Run, raw: _Raw, max_regions: int) -> list[tuple[Finding, 
         findings.append((Finding(
             code=raw.code, message=message, rules=raw.rules, region=region,
             example=_example_yaml(data, src.pack, run.parameters, analysis.as_of, raw.code, region),
-            parameters=dict(run.parameters), severity=_SEVERITY[raw.code], analysis=analysis.kind,
+            parameters=dict(run.parameters), severity=SEVERITY[raw.code], analysis=analysis.kind,
             articles=articles, as_of=analysis.as_of, exact=exact, example_data=data), spec))
     if left and findings:
         last, spec = findings[-1]
@@ -1814,11 +1368,11 @@ def _materialise(run: _Run, raw: _Raw, max_regions: int) -> list[tuple[Finding, 
 
 def _message(analysis: RegionAnalysis, raw: _Raw, seed: tuple[int, ...]) -> str:
     src = analysis.src
-    measure = _measure(src.pack)
+    measure = measure_of(src.pack)
     what = "route" if analysis.kind == "route" else "change request"
 
     def named(ids: Iterable[str]) -> str:
-        return "; ".join(f"{i} ({_art(src.by_id[i].rule.cite)}: {src.by_id[i].rule.title})" for i in ids)
+        return "; ".join(f"{i} ({article_of(src.by_id[i].rule.cite)}: {src.by_id[i].rule.title})" for i in ids)
 
     if raw.code == "consistency.gap":
         articles = sorted({r.rule.cite.article for r in analysis.rules})
@@ -1828,7 +1382,7 @@ def _message(analysis: RegionAnalysis, raw: _Raw, seed: tuple[int, ...]) -> str:
     if raw.code == "consistency.declared_gap":
         rules = [src.by_id[i].rule for i in raw.rules]
         return (f"The pack declares that {measure} does not decide these cases ({what}): "
-                + "; ".join(f"{r.id} ({_art(r.cite)}): {r.title}" for r in rules) + ".")
+                + "; ".join(f"{r.id} ({article_of(r.cite)}): {r.title}" for r in rules) + ".")
     if raw.code == "consistency.overlap":
         decisions = ", ".join(f"{i} → {src.by_id[i].rule.decision}" for i in raw.rules)
         return (f"{what.capitalize()} rules of {measure} with different decisions hold together and no "

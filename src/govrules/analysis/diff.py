@@ -34,20 +34,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from govrules.analysis.consistency import (
-    AnalysisResult,
-    Dimension,
-    Reader,
-    RegionAnalysis,
-    Source,
-    Spec,
-    Variable,
-    format_value,
-    parameter_values,
-    placements,
-    source_of,
-    yaml_lines,
-)
+from govrules.analysis.consistency import AnalysisResult, RegionAnalysis, Spec, placements, yaml_lines
+from govrules.analysis.space import Dimension, Reader, Source, Variable, format_value, parameter_values, source_of
 from govrules.compile.compiler import CompiledPack, CompiledRule
 from govrules.engine.citations import cite
 from govrules.errors import PackError, ProjectError
