@@ -34,7 +34,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from govrules.analysis.consistency import AnalysisResult, RegionAnalysis, Spec, placements, yaml_lines
+from govrules.analysis.consistency import placements, yaml_lines
+from govrules.analysis.region_space import AnalysisResult
+from govrules.analysis.regions import RegionAnalysis, Spec
 from govrules.analysis.space import Dimension, Reader, Source, Variable, format_value, parameter_values, source_of
 from govrules.compile.compiler import CompiledPack, CompiledRule
 from govrules.engine.citations import cite
