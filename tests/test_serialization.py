@@ -11,12 +11,14 @@ as the command line prints it, the same text.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import datetime as dt
 import importlib.util
 import io
 import json
 import random
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -209,15 +211,14 @@ def test_shared_parts_are_kept_and_per_verdict_parts_are_not() -> None:
     assert [id(s) for s in compact[0].trace] == [id(s) for s in compact[1].trace]  # the evaluator shares them
     for verdict in compact:
         _compact_same(verdict)
-    held = batch._step.held
-    assert all(held[id(step)] is step and id(step) in batch._step.texts for step in compact[0].trace)
+    entries = batch._step.entries
+    assert all(entries[id(step)][0] is step for step in compact[0].trace)
     detailed = evaluate(project, pack, AS_OF, trace=True)
     _compact_same(detailed)
-    assert not any(held.get(id(step)) is step for step in detailed.trace)
-    assert not any(id(step) in batch._step.texts for step in detailed.trace)  # alive: ids not reused
-    assert not any(isinstance(kept, Scope | Route | ChangeOut) for kept in batch._citation.held.values())
+    assert not any(id(step) in entries for step in detailed.trace)  # alive: ids not reused
+    assert not any(isinstance(kept, Scope | Route | ChangeOut) for kept, _ in batch._citation.entries.values())
     for fragments in (batch._citation, batch._ground, batch._step, batch._missing_fact):
-        assert fragments.texts.keys() == fragments.held.keys()
+        assert all(id(kept) == key for key, (kept, _) in fragments.entries.items())
 
 
 def test_parts_built_for_each_verdict_are_written_as_they_are_now() -> None:
@@ -364,7 +365,75 @@ def test_a_kept_text_is_never_served_for_another_object_at_the_same_address(
     assert reused > 0, "no address was taken again: the test proves nothing"
     assert _old_json(base) == base_text and _hand_written(base) == base_text
     for fragments in (batch._citation, batch._ground, batch._step, batch._missing_fact):
-        assert len(fragments.texts) <= 3 and len(fragments.held) <= 3  # bounded
+        assert len(fragments.entries) <= 3  # bounded
+
+
+class _Turns:
+    """Two threads that take turns at every ``id()`` the writer calls: the closest interleaving there is."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.turn = 0
+        self.done: set[int] = set()
+        self.number: dict[int, int] = {}
+
+    def id(self, obj: object) -> int:
+        me = self.number.get(threading.get_ident())
+        if me is not None:
+            self.wait(me, hand_over=True)
+        return builtins.id(obj)
+
+    def wait(self, me: int, *, hand_over: bool) -> None:
+        other = 1 - me
+        with self.cond:
+            if hand_over:
+                self.turn = other
+                self.cond.notify_all()
+            self.cond.wait_for(lambda: self.turn == me or other in self.done)
+
+    def finish(self, me: int) -> None:
+        with self.cond:
+            self.done.add(me)
+            self.turn = 1 - me
+            self.cond.notify_all()
+
+
+def test_threads_writing_at_once_get_each_object_its_own_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two threads make, write and drop parts, taking turns at each ``id()`` the writer calls, while
+    the kept texts are dropped often: a text must never be served for another object than its own
+    (one thread dropping the texts between another's keeping an object and keeping its text left a
+    text without its object, whose address a new object then took)."""
+    turns = _Turns()
+    monkeypatch.setattr(batch, "_FRAGMENT_LIMIT", 16)
+    monkeypatch.setattr(batch, "id", turns.id, raising=False)  # the writer's id(): a turn each call
+    base = evaluate(validate_project({"id": "p", "name": "n"}), "chuxiong-2025", AS_OF, trace=False)
+    wrong: list[str] = []
+
+    def work(me: int) -> None:
+        turns.number[threading.get_ident()] = me
+        turns.wait(me, hand_over=False)
+        try:
+            for _ in range(me):  # out of step by one call: one thread's turn falls inside another's keeping
+                turns.id(None)
+            for i in range(200):
+                label = f"{me}.{i}"
+                citation = _citation(f"条文{label}")  # dropped each round: the next one takes its address
+                verdict = base.model_copy(update={"scope": Scope(status="in_scope", citations=[citation], reasons=[])})
+                if verdict_json(verdict) != _old_json(verdict):
+                    wrong.append(label)
+                del citation, verdict
+        except Exception as exc:  # reported by the test, not lost in the thread
+            wrong.append(repr(exc))
+        finally:
+            turns.finish(me)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert not wrong, f"texts of other objects in {len(wrong)} verdicts, first {wrong[0]}"
 
 
 def test_jsonl_line_heads_are_written_as_json_dumps_writes_them() -> None:
@@ -383,5 +452,7 @@ def test_jsonl_line_heads_are_written_as_json_dumps_writes_them() -> None:
         assert jsonl_line(line) == expected
         out = io.StringIO()
         write_jsonl(iter([{**head, "ok": True, "verdict": verdict}]), out)
-        assert out.getvalue().split("\n")[0] == json.dumps({**head, "ok": True, "verdict": dumped},
-                                                            ensure_ascii=False, separators=(",", ":"))
+        written = out.getvalue().split("\n")[0]
+        written.encode()  # valid UTF-8: an undecodable input byte is written as the text \xNN
+        assert written == batch._valid_text(json.dumps({**head, "ok": True, "verdict": dumped},
+                                                       ensure_ascii=False, separators=(",", ":")))

@@ -8,13 +8,18 @@ does not grow with the input; the last line reconciles the counts (records = ver
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import os
+import re
+import signal
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _encode_str
+from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from pydantic import TypeAdapter
 from pydantic_core import PydanticSerializationError
@@ -37,6 +42,7 @@ from govrules.models.verdict import (
     TraceStep,
     Verdict,
 )
+from govrules.yaml_io import DEFAULT_LIMITS
 
 
 @dataclass(frozen=True)
@@ -57,57 +63,167 @@ def is_batch_source(path: str) -> bool:
     return p.is_dir() or p.suffix == ".jsonl"
 
 
-def iter_records(path: str, stdin: IO[str] | None = None) -> Iterator[Record]:
-    """The records of a directory, a list file, a JSON Lines file, or ``-`` (JSON Lines on stdin)."""
+#: Bytes of one JSON Lines record at most (its line, without the line break): the size of a project file.
+MAX_RECORD_BYTES = DEFAULT_LIMITS.max_bytes
+
+_BOM = b"\xef\xbb\xbf"
+_JSON_SPACE = b" \t\r"  # with "\n", the only whitespace JSON allows between values
+_CHUNK = 1 << 16
+
+
+def _record_error(code: str, source: str, message: str, message_zh: str) -> ProjectError:
+    error = ProjectError(f"{source}: {message}", source=source, errors=[{"path": "", "message": message}],
+                         message_zh=f"{source}: {message_zh}")
+    error.code = code
+    return error
+
+
+def _read_error(source: str, exc: OSError) -> ProjectError:
+    reason = exc.strerror or type(exc).__name__
+    return _record_error("unreadable", source, f"cannot be read: {reason}", f"无法读取（{reason}）")
+
+
+def iter_records(path: str, stdin: IO[bytes] | IO[str] | None = None, *,
+                 max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[Record]:
+    """The records of a directory, a list file, a JSON Lines file, or ``-`` (JSON Lines on stdin).
+
+    Input is read as bytes: JSON Lines are split on ``\\n`` alone (a ``\\r`` before it is dropped),
+    each line at most ``max_record_bytes`` (refused before it is parsed); undecodable bytes stay in
+    the text as lone surrogates (a field holding them is refused at its path). A file or folder that
+    cannot be read is a record of its own, an error.
+    """
     if path == "-":
-        yield from _jsonl(stdin or sys.stdin, "<stdin>")
+        handle = stdin if stdin is not None else sys.stdin
+        yield from _jsonl(_byte_lines(handle), "<stdin>", max_record_bytes)
         return
     p = Path(path)
     if p.is_dir():
-        files = sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml", ".json", ".jsonl") and f.is_file())
         index = 0
-        for file in files:
-            for record in _file_records(file):
+        for file, error in _walk(p):
+            records = _file_records(file, max_record_bytes) if error is None else iter([Record(0, str(file),
+                                                                                               error=error)])
+            for record in records:
                 yield Record(index, record.source, record.data, record.error)
                 index += 1
         return
-    yield from _file_records(p)
+    yield from _file_records(p, max_record_bytes)
 
 
-def _file_records(file: Path) -> Iterator[Record]:
+_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
+
+
+def _walk(folder: Path) -> list[tuple[Path, ProjectError | None]]:
+    """The record files under ``folder``, sorted by path, and the folders that could not be listed."""
+    found: list[tuple[Path, ProjectError | None]] = []
+
+    def unlisted(exc: OSError) -> None:
+        where = exc.filename if isinstance(exc.filename, str) else str(folder)
+        found.append((Path(where), _read_error(where, exc)))
+
+    for top, dirs, files in os.walk(folder, onerror=unlisted):
+        dirs.sort()
+        for name in files:
+            file = Path(top, name)
+            if file.suffix in _SUFFIXES and (file.is_file() or (not file.exists() and file.is_symlink())):
+                found.append((file, None))
+    found.sort(key=lambda entry: entry[0].parts)
+    return found
+
+
+def _file_records(file: Path, max_record_bytes: int) -> Iterator[Record]:
+    source = str(file)
     if file.suffix == ".jsonl":
-        with file.open(encoding="utf-8", errors="surrogateescape") as handle:
-            yield from _jsonl(handle, str(file))
+        try:
+            handle = file.open("rb")
+        except OSError as exc:
+            yield Record(0, source, error=_read_error(source, exc))
+            return
+        with handle:
+            yield from _jsonl(_byte_lines(handle), source, max_record_bytes)
         return
     try:
-        data = read_project_data(file.read_bytes(), str(file))
+        with file.open("rb") as handle:
+            raw = handle.read(DEFAULT_LIMITS.max_bytes + 1)  # more is refused by read_project_data
+        data = read_project_data(raw, source)
+    except OSError as exc:
+        yield Record(0, source, error=_read_error(source, exc))
+        return
     except ProjectError as exc:
-        yield Record(0, str(file), error=exc)
+        yield Record(0, source, error=exc)
         return
     if isinstance(data, list):
         for i, item in enumerate(data):
             yield Record(i, f"{file}[{i}]", data=item)
     else:
-        yield Record(0, str(file), data=data)
+        yield Record(0, source, data=data)
 
 
-def _jsonl(handle: IO[str], name: str) -> Iterator[Record]:
+_ReadLine = Callable[[int], bytes]
+
+
+def _byte_lines(handle: IO[bytes] | IO[str]) -> _ReadLine:
+    """``readline(size)`` of ``handle`` in bytes: its binary buffer when it has one (``sys.stdin``)."""
+    raw = getattr(handle, "buffer", handle)
+    if isinstance(raw, io.TextIOBase):
+        text = raw
+        return lambda size: text.readline(size).encode("utf-8", "surrogateescape")
+    return cast("IO[bytes]", raw).readline
+
+
+def _jsonl(readline: _ReadLine, name: str, limit: int) -> Iterator[Record]:
     index = 0
-    for line_no, line in enumerate(handle, 1):
-        if not line.strip():
-            continue
-        source = f"{name}:{line_no}"
+    line_no = 0
+    while True:
+        source = f"{name}:{line_no + 1}"
         try:
-            data = _load_json(line, source)
-        except ProjectError as exc:
-            yield Record(index, source, error=exc)
-        except (json.JSONDecodeError, UnicodeError) as exc:
-            yield Record(index, source, error=ProjectError(f"{source}: invalid JSON: {exc}", source=source,
-                                                           errors=[{"path": "", "message": str(exc)}],
-                                                           message_zh=f"{source}: JSON 格式错误"))
-        else:
-            yield Record(index, source, data=data)
+            raw = readline(limit + 3)  # the record, "\r\n", and one byte more: too long
+        except OSError as exc:
+            yield Record(index, source, error=_read_error(source, exc))
+            return
+        if not raw:
+            return
+        line_no += 1
+        ended = raw.endswith(b"\n")
+        body = raw[:-1] if ended else raw
+        if body.endswith(b"\r"):
+            body = body[:-1]
+        if len(body) > limit:
+            size = len(body)
+            try:
+                while not ended:  # the rest of the line, never held
+                    chunk = readline(_CHUNK)
+                    ended = not chunk or chunk.endswith(b"\n")
+                    size += len(chunk) - chunk.endswith(b"\n")
+            except OSError as exc:
+                yield Record(index, source, error=_read_error(source, exc))
+                return
+            yield Record(index, source, error=_record_error(
+                "record_too_large", source, f"the record is {size:,} bytes or more; the limit is {limit:,}",
+                f"该记录不少于 {size:,} 字节，超过上限 {limit:,} 字节"))
+            index += 1
+            continue
+        if line_no == 1 and body.startswith(_BOM):
+            body = body[len(_BOM):]  # a byte order mark opening the input is allowed
+        if not body.strip(_JSON_SPACE):
+            continue
+        yield _json_record(index, source, body)
         index += 1
+
+
+def _json_record(index: int, source: str, body: bytes) -> Record:
+    if body.startswith(_BOM):
+        return Record(index, source, error=_record_error(
+            "project_invalid", source, "a byte order mark (U+FEFF) opens this line; only the first line may "
+            "begin with one", "该行以字节顺序标记（BOM，U+FEFF）开头；只有第一行可以有"))
+    text = body.decode("utf-8", "surrogateescape")
+    try:
+        return Record(index, source, data=_load_json(text, source))
+    except ProjectError as exc:
+        return Record(index, source, error=exc)
+    except (json.JSONDecodeError, UnicodeError) as exc:
+        return Record(index, source, error=ProjectError(
+            f"{source}: invalid JSON: {exc}", source=source, errors=[{"path": "", "message": str(exc)}],
+            message_zh=f"{source}: JSON 格式错误"))
 
 
 def evaluate_records(records: Iterator[Record], pack: CompiledPack, as_of: dt.date | None, *,
@@ -148,6 +264,9 @@ def evaluate_records(records: Iterator[Record], pack: CompiledPack, as_of: dt.da
 # verdict is written by pydantic's serializer, as before. Writers append text to a list joined once.
 
 
+_second = itemgetter(1)
+
+
 class _Unsupported(Exception):
     """A value the hand-written writer does not know: the verdict is written by pydantic instead."""
 
@@ -162,41 +281,40 @@ _FRAGMENT_LIMIT = 4_096
 class _Fragments:
     """The JSON text of immutable parts of one kind, by object.
 
-    Keyed by ``id()``: each kept object is held (``held``) for as long as its text is, so no other
-    object can have its id meanwhile (ids are unique among live objects) and a hit needs no identity
-    check. A list of parts whose texts are all kept is joined without a Python call per part.
+    Keyed by ``id()``; each entry holds its object beside its text, so no other object can have
+    that id while the entry exists (ids are unique among live objects). One dict, each entry put and
+    dropped whole, keeps this true when threads write verdicts at once: a thread finds an entry
+    with its object and text, or none (then it writes the text itself). A list of parts whose texts
+    are all kept is joined without a Python call per part.
     """
 
-    __slots__ = ("held", "keeps", "texts", "write")
+    __slots__ = ("entries", "keeps", "write")
 
     def __init__(self, write: _Write, keeps: Callable[[Any], bool] | None = None) -> None:
         self.write = write
         #: whether an object (written by ``write``) cannot change, so its text can be kept
         self.keeps = keeps
-        self.texts: dict[int, str] = {}
-        self.held: dict[int, object] = {}
+        self.entries: dict[int, tuple[object, str]] = {}
 
     def text(self, obj: Any) -> str:
         """The JSON text of ``obj``; raises :class:`_Changeable` if it is not kept and cannot be."""
-        text = self.texts.get(id(obj))
-        if text is not None:
-            return text
+        entry = self.entries.get(id(obj))
+        if entry is not None and entry[0] is obj:
+            return entry[1]
         if self.keeps is not None and not self.keeps(obj):
             raise _Changeable
         out: list[str] = []
         self.write(obj, out)
         text = "".join(out)
-        if len(self.texts) >= _FRAGMENT_LIMIT:
-            self.texts.clear()  # texts first: an id without its object held is never looked up
-            self.held.clear()
-        self.held[id(obj)] = obj
-        self.texts[id(obj)] = text
+        if len(self.entries) >= _FRAGMENT_LIMIT:
+            self.entries.clear()
+        self.entries[id(obj)] = (obj, text)
         return text
 
     def joined(self, objs: list[Any]) -> str:
         """The texts of ``objs`` joined by commas (see :meth:`text`)."""
         try:
-            return ",".join(map(self.texts.__getitem__, map(id, objs)))
+            return ",".join(map(_second, map(self.entries.__getitem__, map(id, objs))))
         except KeyError:  # one not kept yet
             return ",".join(map(self.text, objs))
 
@@ -558,17 +676,130 @@ def _line_text(line: dict[str, Any], end: str) -> str:
     return json.dumps(line, ensure_ascii=False, separators=(",", ":")) + end
 
 
-def write_jsonl(lines: Iterator[dict[str, Any]], out: IO[str], progress: IO[str] | None = None) -> dict[str, int]:
-    """Write lines (see :func:`jsonl_line`) and a final summary; return the counts."""
-    counts = {"records": 0, "verdicts": 0, "errors": 0}
-    for line in lines:
-        counts["records"] += 1
-        counts["verdicts" if line["ok"] else "errors"] += 1
-        out.write(_line_text(line, "\n"))  # the newline joined with the line: one copy less
-        if progress is not None and counts["records"] % 500 == 0:
-            progress.write(f"\r{counts['records']} records, {counts['errors']} errors")
-            progress.flush()
-    if progress is not None:
-        progress.write(f"\r{counts['records']} records, {counts['errors']} errors\n")
-    out.write(json.dumps({"summary": counts}) + "\n")
+class Interrupted(BaseException):
+    """A signal (SIGINT, SIGTERM) asked a batch to stop; raised between output lines, never inside one.
+
+    A ``BaseException``, as ``KeyboardInterrupt`` is: no ``except Exception`` of the record's
+    evaluation turns it into an error line.
+    """
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+        super().__init__(self.name)
+
+
+class OutputFailed(Exception):
+    """The output could not be written (a full disk, a closed pipe): ``counts`` says how far it got."""
+
+    def __init__(self, counts: dict[str, Any], error: OSError) -> None:
+        super().__init__(f"cannot write the output after {counts['records']} record(s): "
+                         f"{error.strerror or error}")
+        self.counts = counts
+        self.error = error
+
+
+class StopSignals:
+    """While entered, SIGINT and SIGTERM stop a batch at a line boundary (main thread only).
+
+    Outside a write the handler raises :class:`Interrupted` at once (a read, or a record's evaluation,
+    is abandoned: it had no output yet); during a write it only notes the signal, and
+    :func:`write_jsonl` stops once the line is whole.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.writing = False
+        self.pending: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopSignals:
+        for signum in self.SIGNALS:
+            self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous.clear()
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.writing:
+            if self.pending is None:
+                self.pending = signum
+            return
+        raise Interrupted(signum)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    # inside a JSON string: an undecodable input byte (kept by "surrogateescape") as the text \xNN,
+    # any other lone surrogate as the text \uNNNN (with the backslash escaped: UTF-8 cannot carry either)
+    return f"\\\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\\\u{code:04x}"
+
+
+def utf8_line(text: str) -> bytes:
+    """``text`` (JSON) in UTF-8, an undecodable input byte it carries written as the text ``\\xNN``."""
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub(_escape_surrogate, text).encode()
+
+
+def _valid_text(text: str) -> str:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub(_escape_surrogate, text)
+    return text
+
+
+def write_jsonl(lines: Iterator[dict[str, Any]], out: IO[str] | IO[bytes], progress: IO[str] | None = None, *,
+                signals: StopSignals | None = None) -> dict[str, Any]:
+    """Write lines (see :func:`jsonl_line`) and a final summary; return the counts.
+
+    ``out`` may be a text or a binary stream; what is written is valid UTF-8 either way (see
+    :func:`utf8_line`). Under ``signals`` a signal ends the batch on a whole line, with the summary
+    (``"interrupted": "SIGTERM"`` in it, and in the counts). A failed write raises
+    :class:`OutputFailed`.
+    """
+    counts: dict[str, Any] = {"records": 0, "verdicts": 0, "errors": 0}
+    guard = signals if signals is not None else StopSignals()  # not entered: only its flags are used
+    write: Callable[[str], object]
+    if isinstance(out, io.TextIOBase):
+        text_out = cast("IO[str]", out)
+        write = lambda text: text_out.write(_valid_text(text))  # noqa: E731
+    else:
+        byte_out = cast("IO[bytes]", out)
+        write = lambda text: byte_out.write(utf8_line(text))  # noqa: E731
+    try:
+        try:
+            for line in lines:
+                text = _line_text(line, "\n")  # the newline joined with the line: one copy less
+                guard.writing = True
+                write(text)
+                counts["records"] += 1
+                counts["verdicts" if line["ok"] else "errors"] += 1
+                if progress is not None and counts["records"] % 500 == 0:
+                    progress.write(f"\r{counts['records']} records, {counts['errors']} errors")
+                    progress.flush()
+                guard.writing = False
+                if guard.pending is not None:
+                    raise Interrupted(guard.pending)
+        except Interrupted as exc:
+            guard.writing = True  # from here on, a signal waits for the summary
+            counts["interrupted"] = exc.name
+        guard.writing = True
+        if progress is not None:
+            progress.write(f"\r{counts['records']} records, {counts['errors']} errors\n")
+        write(json.dumps({"summary": counts}) + "\n")
+        out.flush()
+    except OSError as exc:
+        raise OutputFailed(counts, exc) from exc
+    finally:
+        guard.writing = False
     return counts

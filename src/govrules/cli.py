@@ -1,6 +1,7 @@
 """The ``govrules`` command: thin — parse arguments, call the library, render, set the exit code.
 
-Exit codes: 0 success; 1 a check or test found problems (or ``--fail-on`` matched); 2 bad input.
+Exit codes: 0 success; 1 a check or test found problems (or ``--fail-on`` matched); 2 bad input;
+3 a batch's output could not be written; 130 / 143 a batch stopped by SIGINT / SIGTERM (docs/cli.md).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import dataclasses
 import datetime as dt
 import gc
 import json
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +24,8 @@ if TYPE_CHECKING:
     from govrules.models.project import Project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+#: a batch's output could not be written (a full disk); a batch stopped by a signal exits 128 + its number
+EXIT_OUTPUT_FAILED, EXIT_SIGNAL = 3, 128
 
 
 def _date(text: str) -> dt.date:
@@ -203,9 +208,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         records = iter_records(args.project)
         lines = evaluate_records(records, pack, args.as_of, parameters=dict(args.param),
                                  calendar=_calendar(args.calendar), trace=not args.no_trace, json_ready=False)
-        progress = sys.stderr if sys.stderr.isatty() else None
-        counts = write_jsonl(lines, sys.stdout, progress)
-        return EXIT_OK if counts["errors"] == 0 or not args.fail_on_error else EXIT_FINDINGS
+        return _write_batch(lines, write_jsonl, fail_on_error=args.fail_on_error)
     verdict = evaluate(project, pack, args.as_of, parameters=dict(args.param), calendar=_calendar(args.calendar),
                        trace=not args.no_trace)
     if args.format == "json":
@@ -213,6 +216,38 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         print(render_text(verdict))
     return EXIT_OK
+
+
+def _write_batch(lines: Any, write_jsonl: Any, *, fail_on_error: bool) -> int:
+    """Write a batch's lines to stdout as UTF-8 bytes; the exit code (docs/cli.md)."""
+    from govrules.batch import OutputFailed, StopSignals
+
+    progress = sys.stderr if sys.stderr.isatty() else None
+    sys.stdout.flush()
+    try:
+        with StopSignals() as signals:
+            counts = write_jsonl(lines, getattr(sys.stdout, "buffer", sys.stdout), progress, signals=signals)
+    except OutputFailed as exc:
+        _discard_stdout()
+        if isinstance(exc.error, BrokenPipeError):  # the reader went away (``| head``): not an error
+            return EXIT_OK
+        print(f"govrules: {exc}", file=sys.stderr)
+        print(json.dumps({"summary": exc.counts}), file=sys.stderr)
+        return EXIT_OUTPUT_FAILED
+    if "interrupted" in counts:
+        return EXIT_SIGNAL + int(getattr(signal, counts["interrupted"]))
+    return EXIT_OK if counts["errors"] == 0 or not fail_on_error else EXIT_FINDINGS
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device: what its buffer still holds cannot be written, and the
+    interpreter's exit would report the failed flush again."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):  # pragma: no cover - no file descriptor (stdout replaced)
+        pass
 
 
 def _single_project(path: str) -> Project | None:
