@@ -404,24 +404,25 @@ def test_threads_writing_at_once_get_each_object_its_own_text(monkeypatch: pytes
     (one thread dropping the texts between another's keeping an object and keeping its text left a
     text without its object, whose address a new object then took)."""
     turns = _Turns()
-    monkeypatch.setattr(batch, "_FRAGMENT_LIMIT", 16)
+    monkeypatch.setattr(batch, "_FRAGMENT_LIMIT", 5)
     monkeypatch.setattr(batch, "id", turns.id, raising=False)  # the writer's id(): a turn each call
-    base = evaluate(validate_project({"id": "p", "name": "n"}), "chuxiong-2025", AS_OF, trace=False)
+    full = evaluate(validate_project({"id": "p", "name": "n"}), "chuxiong-2025", AS_OF, trace=False)
+    base = full.model_copy(update={  # one citation to write: the fresh one
+        "grounds": [], "obligations": [], "consequences": [], "missing_facts": [], "trace": [], "changes": [],
+        "route": full.route.model_copy(update={"citations": []})})
     wrong: list[str] = []
 
     def work(me: int) -> None:
         turns.number[threading.get_ident()] = me
         turns.wait(me, hand_over=False)
         try:
-            for _ in range(me):  # out of step by one call: one thread's turn falls inside another's keeping
-                turns.id(None)
             for i in range(200):
-                label = f"{me}.{i}"
-                citation = _citation(f"条文{label}")  # dropped each round: the next one takes its address
-                verdict = base.model_copy(update={"scope": Scope(status="in_scope", citations=[citation], reasons=[])})
+                # thread 1 keeps two texts a round, thread 0 one: their turns to drop the texts drift apart
+                citations = [_citation(f"条文{me}.{i}.{k}") for k in range(me + 1)]
+                verdict = base.model_copy(update={"scope": Scope(status="in_scope", citations=citations, reasons=[])})
                 if verdict_json(verdict) != _old_json(verdict):
-                    wrong.append(label)
-                del citation, verdict
+                    wrong.append(f"{me}.{i}")
+                del citations, verdict  # freed: the next round's take their addresses
         except Exception as exc:  # reported by the test, not lost in the thread
             wrong.append(repr(exc))
         finally:
