@@ -7,6 +7,8 @@ does not grow with the input; the last line reconciles the counts (records = ver
 
 from __future__ import annotations
 
+import codecs
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -16,6 +18,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from io import StringIO
 from json.encoder import encode_basestring as _encode_str
 from operator import itemgetter
 from pathlib import Path
@@ -23,6 +26,18 @@ from typing import IO, Any, cast
 
 from pydantic import TypeAdapter
 from pydantic_core import PydanticSerializationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.events import (
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
 
 from govrules.calendar import WorkdayCalendar
 from govrules.compiler import CompiledPack
@@ -42,7 +57,7 @@ from govrules.models.verdict import (
     TraceStep,
     Verdict,
 )
-from govrules.yaml_io import DEFAULT_LIMITS
+from govrules.yaml_io import DEFAULT_LIMITS, YamlInputError, load_yaml, read_text
 
 
 @dataclass(frozen=True)
@@ -132,30 +147,243 @@ def _walk(folder: Path) -> list[tuple[Path, ProjectError | None]]:
 
 def _file_records(file: Path, max_record_bytes: int) -> Iterator[Record]:
     source = str(file)
-    if file.suffix == ".jsonl":
-        try:
-            handle = file.open("rb")
-        except OSError as exc:
-            yield Record(0, source, error=_read_error(source, exc))
-            return
-        with handle:
-            yield from _jsonl(_byte_lines(handle), source, max_record_bytes)
-        return
     try:
-        with file.open("rb") as handle:
-            raw = handle.read(DEFAULT_LIMITS.max_bytes + 1)  # more is refused by read_project_data
-        data = read_project_data(raw, source)
+        handle = file.open("rb")
     except OSError as exc:
         yield Record(0, source, error=_read_error(source, exc))
         return
+    with handle:
+        if file.suffix == ".jsonl":
+            yield from _jsonl(_byte_lines(handle), source, max_record_bytes)
+            return
+        try:
+            first = handle.read(_CHUNK)
+            if file.suffix == ".json" and first.removeprefix(_BOM).lstrip(b" \t\r\n")[:1] == b"[":
+                yield from _JsonList(handle, first, source, max_record_bytes).records()
+                return
+            raw = first + handle.read(DEFAULT_LIMITS.max_bytes + 1 - len(first))  # more is refused below
+        except OSError as exc:
+            yield Record(0, source, error=_read_error(source, exc))
+            return
+    try:
+        data = read_project_data(raw, source)
     except ProjectError as exc:
-        yield Record(0, source, error=exc)
+        items = _yaml_list_records(raw, source) if file.suffix in (".yaml", ".yml") else None
+        yield from items if items is not None else [Record(0, source, error=exc)]
         return
     if isinstance(data, list):
         for i, item in enumerate(data):
             yield Record(i, f"{file}[{i}]", data=item)
     else:
         yield Record(0, source, data=data)
+
+
+# ------------------------------------------------------------------------------------ list files
+#
+# A JSON file holding a list is read item by item (each item bounded like a JSON Lines record), so
+# its size is not bounded by the project-file limit and a bad item is an error line of its own. A
+# YAML list is parsed whole (within the project-file limits); if that fails for what one item holds
+# (a duplicate key, a tag, a number too long...), each item is parsed on its own.
+
+_LENIENT_JSON = json.JSONDecoder(object_pairs_hook=lambda pairs: None, parse_int=lambda s: None,
+                                 parse_float=lambda s: None, parse_constant=lambda s: None)
+_SPACE = " \t\r\n"
+
+
+class _JsonList:
+    """The items of a JSON list read from a binary stream, one at a time."""
+
+    def __init__(self, handle: IO[bytes], first: bytes, source: str, limit: int) -> None:
+        self.handle = handle
+        self.source = source
+        self.limit = limit
+        self.decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+        self.text = self.decoder.decode(first)
+        self.pos = 0
+        self.eof = False
+
+    def more(self) -> bool:
+        """Read another chunk; False when nothing more came (the end of the file)."""
+        if self.eof:
+            return False
+        chunk = self.handle.read(_CHUNK)
+        self.eof = not chunk
+        if self.pos > _CHUNK:  # what is read is dropped
+            self.text, self.pos = self.text[self.pos:], 0
+        added = self.decoder.decode(chunk, final=self.eof)
+        self.text += added
+        return bool(added)
+
+    def skip_space(self) -> str:
+        """The next character that is not JSON whitespace ("" at the end)."""
+        while True:
+            while self.pos < len(self.text) and self.text[self.pos] in _SPACE:
+                self.pos += 1
+            if self.pos < len(self.text):
+                return self.text[self.pos]
+            if not self.more():
+                return ""
+
+    def where(self) -> str:
+        return f"{self.source}: at character {self.pos:,} of the list"
+
+    def records(self) -> Iterator[Record]:
+        if self.skip_space() == "\ufeff":  # a byte order mark opening the file
+            self.pos += 1
+        self.skip_space()
+        self.pos += 1  # the "[" (the caller has seen it)
+        index = 0
+        if self.skip_space() == "]":
+            self.pos += 1
+        else:
+            while True:
+                source = f"{self.source}[{index}]"
+                record, ok = self.item(index, source)
+                yield record
+                index += 1
+                if not ok:
+                    return
+                after = self.skip_space()
+                self.pos += 1
+                if after == "]":
+                    break
+                if after != ",":
+                    yield self.broken(index, f"{self.source}[{index}]", "expected `,` or `]` after an item"
+                                      if after else "the list is not closed (`]` missing)")
+                    return
+        if self.skip_space():
+            yield self.broken(index, f"{self.source}[{index}]", "more after the list's closing `]`")
+
+    def broken(self, index: int, source: str, message: str) -> Record:
+        return Record(index, source, error=_record_error(
+            "project_invalid", source, f"invalid JSON: {message} ({self.where()}); the rest of the file is not read",
+            "JSON 格式错误，文件其余部分无法读取"))
+
+    def item(self, index: int, source: str) -> tuple[Record, bool]:
+        """The record of the item at ``pos``, and whether the list can be read past it."""
+        self.skip_space()
+        start = self.pos
+        while True:
+            try:
+                end = _LENIENT_JSON.raw_decode(self.text, start)[1]
+            except json.JSONDecodeError as exc:
+                if len(self.text) - start > self.limit:
+                    return self.too_large(index, source, start)
+                if self.more():
+                    start = self.pos
+                    continue
+                self.pos = max(exc.pos, start)
+                return self.broken(index, source, exc.msg), False
+            except RecursionError:
+                return self.skipped(index, source, start, _record_error(
+                    "project_invalid", source, "the JSON is nested too deeply", "JSON 嵌套过深"))
+            if end == len(self.text) and not self.eof:  # a number may go on in the next chunk
+                self.more()
+                start = self.pos
+                continue
+            break
+        text = self.text[start:end]
+        self.pos = end
+        size = len(text) if len(text) * 4 <= self.limit else len(text.encode("utf-8", "surrogateescape"))
+        if size > self.limit:
+            return Record(index, source, error=_too_large(source, size, self.limit)), True
+        try:
+            return Record(index, source, data=_load_json(text, source)), True
+        except ProjectError as exc:
+            return Record(index, source, error=exc), True
+
+    def too_large(self, index: int, source: str, start: int) -> tuple[Record, bool]:
+        size = len(self.text) - start
+        return self.skipped(index, source, start, _too_large(source, size, self.limit, more=True))
+
+    def skipped(self, index: int, source: str, start: int, error: ProjectError) -> tuple[Record, bool]:
+        """``error`` for the item at ``start``, skipped to its end without holding it."""
+        self.pos = start
+        return Record(index, source, error=error), self.skip_value()
+
+    def skip_value(self) -> bool:
+        """Move past the object, list or string at ``pos``; False if the file ends first."""
+        depth, in_string, escaped = 0, False, False
+        while True:
+            text, pos = self.text, self.pos
+            while pos < len(text):
+                char = text[pos]
+                pos += 1
+                if in_string:
+                    if escaped:
+                        escaped = False
+                    elif char == "\\":
+                        escaped = True
+                    elif char == '"':
+                        in_string = False
+                        if depth == 0:
+                            self.pos = pos
+                            return True
+                elif char == '"':
+                    in_string = True
+                elif char in "[{":
+                    depth += 1
+                elif char in "]}":
+                    depth -= 1
+                    if depth <= 0:
+                        self.pos = pos
+                        return depth == 0
+            self.pos = pos
+            if not self.more():
+                return False
+
+
+def _too_large(source: str, size: int, limit: int, *, more: bool = False) -> ProjectError:
+    at_least = " or more" if more else ""
+    return _record_error("record_too_large", source, f"the record is {size:,} bytes{at_least}; the limit is {limit:,}",
+                         f"该记录有 {size:,} 字节{'以上' if more else ''}，超过上限 {limit:,} 字节")
+
+
+def _yaml_list_records(raw: bytes, source: str) -> list[Record] | None:
+    """Each item of a YAML list parsed on its own; None when the file is not a list YAML can split."""
+    try:
+        text = read_text(raw, source)
+        events = list(YAML(typ="safe", pure=True).parse(StringIO(text)))
+    except (YamlInputError, YAMLError, RecursionError, AssertionError):
+        return None
+    spans: list[tuple[int, int, int, int]] = []  # start, end, line, column of each top-level item
+    depth = 0
+    tops = 0
+    start: Any = None
+    for event in events:
+        if isinstance(event, DocumentStartEvent | DocumentEndEvent | StreamStartEvent | StreamEndEvent):
+            continue
+        opens = isinstance(event, SequenceStartEvent | MappingStartEvent)
+        closes = isinstance(event, SequenceEndEvent | MappingEndEvent)
+        if depth == 0:
+            tops += 1
+            if not isinstance(event, SequenceStartEvent) or tops > 1:
+                return None  # not one list
+        elif depth == 1 and not closes:
+            start = event.start_mark
+        if opens:
+            depth += 1
+        elif closes:
+            depth -= 1
+        if depth == 1 and start is not None and (closes or not opens):
+            spans.append((start.index, event.end_mark.index, start.line, start.column))
+            start = None
+    records = []
+    for i, (begin, end, line, column) in enumerate(spans):
+        item_source = f"{source}[{i}]"
+        try:
+            data = load_yaml(" " * column + text[begin:end], source).data
+        except YamlInputError as exc:
+            diagnostics = [dataclasses.replace(d, location=dataclasses.replace(d.location, line=d.location.line + line))
+                           if d.location is not None else d for d in exc.diagnostics]
+            first = diagnostics[0]
+            error = ProjectError(f"{item_source}: {first}", source=item_source,
+                                 errors=[{**d.to_dict(), "path": ""} for d in diagnostics],
+                                 message_zh=f"{first.location or source}: 无法读取为项目数据（{first.code}）")
+            records.append(Record(i, item_source, error=error))
+        else:
+            records.append(Record(i, item_source, data=data))
+    return records
 
 
 _ReadLine = Callable[[int], bytes]
@@ -216,6 +444,11 @@ def _json_record(index: int, source: str, body: bytes) -> Record:
             "project_invalid", source, "a byte order mark (U+FEFF) opens this line; only the first line may "
             "begin with one", "该行以字节顺序标记（BOM，U+FEFF）开头；只有第一行可以有"))
     text = body.decode("utf-8", "surrogateescape")
+    if text.isspace():  # only whitespace, but not the kind JSON skips (U+3000, U+000C, U+001C...)
+        odd = ", ".join(sorted({f"U+{ord(c):04X}" for c in text if c not in " \t\r"}))
+        return Record(index, source, error=_record_error(
+            "project_invalid", source, f"the line holds only whitespace JSON does not allow ({odd}); a blank "
+            "line may hold spaces and tabs only", f"该行只有 JSON 不允许的空白字符（{odd}）；空行只能含空格和制表符"))
     try:
         return Record(index, source, data=_load_json(text, source))
     except ProjectError as exc:

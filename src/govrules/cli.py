@@ -258,16 +258,26 @@ def _single_project(path: str) -> Project | None:
     from govrules.loader import load_project, read_project_data, validate_project
 
     p = Path(path)
-    if not p.is_file() or p.stat().st_size > 50_000_000:
+    try:
+        with p.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
         return load_project(p)  # which reports what is wrong with it
+    if head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").startswith(b"["):
+        return None  # a JSON (or YAML flow) list: read item by item
+    if not p.is_file() or p.stat().st_size > 50_000_000:
+        return load_project(p)
     try:
         raw = p.read_bytes()
     except OSError:
         return load_project(p)
-    if raw[:4096].lstrip().startswith(b"["):
-        return None
-    data = read_project_data(raw, str(p))
-    if isinstance(data, list) and p.suffix != ".json":
+    try:
+        data = read_project_data(raw, str(p))
+    except ProjectError:
+        if raw.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"-"):
+            return None  # perhaps a YAML list with a bad item: the batch reports each item
+        raise
+    if isinstance(data, list):
         return None
     return validate_project(data, source=str(p))
 
