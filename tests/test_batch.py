@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from govrules import batch
 from govrules.batch import MAX_RECORD_BYTES, evaluate_records, iter_records, write_jsonl
@@ -294,3 +296,32 @@ def test_a_full_disk_is_reported_with_its_exit_code() -> None:
     assert process.returncode == 3
     assert b"Traceback" not in err and b"No space left on device" in err
     assert b'{"summary"' in err
+
+
+# ------------------------------------------------------------------------------------- fuzzing
+
+_PIECES = st.sampled_from([
+    GOOD, b'{"id": "x", "name": "', b'"}', b"\xff", b"\xc3", b"\xe5\x90", b"\xef\xbb\xbf", b"\r", b"\n", b"\r\n",
+    b" ", b"\t", b"\x0c", b"\x1c", "\u3000".encode(), "\u2028".encode(), b"\x85", b"[", b"{", b"}", b"\x00",
+    b'"budget": 1', b",", b'"facts": {"k\xfe": 1}',
+])
+
+
+@settings(max_examples=int(os.environ.get("GOVRULES_FUZZ_EXAMPLES", "60")), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(pieces=st.lists(_PIECES, max_size=30))
+def test_any_bytes_give_one_utf8_line_per_record(pieces: list[bytes], tmp_path: Path) -> None:
+    data = b"".join(pieces)
+    path = tmp_path / "fuzz.jsonl"
+    path.write_bytes(data)
+    out = io.BytesIO()
+    counts = write_jsonl(evaluate_records(iter_records(str(path), max_record_bytes=40), load_pack(PACK), None), out)
+    lines = _lines(out.getvalue())
+    expected = [line.removesuffix(b"\r") for line in data.split(b"\n")]
+    if expected and expected[-1] == b"":
+        expected.pop()  # the newline ending the last line
+    if expected:
+        expected[0] = expected[0].removeprefix(b"\xef\xbb\xbf")
+    numbers = [i for i, line in enumerate(expected, 1) if line.strip(b" \t\r")]
+    assert [int(line["source"].rsplit(":", 1)[1]) for line in lines[:-1]] == numbers
+    assert lines[-1] == {"summary": counts} and counts["records"] == counts["verdicts"] + counts["errors"]
