@@ -153,6 +153,11 @@ def test_unreadable_files_and_folders_are_error_lines(tmp_path: Path, monkeypatc
     assert code == 0
 
 
+def test_a_missing_input_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["evaluate", str(tmp_path / "missing.jsonl"), "--pack", PACK])
+    assert code == 2 and "no such file or folder" in capsys.readouterr().err
+
+
 # ---------------------------------------------------------------------- bytes in, UTF-8 out
 
 

@@ -113,6 +113,10 @@ def iter_records(path: str, stdin: IO[bytes] | IO[str] | None = None, *,
         yield from _jsonl(_byte_lines(handle), "<stdin>", max_record_bytes)
         return
     p = Path(path)
+    if not p.exists() and not p.is_symlink():  # nothing to account for: bad input, not a record
+        raise ProjectError(f"{path}: no such file or folder", source=path,
+                           errors=[{"path": "", "message": "no such file or folder"}],
+                           message_zh=f"{path}: 文件或文件夹不存在")
     if p.is_dir():
         index = 0
         for file, error in _walk(p):
