@@ -430,9 +430,7 @@ def _jsonl(readline: _ReadLine, name: str, limit: int) -> Iterator[Record]:
             except OSError as exc:
                 yield Record(index, source, error=_read_error(source, exc))
                 return
-            yield Record(index, source, error=_record_error(
-                "record_too_large", source, f"the record is {size:,} bytes or more; the limit is {limit:,}",
-                f"该记录不少于 {size:,} 字节，超过上限 {limit:,} 字节"))
+            yield Record(index, source, error=_too_large(source, size, limit))
             index += 1
             continue
         if line_no == 1 and body.startswith(_BOM):
