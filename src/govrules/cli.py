@@ -1,6 +1,7 @@
 """The ``govrules`` command: thin — parse arguments, call the library, render, set the exit code.
 
-Exit codes: 0 success; 1 a check or test found problems (or ``--fail-on`` matched); 2 bad input.
+Exit codes: 0 success; 1 a check or test found problems (or ``--fail-on`` matched); 2 bad input;
+3 a batch's output could not be written; 130 / 143 a batch stopped by SIGINT / SIGTERM (docs/cli.md).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import dataclasses
 import datetime as dt
 import gc
 import json
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +25,8 @@ if TYPE_CHECKING:
     from govrules.models.project import Project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+#: a batch's output could not be written (a full disk); a batch stopped by a signal exits 128 + its number
+EXIT_OUTPUT_FAILED, EXIT_SIGNAL = 3, 128
 
 
 def _date(text: str) -> dt.date:
@@ -311,9 +316,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
                                  calendar=_calendar(args.calendar), trace=not args.no_trace, json_ready=False,
                                  historical=args.historical,
                                  strict=args.strict, readings=dict(args.reading))
-        progress = sys.stderr if sys.stderr.isatty() else None
-        counts = write_jsonl(lines, sys.stdout, progress)
-        return EXIT_OK if counts["errors"] == 0 or not args.fail_on_error else EXIT_FINDINGS
+        return _write_batch(lines, write_jsonl, fail_on_error=args.fail_on_error)
     verdict = evaluate(project, pack, args.as_of, parameters=dict(args.param), calendar=_calendar(args.calendar),
                        trace=not args.no_trace, historical=args.historical,
                        strict=args.strict, readings=dict(args.reading))
@@ -327,6 +330,37 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 #: The most of a file read to learn whether it holds one project or a list of them (a batch).
 _BATCH_FILE_LIMIT = 50_000_000
 
+def _write_batch(lines: Any, write_jsonl: Any, *, fail_on_error: bool) -> int:
+    """Write a batch's lines to stdout as UTF-8 bytes; the exit code (docs/cli.md)."""
+    from govrules.output.batch import OutputFailed, StopSignals
+
+    progress = sys.stderr if sys.stderr.isatty() else None
+    sys.stdout.flush()
+    try:
+        with StopSignals() as signals:
+            counts = write_jsonl(lines, getattr(sys.stdout, "buffer", sys.stdout), progress, signals=signals)
+    except OutputFailed as exc:
+        _discard_stdout()
+        if isinstance(exc.error, BrokenPipeError):  # the reader went away (``| head``): not an error
+            return EXIT_OK
+        _say(f"govrules: {exc}", file=sys.stderr)
+        print(json.dumps({"summary": exc.counts}), file=sys.stderr)
+        return EXIT_OUTPUT_FAILED
+    if "interrupted" in counts:
+        return EXIT_SIGNAL + int(getattr(signal, counts["interrupted"]))
+    return EXIT_OK if counts["errors"] == 0 or not fail_on_error else EXIT_FINDINGS
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device: what its buffer still holds cannot be written, and the
+    interpreter's exit would report the failed flush again."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):  # pragma: no cover - no file descriptor (stdout replaced)
+        pass
+
 
 def _single_project(path: str, pack: CompiledPack) -> Project | None:
     """The project in file ``path``, or None when the file's top level is a list (a batch).
@@ -338,18 +372,26 @@ def _single_project(path: str, pack: CompiledPack) -> Project | None:
     from govrules.packs.yaml_io import read_bounded
 
     p = Path(path)
-    if not p.is_file():
+    try:
+        with p.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
         return load_project(p, pack=pack)  # which reports what is wrong with it
+    if head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").startswith(b"["):
+        return None  # a JSON (or YAML flow) list: read item by item
+    if not p.is_file() or p.stat().st_size > _BATCH_FILE_LIMIT:
+        return load_project(p, pack=pack)
     try:
         raw = read_bounded(p, _BATCH_FILE_LIMIT)
     except OSError:
         return load_project(p, pack=pack)
-    if len(raw) > _BATCH_FILE_LIMIT:
-        return load_project(p, pack=pack)  # over the limit of a project file too: refused there, having read 2 MB
-    if raw[:4096].lstrip().startswith(b"["):
-        return None
-    data = read_project_data(raw, str(p))
-    if isinstance(data, list) and p.suffix != ".json":
+    try:
+        data = read_project_data(raw, str(p))
+    except ProjectError:
+        if raw.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"-"):
+            return None  # perhaps a YAML list with a bad item: the batch reports each item
+        raise
+    if isinstance(data, list):
         return None
     return validate_project(data, source=str(p), pack=pack)
 
