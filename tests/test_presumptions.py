@@ -298,3 +298,14 @@ def test_generated_code_agrees_with_the_reference_on_register_records(pack_id: s
                 finally:
                     evaluator.USE_GENERATED = saved
                 assert fast == slow
+
+
+def test_a_fact_read_only_under_another_option_of_a_reading_is_not_unused() -> None:
+    from govrules.analysis.lint import lint
+
+    pack = govrules.load_pack("qujing-2020")
+    # Qujing's 第三条 reads "安排" as a condition only under the non-default option `filter`.
+    assert "deployed_or_arranged" not in pack.used_symbols
+    assert pack.choice["art3_arranged"] == "describes"
+    unused = [d for d in lint(pack) if d.code == "lint.unused_fact"]
+    assert unused == []
