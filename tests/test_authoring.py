@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 
@@ -180,13 +181,16 @@ def test_child_inherits_replaces_and_cites_each_rules_own_measure(tmp_path: Path
     assert (route_citation.pack, route_citation.document, route_citation.title) == (
         "lint-clean", "示政办〔2025〕1号", "示例办法")
     assert route_citation.label == "示政办〔2025〕1号第一条"
-    assert route_citation.text == "预算金额50万元(含)以上的建设类项目须审批。"
+    assert verdict.article_text(route_citation) == "预算金额50万元(含)以上的建设类项目须审批。"
     [ground] = verdict.grounds
     assert ground.status == "triggered" and ground.citation.item_text == "未共享数据的。"
     [obligation] = verdict.obligations
     assert (obligation.citation.pack, obligation.citation.document, obligation.citation.label) == (
         "lint-child", "示政办〔2025〕2号", "第一条")
-    assert obligation.citation.text == "预算金额30万元(含)以上的建设类项目须审批。"
+    assert verdict.article_text(obligation.citation) == "预算金额30万元(含)以上的建设类项目须审批。"
+    # each article's text is held once, under its own measure's pack
+    assert verdict.articles == {"lint-clean": {"1": "预算金额50万元(含)以上的建设类项目须审批。", "2": ANY},
+                                "lint-child": {"1": "预算金额30万元(含)以上的建设类项目须审批。"}}
     excepted = govrules.evaluate({"id": "p", "name": "项目", "facts": {"shares_data": False, "required_by_law": True}},
                                  pack, as_of=dt.date(2025, 6, 1))
     [ground] = excepted.grounds

@@ -27,11 +27,15 @@ def test_evaluate_json_has_every_contract_key_and_citations(capsys: pytest.Captu
     verdict = json.loads(out)
     assert set(verdict) == {"pack", "document", "title", "pack_digest", "engine_version", "as_of", "in_force",
                             "historical", "superseded_by", "warnings", "scope", "route", "grounds", "changes",
-                            "obligations", "consequences", "missing_facts", "assumptions", "readings", "trace"}
+                            "obligations", "consequences", "missing_facts", "assumptions", "readings", "trace",
+                            "articles"}
     assert verdict["route"]["decision"] == "approval"
     assert [c["label"] for c in verdict["route"]["citations"]] == ["第十六条"]
+    assert verdict["route"]["rules"] == ["route.art16_construction"]
     for ground in verdict["grounds"]:
-        assert ground["citation"]["article"] >= 1 and ground["citation"]["text"]
+        citation = ground["citation"]
+        assert citation["article"] >= 1 and "text" not in citation
+        assert verdict["articles"][citation["pack"]][str(citation["article"])]
     for obligation in verdict["obligations"]:
         assert obligation["citation"]["label"].startswith("第")
 

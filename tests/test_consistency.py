@@ -282,7 +282,7 @@ def cites_existing_articles(pack_id: str, project: govrules.Project, data: st.Da
     for citation in citations:
         article = model.article(citation.article)
         assert article is not None, f"cites article {citation.article}, which {pack_id} does not have"
-        assert citation.text == article.text and citation.document == model.document
+        assert verdict.article_text(citation) == article.text and citation.document == model.document
         if citation.item is not None:
             assert citation.item in {item.number for item in article.items or []}
         if citation.paragraph is not None:

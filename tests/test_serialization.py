@@ -249,7 +249,7 @@ LONE = "undecodable \udcb2 byte, high \ud800 alone"
 
 
 def _citation(text: str, **values: Any) -> CitationOut:
-    return CitationOut(document=f"文件{text}", title=text, article=1, label=f"第一条{text}", text=text, **values)
+    return CitationOut(document=f"文件{text}", title=text, article=1, label=f"第一条{text}", **values)
 
 
 def _ground(text: str, citation: CitationOut) -> Ground:
@@ -261,10 +261,13 @@ def _odd_verdict(base: Verdict, text: str) -> Verdict:
     return base.model_copy(update={
         "warnings": [text, ""],
         "scope": Scope(status="undetermined", citations=[citation], reasons=[text]),
-        "route": Route(decision="approval", authority=text, citations=[citation, citation], reasons=[text], gap=True),
+        "route": Route(decision="approval", authority=text, citations=[citation, citation], reasons=[text], gap=True,
+                       rules=[text, "r"]),
         "grounds": [_ground(text, citation), Ground(id="g2", kind="deferral", status="excepted", title=text,
                                                     citation=citation, exception=citation, exception_id=text)],
-        "changes": [ChangeOut(index=0, decision="filing", authority=text, citations=[citation], reasons=[text])],
+        "changes": [ChangeOut(index=0, decision="filing", authority=text, citations=[citation], reasons=[text],
+                              rules=[text])],
+        "articles": {"pack": {"1": text}, "p": {"2": text, "3": ""}},
         "obligations": [Obligation(id="o", action=text, due=dt.date(2025, 3, 1), status="pending",
                                    citation=citation, reason=text, item=0),
                         Obligation(id="o2", action=text, due=None, status="unknown", citation=citation)],

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
         statutory_holidays,
     )
     from govrules.engine.evaluator import evaluate
-    from govrules.engine.multi_pack import evaluate_all
+    from govrules.engine.multi_pack import evaluate_all, other_jurisdictions
     from govrules.engine.projects import load_project, validate_project
     from govrules.errors import (
         CalendarDataMissing,
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
         ProjectError,
     )
     from govrules.models.pack import Pack
-    from govrules.models.project import BudgetLine, ChangeRequest, Funding, Project, System
+    from govrules.models.project import BudgetLine, ChangeRequest, Funding, Project, ProjectJurisdiction, System
     from govrules.models.verdict import Verdict
     from govrules.packs.bundled import bundled_pack_ids
 
@@ -67,6 +67,7 @@ _LAZY: dict[str, str] = {
     "ParameterError": "govrules.errors",
     "Project": "govrules.models.project",
     "ProjectError": "govrules.errors",
+    "ProjectJurisdiction": "govrules.models.project",
     "System": "govrules.models.project",
     "Verdict": "govrules.models.verdict",
     "WorkdayCalendar": "govrules.engine.calendar",
@@ -77,6 +78,7 @@ _LAZY: dict[str, str] = {
     "load_pack": "govrules.compile.loading",
     "load_project": "govrules.engine.projects",
     "load_year_schedule": "govrules.engine.calendar",
+    "other_jurisdictions": "govrules.engine.multi_pack",
     "schedule_template": "govrules.engine.calendar",
     "statutory_holidays": "govrules.engine.calendar",
     "validate_project": "govrules.engine.projects",
@@ -102,6 +104,7 @@ __all__ = [
     "ParameterError",
     "Project",
     "ProjectError",
+    "ProjectJurisdiction",
     "System",
     "Verdict",
     "WorkdayCalendar",
@@ -116,6 +119,7 @@ __all__ = [
     "load_pack",
     "load_project",
     "load_year_schedule",
+    "other_jurisdictions",
     "schedule_template",
     "statutory_holidays",
     "validate_project",

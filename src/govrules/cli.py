@@ -70,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--param", type=_param, action="append", default=[], metavar="NAME=VALUE",
                    help="set a settable pack parameter, e.g. procurement_limit=1000000")
-    p.add_argument("--no-trace", action="store_true", help="omit the values each rule saw")
+    p.add_argument("--trace", choices=["detailed", "compact"], default="detailed",
+                   help="detailed (default): the values each rule saw; compact: each rule's result only")
+    p.add_argument("--no-trace", action="store_true", help="the same as --trace compact")
     p.add_argument("--as-if-in-force", action="store_true", dest="historical",
                    help="evaluate even on a date when the measure is not in force (superseded, expired or not yet "
                         "in force); the verdict says so (historical: true)")
@@ -85,10 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="one project under every bundled pack in force")
     p.add_argument("project")
     p.add_argument("--as-of", type=_date)
-    p.add_argument("--all", action="store_true", help="every bundled pack, in force or not")
+    p.add_argument("--all", action="store_true",
+                   help="every bundled pack, in force or not, of the project's jurisdiction or not")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--param", type=_param, action="append", default=[], metavar="PACK:NAME=VALUE",
                    help="set a parameter of one pack, e.g. chuxiong-2025:procurement_limit=1000000")
+    p.add_argument("--trace", choices=["detailed", "compact"], default="detailed",
+                   help="detailed (default): the values each rule saw; compact: each rule's result only")
 
     sub.add_parser("packs", help="the bundled packs").add_argument("--format", choices=["text", "json"],
                                                                     default="text")
@@ -313,12 +318,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         _resume_collector()  # a batch: unbounded work
         records = iter_records(args.project)
         lines = evaluate_records(records, pack, args.as_of, parameters=dict(args.param),
-                                 calendar=_calendar(args.calendar), trace=not args.no_trace, json_ready=False,
+                                 calendar=_calendar(args.calendar), trace=_trace(args), json_ready=False,
                                  historical=args.historical,
                                  strict=args.strict, readings=dict(args.reading))
         return _write_batch(lines, write_jsonl, fail_on_error=args.fail_on_error)
     verdict = evaluate(project, pack, args.as_of, parameters=dict(args.param), calendar=_calendar(args.calendar),
-                       trace=not args.no_trace, historical=args.historical,
+                       trace=_trace(args), historical=args.historical,
                        strict=args.strict, readings=dict(args.reading))
     if args.format == "json":
         _say_json(verdict_json(verdict, indent=2))
@@ -410,20 +415,32 @@ def _pack_parameters(pairs: list[tuple[str, str]]) -> dict[str, dict[str, str]]:
     return parameters
 
 
+def _trace(args: argparse.Namespace) -> bool:
+    """Whether the values each rule saw go in the trace (``--trace``; ``--no-trace`` is compact)."""
+    return args.trace == "detailed" and not getattr(args, "no_trace", False)
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from govrules.engine.multi_pack import evaluate_all
+    from govrules.engine.multi_pack import evaluate_all, other_jurisdictions
     from govrules.engine.projects import load_project
     from govrules.output.report import render_comparison
 
     parameters = _pack_parameters(args.param)
-    verdicts = evaluate_all(load_project(args.project), args.as_of, include_not_in_force=args.all,
-                            parameters=parameters)
+    project = load_project(args.project)
+    verdicts = evaluate_all(project, args.as_of, include_not_in_force=args.all, parameters=parameters,
+                            trace=_trace(args), include_other_jurisdictions=args.all)
     if args.format == "json":
         _print_json([v.model_dump(mode="json") for v in verdicts])
-    elif not verdicts and args.all:  # render_comparison's message is about packs not in force
+        return EXIT_OK
+    elsewhere = {} if args.all else other_jurisdictions(project)
+    if not verdicts and args.all:  # render_comparison's message is about packs not in force
         print("没有捆绑的办法包（no bundled pack is installed）")
-    else:
+    elif verdicts or not elsewhere:
         _say(render_comparison(verdicts))
+    if elsewhere:
+        where = "、".join(f"{pack_id}（{name}）" for pack_id, name in elsewhere.items())
+        _say(f"未评估（非本项目所在地 {project.jurisdiction.name if project.jurisdiction else ''} 的办法，"
+             f"可用 --all 查看）: {where}")
     return EXIT_OK
 
 

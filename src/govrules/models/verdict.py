@@ -32,7 +32,11 @@ class _Out(BaseModel):
 
 
 class CitationOut(_Out):
-    """An article (and paragraph/item) of a measure, with the article's text."""
+    """An article (and paragraph/item) of a measure, with the text of the cited item or paragraph.
+
+    The article's whole text is not repeated in each citation: the verdict holds it once, in
+    ``articles`` (``verdict.article_text(citation)``; in JSON ``articles[pack][str(article)]``).
+    """
 
     document: str
     title: str
@@ -40,9 +44,13 @@ class CitationOut(_Out):
     paragraph: int | None = None
     item: int | None = None
     label: str
-    text: str
     item_text: str | None = None
     pack: str | None = None
+
+    @property
+    def article_key(self) -> tuple[str, str]:
+        """Where the article's text is in a verdict's ``articles``: ``(pack, str(article))``."""
+        return (self.pack or "", str(self.article))
 
 
 class Scope(_Out):
@@ -62,6 +70,14 @@ class Route(_Out):
     reasons: list[str]
     gap: bool = False
     """True when the measure's text does not decide this project (not a missing fact)."""
+    rules: list[str] = []
+    """The ids of the rules that decided, parallel to ``citations`` (empty when no rule decided, e.g.
+    out of scope: then ``citations`` are the scope's)."""
+
+    def explain(self) -> str:
+        """The decision in one line: which procedure, under which article, decided by which rule —
+        ``"审批 under 第十六条 (rule route.art16_approval)"``; each article and rule once."""
+        return explain_decision(self.decision, self.citations, self.rules)
 
 
 class Ground(_Out):
@@ -85,6 +101,28 @@ class ChangeOut(_Out):
     citations: list[CitationOut]
     reasons: list[str]
     gap: bool = False
+    rules: list[str] = []
+    """The ids of the rules that decided, parallel to ``citations``."""
+
+    def explain(self) -> str:
+        """The decision in one line, as :meth:`Route.explain`."""
+        return explain_decision(self.decision, self.citations, self.rules)
+
+
+_DECISION_ZH = {"approval": "审批", "filing": "备案", "none": "无需审批或备案", "build_first": "先建设后补齐审批手续",
+                "undetermined": "待定", "adjustment_request": "提交调整申请", "not_covered": "本办法未规定"}
+
+
+def explain_decision(decision: str, citations: list[CitationOut], rules: list[str]) -> str:
+    """``"<决定> under <labels> (rule <ids>)"``, each label and rule id once, in order."""
+    labels = list(dict.fromkeys(c.label for c in citations))
+    ids = list(dict.fromkeys(rules))
+    text = _DECISION_ZH.get(decision, decision)
+    if labels:
+        text += " under " + "、".join(labels)
+    if ids:
+        text += f" ({'rule' if len(ids) == 1 else 'rules'} {', '.join(ids)})"
+    return text
 
 
 class Obligation(_Out):
@@ -230,6 +268,14 @@ class Verdict(_Out):
     assumptions: list[Assumption]
     readings: list[ReadingOut]
     trace: list[TraceStep]
+    articles: dict[str, dict[str, str]] = {}
+    """The text of every article the verdict cites, once: ``{pack: {str(article): text}}`` (an
+    inherited article under the pack of its measure). A citation carries the cited item's text only."""
+
+    def article_text(self, citation: CitationOut) -> str | None:
+        """The whole text of the article ``citation`` cites (None if the verdict does not hold it)."""
+        pack, number = citation.article_key
+        return self.articles.get(pack, {}).get(number)
 
     def ground(self, rule_id: str) -> Ground | None:
         """The ground of rule ``rule_id`` (e.g. ``"ground.art15_1"``), or None when it is not listed
