@@ -147,7 +147,12 @@ def lint(pack: CompiledPack, document: Document | None = None) -> list[Diagnosti
     findings.extend(finding for finding in lint_time(pack.rules, lambda c, key: at("rules", c.index, key))
                     if own(finding.location))
 
+    # Every option's rules: a symbol read only under a reading that is not the default is still read.
     read = set(pack.used_symbols)
+    for compiled in pack.all_rules:
+        read |= compiled.symbols
+        if compiled.met is not None:
+            read |= compiled.met.symbols()
     deadline_parameters: set[str] = set()
     for rule in pack.pack.rules:
         if isinstance(rule, ObligationRule) and rule.deadline is not None:
