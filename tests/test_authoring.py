@@ -385,3 +385,35 @@ def test_govrules_test_refuses_paths_without_cases(make: str, tmp_path: Path,
     target = tmp_path / "nothing-here" if make == "missing" else tmp_path
     code, _, err = run(capsys, "test", str(target))
     assert code == 2 and ("no such file or folder" in err if make == "missing" else "no *.cases.yaml" in err)
+
+
+def test_a_parameter_read_only_under_another_reading_is_not_unused(tmp_path: Path) -> None:
+    """A symbol read only by a rule of a non-default option is read: no lint.unused_parameter for it."""
+    text = (LINT / "unused_parameter.yaml").read_text("utf-8")
+    text = text.replace(
+        "  - {name: review_days,",
+        "  - {name: cap, value: 1000000, unit: CNY, zh: 上限, en: cap, cite: {article: 1}}\n"
+        "  - {name: review_days,")
+    text = text.replace("rules:\n", (
+        "readings:\n"
+        "  - id: r\n"
+        "    question: 是否另设上限？\n"
+        "    cite: {article: 1}\n"
+        "    default: a\n"
+        "    options:\n"
+        "      - {id: a, text: 不设上限, reason: 字面}\n"
+        "      - {id: b, text: 另设上限, reason: 目的}\n"
+        "rules:\n"
+        "  - id: route.capped\n"
+        "    kind: route\n"
+        "    reading: {r: b}\n"
+        "    title: 另设上限\n"
+        "    decision: approval\n"
+        "    when: budget >= cap\n"
+        "    overrides: [route.approval]\n"
+        "    cite: {article: 1}\n"))
+    path = tmp_path / "reading_only_parameter.yaml"
+    path.write_text(text, "utf-8")
+    findings = _findings(path)
+    assert [(d.code, d.rule) for d in findings] == [("lint.unused_parameter", "review_days")], [
+        str(d) for d in findings]
