@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from govrules.engine.evaluator import evaluate
     from govrules.engine.multi_pack import evaluate_all
     from govrules.engine.projects import load_project, validate_project
+    from govrules.engine.questions import questions
     from govrules.errors import (
         CalendarDataMissing,
         CalendarError,
@@ -80,6 +81,7 @@ _LAZY: dict[str, str] = {
     "schedule_template": "govrules.engine.calendar",
     "statutory_holidays": "govrules.engine.calendar",
     "validate_project": "govrules.engine.projects",
+    "questions": "govrules.engine.questions",
     "check_consistency": "govrules.analysis.consistency",
     "check_pack": "govrules.analysis.lint",
     "diff_packs": "govrules.analysis.diff",
@@ -116,6 +118,7 @@ __all__ = [
     "load_pack",
     "load_project",
     "load_year_schedule",
+    "questions",
     "schedule_template",
     "statutory_holidays",
     "validate_project",
