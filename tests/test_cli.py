@@ -27,7 +27,8 @@ def test_evaluate_json_has_every_contract_key_and_citations(capsys: pytest.Captu
     verdict = json.loads(out)
     assert set(verdict) == {"pack", "document", "title", "pack_digest", "engine_version", "as_of", "in_force",
                             "historical", "superseded_by", "warnings", "scope", "route", "grounds", "changes",
-                            "obligations", "consequences", "missing_facts", "assumptions", "readings", "trace"}
+                            "obligations", "consequences", "missing_facts", "assumptions", "readings", "trace",
+                            "questions"}
     assert verdict["route"]["decision"] == "approval"
     assert [c["label"] for c in verdict["route"]["citations"]] == ["第十六条"]
     for ground in verdict["grounds"]:

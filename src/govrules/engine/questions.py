@@ -30,7 +30,7 @@ from govrules.models.project import Project
 from govrules.models.verdict import Question, QuestionAnswer, QuestionOutcome, Verdict
 
 TIERS = ("scope", "route", "grounds", "changes", "obligations", "consequences")
-_TIER_OF = {"scope": "scope", "route": "route", "ground": "grounds", "change": "changes",
+_TIER_OF = {"scope": "scope", "exemption": "scope", "route": "route", "ground": "grounds", "change": "changes",
             "obligation": "obligations", "consequence": "consequences"}
 #: the values under which a conclusion is still open
 _OPEN = frozenset({"undetermined", "unknown", "possible"})
@@ -53,12 +53,24 @@ def conclusions(verdict: Verdict) -> dict[str, tuple[str, tuple[str, ...]]]:
     return found
 
 
+def _rule_results(verdict: Verdict) -> dict[str, str]:
+    """The result of each scope, exemption and route rule: a fact that settles no conclusion alone may
+    still decide one of these rules (one of two facts an exemption needs), and so bring the procedure
+    nearer to a decision."""
+    return {f"{step.kind}:{step.rule}": step.result for step in verdict.trace
+            if step.kind in _PROCEDURE_RULES and step.item is None}
+
+
+_PROCEDURE_RULES = frozenset({"scope", "exemption", "route"})
+
+
 def _labels(labels: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(labels))
 
 
 def tier_of(conclusion: str) -> str:
-    """The tier of a conclusion name (``ground:ground.art15_1`` → ``grounds``)."""
+    """The tier of a conclusion name (``ground:ground.art15_1`` → ``grounds``; a rule of scope,
+    exemption or route, ``exemption:exempt.art36_3``, → its tier)."""
     return _TIER_OF[conclusion.split(":", 1)[0]]
 
 
@@ -76,8 +88,12 @@ class _Asker:
         self.data = project.model_dump(mode="json", exclude_none=True)
         self.as_of = as_of
         self.parameters = dict(parameters)
-        self.options = {"calendar": calendar, "historical": historical, "strict": strict, "readings": readings,
-                        "trace": False}
+        self.calendar = calendar
+        self.historical = historical
+        self.strict = strict
+        self.readings = readings
+        #: (fact, answer) → the results of the procedure's rules under that answer
+        self.rules: dict[tuple[str, str], dict[str, str]] = {}
 
     def evaluate(self, path: str, value: Any) -> Verdict | None:
         """The verdict with the fact at ``path`` set to ``value`` (None when the project refuses it)."""
@@ -93,7 +109,8 @@ class _Asker:
             data = set_path(data, path, value)
         try:
             project = validate_project(data)
-            return evaluate(project, self.pack, self.as_of, parameters=parameters, **self.options)
+            return evaluate(project, self.pack, self.as_of, parameters=parameters, calendar=self.calendar,
+                            trace=False, historical=self.historical, strict=self.strict, readings=self.readings)
         except GovrulesError:
             return None
 
@@ -167,16 +184,6 @@ def _range_text(low: Any, high: Any, low_in: bool, high_in: bool) -> tuple[str, 
             f"{'不低于' if low_in else '高于'} {show(low)} 且{'不超过' if high_in else '低于'} {show(high)}")
 
 
-def _candidates(asker: _Asker, symbol: Any, env: Mapping[str, Any]) -> list[tuple[str, Any, str]] | None:
-    """(answer, value to set, Chinese label) for a fact, or None for one the interview cannot ask."""
-    kind = _kind(symbol)
-    if kind == "bool":
-        return [("true", True, "是"), ("false", False, "否")]
-    if kind == "enum":
-        return [(v, v, v) for v in symbol.values or ()]
-    return None  # ranges: worked out by the caller
-
-
 def _kind(symbol: Any) -> str | None:
     if symbol.path in ("funding", "systems", "systems.in_catalogue", "changes", "as_of", "pack") or "[]" in symbol.path:
         return None
@@ -235,9 +242,10 @@ def questions(project: Project | Mapping[str, Any], pack: CompiledPack | str,
     env = _Evaluation(compiled, project, day, parameters, calendar or WorkdayCalendar.default(), False,
                       historical, strict).env
     base = conclusions(verdict)
+    base_rules = _rule_results(verdict)
     symbols = compiled.table.symbols
     presumed = {a.fact: a.value for a in verdict.assumptions if a.decides}
-    names = [m.name for m in verdict.missing_facts] + [n for n in presumed if n not in verdict.missing_facts]
+    names = [m.name for m in verdict.missing_facts] + list(presumed)
     found: list[tuple[tuple[Any, ...], Question]] = []
     for name in dict.fromkeys(names):
         symbol = symbols.get(name)
@@ -252,15 +260,29 @@ def questions(project: Project | Mapping[str, Any], pack: CompiledPack | str,
         settles = tuple(sorted({o.conclusion for a in answers for o in a.outcomes
                                 if base.get(o.conclusion, ("absent", ()))[0] != o.value},
                                key=lambda c: (TIERS.index(tier_of(c)), c)))
+        nearer = False
         if not settles:
-            continue
+            # no conclusion alone: a fact that decides a scope, exemption or route rule still counts,
+            # after every fact that settles a conclusion
+            rules = {k for a in answers for k, r in asker.rules.get((name, a.answer), {}).items()
+                     if r != base_rules.get(k)}
+            if not rules:
+                continue
+            nearer = True
+            settles = tuple(sorted(rules, key=lambda k: (TIERS.index(tier_of(k)), k)))
+            answers = [a.model_copy(update={"outcomes": tuple(
+                QuestionOutcome(conclusion=k, value=asker.rules[(name, a.answer)].get(k, "absent"), citations=())
+                for k in settles)}) for a in answers]
         tier = tier_of(settles[0])
+        if tier in _PROCEDURE and not nearer:
+            # what follows from scope and route (grounds, obligations…) is theirs to settle
+            settles = tuple(c for c in settles if c in _PROCEDURE)
         settled = [sum(1 for o in a.outcomes if o.conclusion in _PROCEDURE and o.value not in _OPEN
                        and base[o.conclusion][0] != o.value) for a in answers]
         ordinary = compiled.presumptions.get(name)
         expected = next((n for a, n in zip(answers, settled, strict=True)
                          if ordinary is not None and a.value == ordinary.presume), 0)
-        rank = (TIERS.index(tier) if tier not in _PROCEDURE else 0, name in presumed, -expected,
+        rank = (TIERS.index(tier) if tier not in _PROCEDURE else 0, nearer, name in presumed, -expected,
                 -sum(1 for n in settled if n) / len(answers), TIERS.index(tier), -len(settles), name)
         found.append((rank, Question(
             fact=name, path=symbol.path, zh=symbol.zh, en=symbol.en, kind=kind, tier=tier, settles=settles,
@@ -279,11 +301,13 @@ def _answers(asker: _Asker, pack: CompiledPack, symbol: Any, kind: str, env: Map
              base: Mapping[str, tuple[str, tuple[str, ...]]]) -> list[QuestionAnswer] | None:
     path = symbol.path
     if kind in ("bool", "enum"):
-        shown = [(a, v, zh) for a, v, zh in (_candidates(asker, symbol, env) or [])]
+        shown: list[tuple[str, Any, str]] = ([("true", True, "是"), ("false", False, "否")] if kind == "bool"
+                                             else [(v, v, v) for v in symbol.values or ()])
         results = []
         for answer, value, zh in shown:
             verdict = asker.evaluate(path, value)
             if verdict is not None:
+                asker.rules[(symbol.name, answer)] = _rule_results(verdict)
                 results.append(QuestionAnswer(answer=answer, value=value, zh=zh,
                                               outcomes=_outcomes(conclusions(verdict), base)))
         return results or None

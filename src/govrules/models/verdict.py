@@ -194,7 +194,11 @@ class Question(_Out):
     """An unknown fact whose answer would settle a conclusion the verdict leaves open.
 
     ``settles`` names the conclusions some answer makes different from the verdict's; ``tier`` is the
-    first of them in the order scope, route, grounds, changes, obligations, consequences.
+    first of them in the order scope, route, grounds, changes, obligations, consequences (for a scope
+    or route question, only scope and route are named: the rest follows from them). A fact no
+    answer of which settles a conclusion alone, but which decides a scope, exemption or route rule
+    (one of two facts an exemption needs), settles that rule: ``exemption:<id>``, ``scope:<id>`` or
+    ``route:<id>``, with the rule's result (``true``, ``false``, ``unknown``) under each answer.
     ``presumed`` is the presumed value when the fact was presumed and the presumption decides
     something (the question is then whether the presumption holds)."""
 

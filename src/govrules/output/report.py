@@ -127,7 +127,7 @@ def question_line(question: Question) -> str:
 def _outcome_text(o: QuestionOutcome) -> str:
     name = {"scope": "适用范围", "route": "程序"}.get(o.conclusion, o.conclusion.split(":", 1)[-1])
     shown = {**_SCOPE, **_ROUTE}.get(o.value, o.value) if o.conclusion in ("scope", "route") else \
-        {"absent": "不成立", **_GROUND_STATUS, **_OBLIGATION, **_CHANGE, "applies": "适用", "possible": "可能"}.get(
+        {"absent": "不成立", "true": "成立", "false": "不成立", "unknown": "待定", **_GROUND_STATUS, **_OBLIGATION, **_CHANGE, "applies": "适用", "possible": "可能"}.get(
             o.value, o.value)
     where = f"[{'、'.join(o.citations)}]" if o.citations else ""
     return f"{name} {shown}{where}"
