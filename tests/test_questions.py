@@ -111,7 +111,7 @@ def test_text_report_ends_with_the_procedure_questions(capsys: pytest.CaptureFix
 
 
 def _ask(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, answers: str,
-         *extra: str) -> tuple[int, str, Path]:
+         *extra: str, limit: str = "100万元") -> tuple[int, str, Path]:
     path = tmp_path / "p.yaml"
     path.write_text("id: cx-80\nname: 楚雄州某业务系统建设项目\nlevel: prefecture\nexecution: construction\n"
                     "category: software_development\nbudget: 80万元\nfunding:\n  - source: prefecture\n",
@@ -119,21 +119,24 @@ def _ask(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tm
     out = tmp_path / "answered.yaml"
     monkeypatch.setattr(sys, "stdin", io.StringIO(answers))
     code = main(["ask", str(path), "--pack", "chuxiong-2025", "--as-of", AS_OF, "--param",
-                 "procurement_limit=100万元", "--out", str(out), *extra])
+                 f"procurement_limit={limit}", "--out", str(out), *extra])
     return code, capsys.readouterr().out, out
 
 
+@pytest.mark.parametrize("limit", ["50万元", "100万元", "200万元"])
 def test_ask_strict_decides_the_route_within_three_questions(monkeypatch: pytest.MonkeyPatch,
                                                              capsys: pytest.CaptureFixture[str],
-                                                             tmp_path: Path) -> None:
-    code, out, written = _ask(monkeypatch, capsys, tmp_path, "否\n", "--strict")
+                                                             tmp_path: Path, limit: str) -> None:
+    # the register's five fields, presumptions off: the first question, answered no, decides 审批;
+    # the empty answer that follows ends the interview
+    code, out, written = _ask(monkeypatch, capsys, tmp_path, "否\n", "--strict", limit=limit)
     assert code == 0
-    assert out.count("[是/否/不知道] >") <= 3
+    assert out.count("[是/否/不知道] >") == 2  # asked, answered; asked next, ended
     assert "共回答 1 个问题" in out
-    assert "程序: 审批（州发展改革委(州数据局)）  [第十六条]" in out or "程序: 审批" in out
+    assert "程序: 审批（州发展改革委(州数据局)）  [第十六条]" in out
     project = govrules.load_project(written)
     assert project.facts == {"emergency": False}
-    verdict = govrules.evaluate(project, "chuxiong-2025", AS_OF, parameters=LIMIT, strict=True)
+    verdict = govrules.evaluate(project, "chuxiong-2025", AS_OF, parameters={"procurement_limit": limit}, strict=True)
     assert verdict.route.decision == "approval"
 
 
