@@ -181,6 +181,15 @@ def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_
     return verdict
 
 
+def fact_environment(project: Project, pack: CompiledPack, as_of: dt.date, *, parameters: Mapping[str, Any],
+                     calendar: WorkdayCalendar | None = None, historical: bool = False,
+                     strict: bool = False) -> dict[str, Any]:
+    """The values the rules of ``pack`` see for ``project`` (facts, derived values, parameters, event
+    dates; presumed facts filled in unless ``strict``): what a condition's other side is worked out on."""
+    return _Evaluation(pack, project, as_of, parameters, calendar or WorkdayCalendar.default(), False,
+                       historical, strict).env
+
+
 class _Evaluation:
     def __init__(self, compiled: CompiledPack, project: Project, as_of: dt.date, parameters: Mapping[str, Any],
                  calendar: WorkdayCalendar, trace: bool, historical: bool = False,

@@ -222,7 +222,7 @@ def questions(project: Project | Mapping[str, Any], pack: CompiledPack | str,
     >>> any(q.fact == "emergency" and q.tier == "route" for q in qs)
     True
     """
-    from govrules.engine.evaluator import _Evaluation, as_of_date, evaluate
+    from govrules.engine.evaluator import as_of_date, evaluate, fact_environment
 
     if isinstance(pack, str):
         from govrules.compile.loading import load_pack
@@ -239,8 +239,8 @@ def questions(project: Project | Mapping[str, Any], pack: CompiledPack | str,
                            historical=historical, strict=strict, readings=readings)
     compiled = pack.for_readings(readings) if readings else pack
     asker = _Asker(project, pack, day, parameters, calendar, historical, strict, readings)
-    env = _Evaluation(compiled, project, day, parameters, calendar or WorkdayCalendar.default(), False,
-                      historical, strict).env
+    env = fact_environment(project, compiled, day, parameters=parameters, calendar=calendar,
+                           historical=historical, strict=strict)
     base = conclusions(verdict)
     base_rules = _rule_results(verdict)
     symbols = compiled.table.symbols

@@ -86,9 +86,9 @@ def _plain(value: Any) -> Any:
 def _prompt(question: Question, values: list[str] | None) -> str:
     lines = [f"{question.zh}？（{question.path}）"]
     for a in question.answers:
-        from govrules.output.report import _outcome_text
+        from govrules.output.report import outcome_text
 
-        settled = "，".join(_outcome_text(o) for o in a.outcomes if o.conclusion in ("scope", "route"))
+        settled = "，".join(outcome_text(o) for o in a.outcomes if o.conclusion in ("scope", "route"))
         if settled:
             lines.append(f"    {a.zh} → {settled}")
     if question.kind == "bool":

@@ -118,19 +118,23 @@ def question_line(question: Question) -> str:
     """One question as a line: the fact's label, then the conclusion under each answer."""
     answers = []
     for a in question.answers:
-        settled = "，".join(_outcome_text(o) for o in a.outcomes if o.conclusion in question.settles[:2]) or "—"
+        settled = "，".join(outcome_text(o) for o in a.outcomes if o.conclusion in question.settles[:2]) or "—"
         answers.append(f"{a.zh} → {settled}")
     presumed = f"（现推定为{_value(question.presumed)}）" if question.presumed is not None else ""
     return f"{question.zh}{presumed}（{question.path}）: " + "；".join(answers)
 
 
-def _outcome_text(o: QuestionOutcome) -> str:
+def outcome_text(o: QuestionOutcome) -> str:
+    """A conclusion under one answer, in Chinese with its articles: "程序 审批[第十六条]"."""
     name = {"scope": "适用范围", "route": "程序"}.get(o.conclusion, o.conclusion.split(":", 1)[-1])
-    shown = {**_SCOPE, **_ROUTE}.get(o.value, o.value) if o.conclusion in ("scope", "route") else \
-        {"absent": "不成立", "true": "成立", "false": "不成立", "unknown": "待定", **_GROUND_STATUS, **_OBLIGATION, **_CHANGE, "applies": "适用", "possible": "可能"}.get(
-            o.value, o.value)
+    words = {**_SCOPE, **_ROUTE} if o.conclusion in ("scope", "route") else _OUTCOME
     where = f"[{'、'.join(o.citations)}]" if o.citations else ""
-    return f"{name} {shown}{where}"
+    return f"{name} {words.get(o.value, o.value)}{where}"
+
+
+#: a ground, change, obligation or consequence under an answer; a rule's result (true/false/unknown)
+_OUTCOME = {"absent": "不成立", "true": "成立", "false": "不成立", "unknown": "待定", **_GROUND_STATUS,
+            **_OBLIGATION, **_CHANGE, "applies": "适用", "possible": "可能"}
 
 
 def _question_lines(v: Verdict) -> list[str]:
