@@ -183,3 +183,13 @@ def test_ask_reads_amounts_dates_and_stops_at_the_end_of_input(monkeypatch: pyte
     # an unreadable answer is asked again; the end of input stops the interview
     code, out, _ = _ask(monkeypatch, capsys, tmp_path, "maybe\n", "--strict")
     assert code == 0 and "请回答 是/否/不知道" in out and "共回答 0 个问题" in out
+
+
+def test_questions_are_refused_for_a_batch(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text('{"id": "a", "name": "a", "budget": 1}\n', encoding="utf-8")
+    assert main(["evaluate", str(batch), "--pack", "chuxiong-2025", "--as-of", AS_OF, "--questions"]) == 2
+    assert "questions_batch" in capsys.readouterr().err
+    # without it, a batch has no questions
+    assert main(["evaluate", str(batch), "--pack", "chuxiong-2025", "--as-of", AS_OF]) == 0
+    assert '"questions":[]' in capsys.readouterr().out
