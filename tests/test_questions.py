@@ -106,6 +106,11 @@ def test_text_report_ends_with_the_procedure_questions(capsys: pytest.CaptureFix
     tail = out[out.index("要确定程序，还需回答："):]
     assert "否 → 程序 审批[第十六条]" in tail.splitlines()[1]
     assert "其他待回答的问题" in tail
+    # with presumptions the procedure is decided: the questions are whether the presumptions hold
+    assert main(["evaluate", str(path), "--pack", "chuxiong-2025", "--as-of", AS_OF, "--param",
+                 "procurement_limit=100万元"]) == 0
+    out = capsys.readouterr().out
+    assert "要确定程序" not in out and "程序依推定确定；推定是否成立，可回答：" in out and "（现推定为否）" in out
     assert main(["evaluate", str(path), "--pack", "chuxiong-2025", "--as-of", AS_OF, "--format", "json"]) == 0
     assert '"questions": []' in capsys.readouterr().out
 

@@ -142,7 +142,9 @@ def _question_lines(v: Verdict) -> list[str]:
     others = [q for q in v.questions if q.tier not in ("scope", "route")]
     lines: list[str] = []
     if procedure:
-        lines.append("要确定程序，还需回答：")
+        decided = v.scope.status != "undetermined" and v.route.decision != "undetermined"
+        # decided with the procedure questions still open: it rests on presumptions they would confirm
+        lines.append("程序依推定确定；推定是否成立，可回答：" if decided else "要确定程序，还需回答：")
         lines.extend(f"    {i}. {question_line(q)}" for i, q in enumerate(procedure[:_FIRST_PROCEDURE], 1))
         if len(procedure) > _FIRST_PROCEDURE:
             lines.append(f"    …另有{len(procedure) - _FIRST_PROCEDURE}个")
