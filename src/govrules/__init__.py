@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from govrules.engine.evaluator import evaluate
     from govrules.engine.multi_pack import evaluate_all, other_jurisdictions
     from govrules.engine.projects import load_project, validate_project
+    from govrules.engine.questions import questions
     from govrules.errors import (
         CalendarDataMissing,
         CalendarError,
@@ -82,6 +83,7 @@ _LAZY: dict[str, str] = {
     "schedule_template": "govrules.engine.calendar",
     "statutory_holidays": "govrules.engine.calendar",
     "validate_project": "govrules.engine.projects",
+    "questions": "govrules.engine.questions",
     "check_consistency": "govrules.analysis.consistency",
     "check_pack": "govrules.analysis.lint",
     "diff_packs": "govrules.analysis.diff",
@@ -120,6 +122,7 @@ __all__ = [
     "load_project",
     "load_year_schedule",
     "other_jurisdictions",
+    "questions",
     "schedule_template",
     "statutory_holidays",
     "validate_project",

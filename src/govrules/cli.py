@@ -83,6 +83,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="presume nothing: a fact left out stays unknown (the pack's presumptions are off)")
     p.add_argument("--reading", type=_param, action="append", default=[], metavar="ID=OPTION",
                    help="choose an option of one of the pack's readings of ambiguous text (default: the pack's)")
+    p.add_argument("--questions", action=argparse.BooleanOptionalAction, default=None,
+                   help="work out the questions that decide (the unknown facts that would settle a conclusion, "
+                        "with the conclusion under each answer); default: on for text, off for JSON and batches")
+
+    p = sub.add_parser("ask", help="an interview: asks the questions that decide scope and route, then prints "
+                                   "the verdict and writes the completed project")
+    p.add_argument("project", help="project file (YAML or JSON)")
+    p.add_argument("--pack", required=True, help="bundled pack id or path to a pack file")
+    p.add_argument("--out", metavar="FILE", help="write the project with the answers (YAML) to FILE")
+    p.add_argument("--as-of", type=_date, help="evaluation date (default: today)")
+    p.add_argument("--param", type=_param, action="append", default=[], metavar="NAME=VALUE",
+                   help="set a settable pack parameter, e.g. procurement_limit=1000000")
+    p.add_argument("--strict", action="store_true",
+                   help="presume nothing: ask also what the pack would presume")
+    p.add_argument("--reading", type=_param, action="append", default=[], metavar="ID=OPTION",
+                   help="choose an option of one of the pack's readings of ambiguous text (default: the pack's)")
 
     p = sub.add_parser("compare", help="one project under every bundled pack in force")
     p.add_argument("project")
@@ -317,6 +333,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if project is None:
         _resume_collector()  # a batch: unbounded work
         records = iter_records(args.project)
+        if args.questions:
+            raise GovrulesError("--questions is for one project, not a batch", code="questions_batch",
+                                message_zh="--questions 仅用于单个项目，不用于批量评估")
         lines = evaluate_records(records, pack, args.as_of, parameters=dict(args.param),
                                  calendar=_calendar(args.calendar), trace=_trace(args), json_ready=False,
                                  historical=args.historical,
@@ -324,11 +343,56 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         return _write_batch(lines, write_jsonl, fail_on_error=args.fail_on_error)
     verdict = evaluate(project, pack, args.as_of, parameters=dict(args.param), calendar=_calendar(args.calendar),
                        trace=_trace(args), historical=args.historical,
-                       strict=args.strict, readings=dict(args.reading))
+                       strict=args.strict, readings=dict(args.reading),
+                       questions=args.questions if args.questions is not None else args.format == "text")
     if args.format == "json":
         _say_json(verdict_json(verdict, indent=2))
     else:
         _say(render_text(verdict))
+    return EXIT_OK
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from govrules.compile.loading import load_pack
+    from govrules.output.interview import interview
+    from govrules.output.report import render_text
+    from govrules.packs.projects import read_project_data
+    from govrules.packs.yaml_io import read_bounded
+    from govrules.printable import printable
+
+    pack = load_pack(args.pack)
+    project = _single_project(args.project, pack)  # validates, and refuses a batch
+    if project is None:
+        raise GovrulesError("ask takes one project, not a list", code="ask_batch",
+                            message_zh="ask 只用于单个项目文件，不能是项目列表")
+    data = read_project_data(read_bounded(Path(args.project), _BATCH_FILE_LIMIT), args.project)
+
+    def read(prompt: str) -> str | None:
+        print(printable(prompt, newlines=True), end="", flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            print()
+            return None
+        if not sys.stdin.isatty():  # answers piped in: show them, so the output reads as a transcript
+            print(printable(line.rstrip("\n")))
+        return line
+
+    print(f"《{pack.pack.title}》: 回答 是/否/不知道（y/n/?）；直接回车或 Ctrl-D 结束提问")
+    verdict, answered, transcript = interview(data, pack, args.as_of, read=read, out=sys.stdout,
+                                              parameters=dict(args.param), strict=args.strict,
+                                              readings=dict(args.reading))
+    print(f"\n共回答 {len(transcript)} 个问题\n")
+    _say(render_text(verdict))
+    if args.out:
+        from ruamel.yaml import YAML
+
+        yaml = YAML(typ="safe", pure=True)
+        yaml.default_flow_style = False
+        yaml.allow_unicode = True
+        yaml.representer.sort_base_mapping_type_on_output = False  # the project's own order
+        with open(args.out, "w", encoding="utf-8") as f:
+            yaml.dump(answered, f)
+        _say(f"已写入 {args.out}")
     return EXIT_OK
 
 

@@ -138,7 +138,7 @@ def as_of_date(value: dt.date | str | None) -> dt.date:
 def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_of: dt.date | str | None = None, *,
              parameters: Mapping[str, Any] | None = None, calendar: WorkdayCalendar | None = None,
              trace: TraceLevel | bool = "detailed", historical: bool = False, strict: bool = False,
-             readings: Mapping[str, str] | None = None) -> Verdict:
+             readings: Mapping[str, str] | None = None, questions: bool = False) -> Verdict:
     """Evaluate ``project`` under ``pack`` on ``as_of`` (a date or an ISO date string; default: today).
 
     On a date when the measure is not in force (not yet, expired or superseded) nothing is pending,
@@ -156,6 +156,11 @@ def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_
     unknown). ``readings`` chooses among the pack's readings of ambiguous text
     (``{"art16_17": "literal_overlap"}``); the others keep their defaults.
 
+    ``questions=True`` also works out the questions that decide (``verdict.questions``: the unknown
+    facts whose answer would settle a conclusion, most decisive first, each with the conclusions under
+    each answer; :func:`govrules.engine.questions.questions`). It costs one evaluation per answer of
+    each missing fact, so it is off unless asked for; ``verdict.questions`` is then empty.
+
     >>> import govrules
     >>> v = govrules.evaluate({"id": "p", "name": "示例", "execution": "construction", "budget": 500000},
     ...                       "chuxiong-2025", as_of=dt.date(2025, 9, 1))
@@ -170,11 +175,20 @@ def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_
         from govrules.packs.projects import validate_project
 
         project = validate_project(project)
+    original = pack
     if readings:
         pack = pack.for_readings(readings)
     day = as_of_date(as_of)
-    return _Evaluation(pack, project, day, parameters or {}, calendar or WorkdayCalendar.default(),
-                       trace_detailed(trace), historical, strict).run()
+    verdict = _Evaluation(pack, project, day, parameters or {}, calendar or WorkdayCalendar.default(),
+                          trace_detailed(trace), historical, strict).run()
+    if questions:
+        from govrules.engine.questions import questions as work_out
+
+        # the pack as given: `work_out` applies the readings itself
+        found = work_out(project, original, day, parameters=parameters, calendar=calendar, historical=historical,
+                         strict=strict, readings=readings, verdict=verdict)
+        verdict = verdict.model_copy(update={"questions": found})
+    return verdict
 
 
 
@@ -188,6 +202,15 @@ def trace_detailed(trace: object) -> bool:
     raise GovrulesError(f"trace must be 'detailed' (or True) or 'compact' (or False), not {trace!r}",
                         code="trace_invalid",
                         message_zh=f"trace 应为 'detailed'（或 True）或 'compact'（或 False）: {trace!r}")
+
+
+def fact_environment(project: Project, pack: CompiledPack, as_of: dt.date, *, parameters: Mapping[str, Any],
+                     calendar: WorkdayCalendar | None = None, historical: bool = False,
+                     strict: bool = False) -> dict[str, Any]:
+    """The values the rules of ``pack`` see for ``project`` (facts, derived values, parameters, event
+    dates; presumed facts filled in unless ``strict``): what a condition's other side is worked out on."""
+    return _Evaluation(pack, project, as_of, parameters, calendar or WorkdayCalendar.default(), False,
+                       historical, strict).env
 
 
 class _Evaluation:

@@ -206,6 +206,51 @@ class ReadingOut(_Out):
     alternatives: tuple[ReadingChoice, ...]
 
 
+class QuestionOutcome(_Out):
+    """One conclusion under one answer: ``conclusion`` as in :attr:`Assumption.decides` (``scope``,
+    ``route``, ``ground:<id>``…), its value under that answer (a scope status, a route or change
+    decision, a ground, obligation or consequence status, or ``absent`` when the rule is then not
+    listed), and the articles it rests on."""
+
+    conclusion: str
+    value: str
+    citations: tuple[str, ...]
+
+
+class QuestionAnswer(_Out):
+    """One answer to a question: how it is written (``true``, ``false``, an enum value, a range of
+    amounts such as ``< 500000`` or ``>= 500000``, a range of dates, or ``not_yet``), a value that
+    stands for it in a project, and the conclusions it settles."""
+
+    answer: str
+    value: Any
+    zh: str
+    outcomes: tuple[QuestionOutcome, ...]
+
+
+class Question(_Out):
+    """An unknown fact whose answer would settle a conclusion the verdict leaves open.
+
+    ``settles`` names the conclusions some answer makes different from the verdict's; ``tier`` is the
+    first of them in the order scope, route, grounds, changes, obligations, consequences (for a scope
+    or route question, only scope and route are named: the rest follows from them). A fact no
+    answer of which settles a conclusion alone, but which decides a scope, exemption or route rule
+    (one of two facts an exemption needs), settles that rule: ``exemption:<id>``, ``scope:<id>`` or
+    ``route:<id>``, with the rule's result (``true``, ``false``, ``unknown``) under each answer.
+    ``presumed`` is the presumed value when the fact was presumed and the presumption decides
+    something (the question is then whether the presumption holds)."""
+
+    fact: str
+    path: str
+    zh: str
+    en: str
+    kind: Literal["bool", "enum", "money", "number", "date"]
+    tier: Literal["scope", "route", "grounds", "changes", "obligations", "consequences"]
+    settles: tuple[str, ...]
+    presumed: Any = None
+    answers: tuple[QuestionAnswer, ...]
+
+
 class ReadOnlyDict(dict[str, Any]):
     """A dict that refuses changes: the ``saw`` of a compact trace step, which verdicts share."""
 
@@ -268,6 +313,10 @@ class Verdict(_Out):
     assumptions: list[Assumption]
     readings: list[ReadingOut]
     trace: list[TraceStep]
+    questions: list[Question] = []
+    """The questions that decide, most decisive first (``evaluate(..., questions=True)``); empty
+    when not requested."""
+
     articles: dict[str, dict[str, str]] = {}
     """The text of every article the verdict cites, once: ``{pack: {str(article): text}}`` (an
     inherited article under the pack of its measure). A citation carries the cited item's text only."""
