@@ -172,5 +172,10 @@ def test_diff_analyses_every_reading_option(capsys: pytest.CaptureFixture[str]) 
     code, out, _ = run(capsys, "diff", "chuxiong-2025", "jingzhou-2017", "--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert [(entry["a"], entry["b"]) for entry in data["readings"]] == [({"art16_17": "literal_overlap"}, {})]
+    # every combination of the two packs' options except the defaults (the main report)
+    combos = [(a, b) for a in ({"art16_17": "approval_prevails"}, {"art16_17": "literal_overlap"})
+              for b in ({"art10_build_type": x, "art20_county": y}
+                        for x in ("new_only", "construction_includes_expansion")
+                        for y in ("by_reference", "not_applicable"))]
+    assert [(entry["a"], entry["b"]) for entry in data["readings"]] == combos[1:]
     assert data["readings"][0]["report"]["differences"] and data["differences"]
