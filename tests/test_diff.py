@@ -206,12 +206,12 @@ def test_cli_exit_codes_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", "chuxiong-2025", "linfen-2021", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     # the report under the packs' default readings, then one under each other combination of options
-    # (Chuxiong's art16_17 with two options, Linfen's three readings with two each: 2 * 8 - 1 others)
+    # (Chuxiong's art16_17 with two options, Linfen's four readings with two each: 2 * 16 - 1 others)
     assert set(data) == {"a", "b", "as_of", "exact", "notes", "identical", "compared", "differences", "readings"}
     combinations = [(r["a"], r["b"]) for r in data["readings"]]
     linfen_defaults = {"art3_own_funds": "department_defined", "art10_new_project": "new_construction",
-                       "art25_unfiled": "payment_condition"}
-    assert len(combinations) == 15 and len({json.dumps(c, sort_keys=True) for c in combinations}) == 15
+                       "art25_unfiled": "payment_condition", "art11_3_construction": "construction"}
+    assert len(combinations) == 31 and len({json.dumps(c, sort_keys=True) for c in combinations}) == 31
     assert ({"art16_17": "literal_overlap"}, linfen_defaults) in combinations
     assert ({"art16_17": "approval_prevails"}, linfen_defaults) not in combinations
     assert data["a"]["pack"] == "chuxiong-2025" and data["b"]["pack"] == "linfen-2021"
