@@ -174,8 +174,9 @@ def test_diff_analyses_every_reading_option(capsys: pytest.CaptureFixture[str]) 
     data = json.loads(out)
     # every combination of the two packs' options except the defaults (the main report)
     combos = [(a, b) for a in ({"art16_17": "approval_prevails"}, {"art16_17": "literal_overlap"})
-              for b in ({"art10_build_type": x, "art20_county": y}
+              for b in ({"art10_build_type": x, "art16_3_delay": z, "art20_county": y}
                         for x in ("new_only", "construction_includes_expansion")
+                        for z in ("record", "ongoing")
                         for y in ("by_reference", "not_applicable"))]
     assert [(entry["a"], entry["b"]) for entry in data["readings"]] == combos[1:]
     assert data["readings"][0]["report"]["differences"] and data["differences"]

@@ -39,7 +39,7 @@ AS_OF = {pid: pack.pack.dates.effective + dt.timedelta(days=180) for pid, pack i
 EXPECTED_DECLARED = {
     "qujing-2020": {("route.art10_classified_gap",), ("route.art3_county_gap",)},
     "chuxiong-2025": {("route.art16_17_gap",)},  # and ("route.art16_17_overlap",) when read literally
-    "jingzhou-2017": {("route.art10_gap",)},
+    "jingzhou-2017": {("route.art10_gap",), ("route.art10_pre_effective",)},
     "linfen-2021": set(),
 }
 
