@@ -251,7 +251,8 @@ def test_not_yet_in_force_gives_the_reason_whatever_the_other_warnings() -> None
 
 def test_a_change_made_before_the_measure_is_not_covered_and_one_made_after_is_judged() -> None:
     """Linfen 第二十条 (重大变更 → 调整申请) took effect 2021-05-08: a change of 2021-03-15 is not its business;
-    one of the effective day, and one without a date, are judged by the change rules."""
+    one of the effective day is judged by the change rules; one without a date, on a project building since
+    2020, waits for its date."""
     changes = [{"major": True, "date": "2021-03-15"}, {"major": True, "date": "2021-05-08"}, {"major": True}]
     project = {"id": "c", "name": "变更", "level": "city", "execution": "construction", "budget": "300万元",
                "funding": [{"source": "municipal", "amount": "300万元"}],
@@ -261,8 +262,36 @@ def test_a_change_made_before_the_measure_is_not_covered_and_one_made_after_is_j
     before, on_the_day, undated = verdict.changes
     assert before.decision == "not_covered" and before.rules == []
     assert before.reasons == ["该变更发生于 2021-03-15，在本办法施行（2021-05-08）之前：不溯及既往"]
-    assert on_the_day.decision == undated.decision == "adjustment_request"
-    assert on_the_day.rules == undated.rules != []
+    assert on_the_day.decision == "adjustment_request" and undated.decision == "undetermined"
+    assert on_the_day.rules == undated.rules != [] and "变更日期未知" in undated.reasons[0]
     # a pack's change rules may read the date too
     assert "change_date" in load_pack_text(
         _MINI.encode(), file="mini.yaml").table.item_symbols[ForEach.change]
+
+
+def test_an_undated_change_of_a_project_under_way_before_the_measure_waits_for_its_date() -> None:
+    """Chuxiong 第二十四条: a 5% change for external reasons is 报备 — if made after 2025-05-08. On a project
+    building since 2024 an undated change may predate the measure: the date is asked for; on a project that
+    began under the measure it is judged by the rules."""
+    change = {"scale": "0.05", "increases_investment": False, "cause": "external_environment", "major": True}
+    project = {"id": "u", "name": "变更", "level": "prefecture", "execution": "construction", "budget": "128万元",
+               "funding": [{"source": "prefecture", "amount": "128万元"}],
+               "facts": {"gbt40692_system": True, "involves_public_data": True},
+               "dates": {"construction_start": "2024-04-01", "contract_signed": "2024-03-01",
+                         "contract_end": "2025-03-31"},
+               "changes": [change]}
+    day, limit = dt.date(2025, 9, 1), {"procurement_limit": "100万元"}
+    undated = govrules.evaluate(project, "chuxiong-2025", day, parameters=limit)
+    (change_out,) = undated.changes
+    assert change_out.decision == "undetermined" and change_out.rules
+    assert "变更日期未知" in change_out.reasons[0] and "报备" in change_out.reasons[0]
+    needed = undated.missing_fact("change_date")
+    assert needed is not None and needed.path == "changes[].date" and set(needed.needed_by) == set(change_out.rules)
+    after = govrules.evaluate({**project, "changes": [{**change, "date": "2025-06-01"}]}, "chuxiong-2025", day,
+                              parameters=limit)
+    before = govrules.evaluate({**project, "changes": [{**change, "date": "2025-04-01"}]}, "chuxiong-2025", day,
+                               parameters=limit)
+    assert after.changes[0].decision == "filing" and before.changes[0].decision == "not_covered"
+    # begun under the measure: judged by the rules without the date
+    later = {**project, "dates": {"construction_start": "2025-07-01", "contract_signed": "2025-06-15"}}
+    assert govrules.evaluate(later, "chuxiong-2025", day, parameters=limit).changes[0].decision == "filing"

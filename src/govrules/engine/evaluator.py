@@ -1129,9 +1129,24 @@ class _Evaluation:
             key = ("change", *[(o.compiled.rule.id, o.effective) for o in candidates])
             decision, authority, citations, reasons, gap, rule_ids = self._reused(
                 key, lambda these=candidates: self._work_out_decision(these, "本办法未对此类变更作出规定（不作推定）"))
+            deciding = rule_ids or tuple(o.compiled.rule.id for o in candidates)
+            if made is None and deciding and decision != "not_covered" and self._under_way_before(effective):
+                # the change may predate the measure, which then does not govern it: the date decides
+                self.missing.setdefault("change_date", set()).update(deciding)
+                reasons = (f"变更日期未知，而项目在本办法施行（{effective.isoformat()}）前已在实施：变更若发生在"
+                           "施行前，本办法不适用（不溯及既往）；发生在施行后的: " + "；".join(reasons),)
+                decision, authority, gap = "undetermined", None, False
             result.append(_unvalidated(ChangeOut, index=index, decision=decision, authority=authority, gap=gap,
                                 citations=list(citations), reasons=list(reasons), rules=list(rule_ids)))
         return result
+
+    def _under_way_before(self, day: dt.date) -> bool:
+        """Whether the project's known dates show it under way (applied for, approved, contracted or
+        building) before ``day``. An undated change is taken to be made under the measure otherwise:
+        a project that would have it predate the measure says when it was made."""
+        dates = self.project.dates
+        events = (dates.application, dates.approval, dates.contract_signed, dates.construction_start)
+        return any(isinstance(event, dt.date) and event < day for event in events)
 
     def _obligations(self, outcomes: dict[str, list[Outcome]]) -> list[Obligation]:
         result: list[Obligation] = []
