@@ -18,9 +18,10 @@ from govrules.testing.register import register_packs, register_records
 
 ROOT = Path(__file__).resolve().parents[1]
 PACK_IDS = register_packs()
-#: packs whose register records reach a definite scope and route (Jingzhou's route turns on the
-#: build type — new, expansion, O&M — which a register record does not hold, and which no burden
-#: of proof settles: its route stays undetermined; see docs/guide.md)
+#: packs whose register records reach a definite scope and route. Not Jingzhou: its 第十条 sends only
+#: 新建 projects to the city government (default reading; 扩(改)建 and 运行维护 are a declared gap), a
+#: register record does not say new or expansion and no burden of proof settles it, and O&M records
+#: stay a gap under every reading — measured in test_jingzhou_register_route_waits_on_the_build_type
 DECISIVE = ["chuxiong-2025", "qujing-2020", "linfen-2021"]
 
 
@@ -68,6 +69,44 @@ def test_register_records_are_decided_with_presumptions(pack_id: str) -> None:
     assert scope >= 180
     if pack_id in DECISIVE:
         assert route >= 180, route
+
+
+def test_jingzhou_register_route_waits_on_the_build_type() -> None:
+    """Why Jingzhou is not in DECISIVE, record by record. With presumptions on, a register record's
+    route turns on the build type alone (the application date is presumed after the measure, 第二十一条):
+    stated 新建, every record but O&M needs approval [第十条]. Unstated, the default reading
+    (new_only) leaves every route undetermined; the other reading (扩(改)建 also through 第十条) decides
+    the 建设类 records, whose category rules O&M out. O&M records (category operation_maintenance) are
+    a declared gap under both readings, so even with every build type known the share decided is below
+    90%."""
+    pack = govrules.load_pack("jingzhou-2017")
+    records = register_records("jingzhou-2017")
+    decided = {"new_only": 0, "construction_includes_expansion": 0}
+    for project, params in records:
+        om = project["category"] == "operation_maintenance"
+        for option in decided:
+            verdict = govrules.evaluate(project, pack, _as_of(pack), parameters=params, trace=False,
+                                        readings={"art10_build_type": option})
+            assert verdict.scope.status == "in_scope", project["id"]
+            route = verdict.route
+            if om:
+                assert (route.decision, route.gap) == ("undetermined", True), project["id"]
+                assert [c.label for c in route.citations] == ["第十条"]
+            elif option == "new_only" or project["execution"] == "service":
+                assert (route.decision, route.gap) == ("undetermined", False), project["id"]
+                assert "build_type" in {m.name for m in verdict.missing_facts}
+            else:
+                assert route.decision == "approval", project["id"]
+                assert any(a.fact == "applied_before_measure" and "route" in a.decides for a in verdict.assumptions)
+            decided[option] += route.decision != "undetermined"
+        stated = govrules.evaluate({**project, "facts": {"build_type": "new_construction"}}, pack, _as_of(pack),
+                                   parameters=params, trace=False)
+        assert stated.route.decision == ("undetermined" if om else "approval"), project["id"]
+    construction = sum(p["execution"] == "construction" for p, _ in records)
+    om_records = sum(p["category"] == "operation_maintenance" for p, _ in records)
+    assert decided == {"new_only": 0, "construction_includes_expansion": construction}
+    assert (construction, om_records) == (69, 37)  # the fixed-seed corpus: 34.5% and 18.5%
+    assert len(records) - om_records < 180  # the ceiling with every build type known: 81.5%
 
 
 @pytest.mark.parametrize("pack_id", PACK_IDS)
