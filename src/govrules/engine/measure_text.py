@@ -52,8 +52,9 @@ def annotate(verdict: Verdict, compiled: CompiledPack, env: dict[str, Any]) -> V
     if status is not None:
         updates["text_status"] = status
         if not status.complete:
-            warnings.append(f"本办法原文不全（{status.summary}）：缺失部分可能另有规定")
-            lost = status.summary
+            warnings.append(f"本办法原文不全（{pack.text.describe() if pack.text else status.summary}）："
+                            "缺失部分可能另有规定")
+            lost = pack.text.describe() if pack.text is not None else status.summary
             updates["route"] = _route_text_missing(verdict.route, compiled, lost)
             updates["changes"] = [_change_text_missing(c, compiled, lost) for c in verdict.changes]
     updates["warnings"] = warnings
