@@ -24,8 +24,8 @@ from govrules.compile.temporal import LINE_YEAR, barred_message
 from govrules.engine.calendar import Deadline, WorkdayCalendar, annual_date
 from govrules.engine.codegen import runtime_of, step_conclusion
 from govrules.engine.combine import Outcome, Tri, all_true, any_true, decide
-from govrules.engine.projects import unknown_fact_message
 from govrules.engine.measure_text import annotate, needs_annotation
+from govrules.engine.projects import unknown_fact_message
 from govrules.errors import CalendarDataMissing, GovrulesError, ParameterError, ProjectError
 from govrules.models.dates import parse_date
 from govrules.models.money import MoneyFormatError, parse_money, parse_parameter, parse_ratio

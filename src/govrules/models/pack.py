@@ -98,6 +98,9 @@ class PackDates(StrictModel):
             earliest = window.get("earliest") if isinstance(window, dict) else getattr(window, "earliest", None)
             if earliest is not None:
                 return {**data, "effective": earliest}
+            if window is None:
+                raise ValueError("effective_basis: unknown needs `effective_between: {earliest, latest, note}` "
+                                 "(the window the date falls in)")
         return data
 
     @model_validator(mode="after")

@@ -219,8 +219,8 @@ def _did_you_mean(name: str, known: Any) -> str:
 def check_references(case_file: CaseFile, pack: CompiledPack) -> list[str]:
     """Names in ``case_file`` that ``pack`` does not have, one line each (file:line:col: what; did you mean).
 
-    Checked: the term ids of ``terms``, the rule ids of ``grounds``, ``grounds_exactly``, ``obligations``, ``consequences`` and
-    ``no_consequences`` (each must be a rule of that kind), the names of ``missing_facts`` and
+    Checked: the term ids of ``terms``; the rule ids of ``grounds``, ``grounds_exactly``, ``obligations``,
+    ``consequences`` and ``no_consequences`` (each must be a rule of that kind), the names of ``missing_facts`` and
     ``no_missing_facts`` (a fact, parameter or other symbol conditions read), the article numbers of
     ``route_citations`` and ``scope_citations``, and the facts each project gives (``facts:`` and
     ``systems[].facts:``, in ``base`` and in every case: the pack's facts or the shared vocabulary's).
