@@ -285,3 +285,26 @@ def test_the_new_project_fields_are_optional_and_checked() -> None:
 def test_verdicts_of_packs_without_terms_or_lost_text_have_none() -> None:
     verdict = govrules.evaluate({"id": "p", "name": "x"}, "chuxiong-2025", as_of=dt.date(2025, 9, 1))
     assert verdict.terms == [] and verdict.text_status is None and verdict.in_force is True
+
+
+def test_coverage_counts_a_defining_article_and_says_the_text_is_incomplete() -> None:
+    from govrules.analysis.coverage import article_coverage, render_markdown
+
+    pack = load_pack(ROOT / "examples" / "partial" / "linfen-2021-excerpt.yaml")
+    rows = {r.label: r for r in article_coverage(pack)}
+    assert rows["第三条"].terms == ["city_department"] and rows["第三条"].status == "encoded"
+    assert "The text is incomplete: 第四条起缺失." in render_markdown(pack, list(rows.values()))
+
+
+def test_a_pack_that_extends_another_inherits_its_terms(tmp_path: Path) -> None:
+    (tmp_path / "parent.yaml").write_text(PACK, encoding="utf-8")
+    child = ("format: govrules/pack@1\nid: child-2025\nextends: parent.yaml\ntitle: 子办法（测试）\ndocument: 测〔2025〕3号\n"
+             "issuer: 测试县\njurisdiction: {name: 测试县, level: county}\n"
+             "dates: {issued: 2025-06-01, effective: 2025-06-01, effective_basis: issuance}\n"
+             "articles:\n  - {number: 1, text: 按照运维服务类项目管理的，报县主管部门备案。}\n"
+             "rules:\n  - {id: route.om, replaces: true, kind: route, title: 报县主管部门备案, decision: filing, "
+             "when: managed_as_om, cite: {article: 1}}\n")
+    (tmp_path / "child.yaml").write_text(child, encoding="utf-8")
+    verdict = govrules.evaluate(_project(), load_pack(tmp_path / "child.yaml"), as_of="2025-07-01")
+    assert verdict.route.decision == "filing" and verdict.terms[0].id == "managed_as_om"
+    assert verdict.terms[0].citation.pack == "partial-2025"
