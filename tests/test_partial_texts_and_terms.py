@@ -298,8 +298,8 @@ def test_coverage_counts_a_defining_article_and_says_the_text_is_incomplete() ->
 
 def test_a_pack_that_extends_another_inherits_its_terms(tmp_path: Path) -> None:
     (tmp_path / "parent.yaml").write_text(PACK, encoding="utf-8")
-    child = ("format: govrules/pack@1\nid: child-2025\nextends: parent.yaml\ntitle: 子办法（测试）\ndocument: 测〔2025〕3号\n"
-             "issuer: 测试县\njurisdiction: {name: 测试县, level: county}\n"
+    child = ("format: govrules/pack@1\nid: child-2025\nextends: parent.yaml\ntitle: 子办法（测试）\n"
+             "document: 测〔2025〕3号\nissuer: 测试县\njurisdiction: {name: 测试县, level: county}\n"
              "dates: {issued: 2025-06-01, effective: 2025-06-01, effective_basis: issuance}\n"
              "articles:\n  - {number: 1, text: 按照运维服务类项目管理的，报县主管部门备案。}\n"
              "rules:\n  - {id: route.om, replaces: true, kind: route, title: 报县主管部门备案, decision: filing, "
