@@ -28,7 +28,7 @@ def test_evaluate_json_has_every_contract_key_and_citations(capsys: pytest.Captu
     assert set(verdict) == {"pack", "document", "title", "pack_digest", "engine_version", "as_of", "in_force",
                             "historical", "superseded_by", "warnings", "scope", "route", "grounds", "changes",
                             "obligations", "consequences", "missing_facts", "assumptions", "readings", "trace",
-                            "questions", "articles"}
+                            "questions", "terms", "text_status", "articles"}
     assert verdict["route"]["decision"] == "approval"
     assert [c["label"] for c in verdict["route"]["citations"]] == ["第十六条"]
     assert verdict["route"]["rules"] == ["route.art16_construction"]

@@ -733,16 +733,18 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
         verdicts = [(result.name, result.verdict) for result in run_case_file(cases) if result.verdict is not None]
     rows = article_coverage(pack, verdicts)
+    if args.format == "text" and pack.pack.text is not None and not pack.pack.text.complete:
+        _say(f"原文不全: {pack.pack.text.describe()}")
     if args.format == "json":
         _print_json([{"article": r.number, "label": r.label, "measure": r.measure or pack.id, "status": r.status,
-                      "rules": r.rules, "parameters": r.parameters, "informational": r.informational,
-                      "cases": r.cases} for r in rows])
+                      "rules": r.rules, "parameters": r.parameters, "terms": r.terms,
+                      "informational": r.informational, "cases": r.cases} for r in rows])
     elif args.format == "markdown":
         _say(render_markdown(pack, rows))
     else:
         width = max((_display_width(r.label) for r in rows), default=8)
         for r in rows:
-            what = ", ".join(r.rules + r.parameters) or (r.informational or "")
+            what = ", ".join(r.rules + r.parameters + [f"term {t}" for t in r.terms]) or (r.informational or "")
             tested = f"  [{len(r.cases)} case(s)]" if r.cases else ""
             pad = " " * (width - _display_width(r.label))
             _say(f"{r.label}{pad} {r.status:<13} {what}{tested}".rstrip())

@@ -13,7 +13,7 @@ Each combination is combined exactly as :func:`govrules.evaluate` combines route
 
 - ``consistency.gap``: no rule holds (error);
 - ``consistency.declared_gap``: a rule with ``gap: true`` holds — the pack says the text does not
-  decide the case (warning, with the rule's title);
+  decide the case, or (``text_missing``) that its lost part would (warning, with the rule's title);
 - ``consistency.overlap``: rules with different decisions hold and no ``overrides`` orders them (error);
 - ``consistency.non_monotone``: raising an amount (or a change's scale) turns approval into filing,
   or filing into nothing (error);
@@ -574,6 +574,9 @@ def _message(analysis: RegionAnalysis, raw: RawFinding, seed: tuple[int, ...]) -
                 f"evaluate() reports `undetermined` with gap.")
     if raw.code == "consistency.declared_gap":
         rules = [src.by_id[i].rule for i in raw.rules]
+        if all(getattr(r, "text_missing", False) for r in rules):
+            return (f"The pack declares that the lost part of {measure}'s text would decide these cases ({what}): "
+                    + "; ".join(f"{r.id} ({article_of(r.cite)}): {r.title}" for r in rules) + ".")
         return (f"The pack declares that {measure} does not decide these cases ({what}): "
                 + "; ".join(f"{r.id} ({article_of(r.cite)}): {r.title}" for r in rules) + ".")
     if raw.code == "consistency.overlap":

@@ -28,12 +28,14 @@ class ArticleCoverage:
     cases: list[str] = field(default_factory=list)
     measure: str | None = None
     """The pack id of the measure the article belongs to (None: the pack's own)."""
+    terms: list[str] = field(default_factory=list)
+    """The defined terms the article defines."""
 
     @property
     def status(self) -> str:
         """encoded, informational, unaccounted; for an inherited article nothing here cites (its rules
         disabled or replaced): not_applied."""
-        if self.rules or self.parameters:
+        if self.rules or self.parameters or self.terms:
             return "encoded"
         if self.informational:
             return "informational"
@@ -69,7 +71,7 @@ def article_coverage(pack: CompiledPack, case_verdicts: Iterable[tuple[str, Verd
     for a in model.articles:
         measure = model.measure_of(a)
         inherited = a.measure is not None and measure.pack != model.id
-        label = citation_label(a.number)
+        label = (a.heading or "序言") if a.number == 0 else citation_label(a.number)
         if inherited:
             label = (measure.document or f"《{measure.title}》") + label
         rows[(measure.pack, a.number)] = ArticleCoverage(
@@ -81,6 +83,8 @@ def article_coverage(pack: CompiledPack, case_verdicts: Iterable[tuple[str, Verd
         rule_article[rule.id] = key
     for parameter in model.parameters:
         rows[(parameter.cite.measure or model.id, parameter.cite.article)].parameters.append(parameter.name)
+    for term in model.terms:
+        rows[(term.cite.measure or model.id, term.cite.article)].terms.append(term.id)
     constant = constant_rules(pack)
     for name, verdict in case_verdicts:
         fired = {step.rule for step in verdict.trace if step.result == "true" and step.rule not in constant}
@@ -109,10 +113,12 @@ def render_markdown(pack: CompiledPack, rows: list[ArticleCoverage]) -> str:
             lines += ["", f"#### inherited: {measure.title} ({measure.document or '无文号'}) — `{measure.pack}`", ""]
         other = len(part) - encoded - info
         rest = f"{other} unaccounted" if own else f"{other} not applied (rules disabled or replaced)"
-        lines += [f"{len(part)} articles: {encoded} encoded, {info} informational, {rest}.", "",
+        lost = f" The text is incomplete: {pack.pack.text.describe()}." if (
+            own and pack.pack.text is not None and not pack.pack.text.complete) else ""
+        lines += [f"{len(part)} articles: {encoded} encoded, {info} informational, {rest}.{lost}", "",
                   "| article | status | rules / parameters | cases that exercise it | note |", "|---|---|---|---|---|"]
         for r in part:
-            what = ", ".join(f"`{x}`" for x in r.rules + r.parameters) or "—"
+            what = ", ".join(f"`{x}`" for x in r.rules + r.parameters + r.terms) or "—"
             cases = str(len(r.cases)) if r.cases else ("—" if r.status != "encoded" else "**none**")
             note = (r.informational or "").replace("|", "/")
             lines.append(f"| {r.label} | {r.status} | {what} | {cases} | {note} |")

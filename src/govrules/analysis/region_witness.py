@@ -111,7 +111,8 @@ class WitnessSearch(Classification):
                 dates[name.removeprefix("dates.")] = False if value is NOT_YET else value.isoformat()
             elif name in fact_names:
                 facts[name] = value.isoformat() if isinstance(value, dt.date) else value
-            elif name in ("level", "nature", "owner", "budget", "procurement_budget"):
+            elif name in ("level", "nature", "owner", "budget", "procurement_budget", "procurement_category",
+                          "place_kind"):
                 data[name] = value
             elif name == "system_count":
                 systems = (int(value), systems[1] if systems else None)

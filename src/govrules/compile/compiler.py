@@ -24,7 +24,7 @@ from dateutil.relativedelta import relativedelta
 
 from govrules.compile.temporal import guard_text
 from govrules.models.dates import parse_date
-from govrules.models.pack import Fact, FactType, ForEach, Pack
+from govrules.models.pack import Fact, FactType, ForEach, Pack, Term
 from govrules.models.project import (
     EVENT_NAMES,
     Category,
@@ -34,6 +34,8 @@ from govrules.models.project import (
     FundingSource,
     Level,
     Nature,
+    PlaceKind,
+    ProcurementCategory,
     Purpose,
     SystemStatus,
 )
@@ -96,6 +98,10 @@ _CORE: tuple[Symbol, ...] = (
     Symbol("category", "STRING", "core", "category", "项目类型", "finer project type", _enum_values(Category)),
     Symbol("nature", "STRING", "core", "nature", "业务性质(公共类/专业类)", "public or professional",
            _enum_values(Nature)),
+    Symbol("procurement_category", "STRING", "core", "procurement_category", "采购品目(货物/服务/工程)",
+           "procurement category: goods, services or works", _enum_values(ProcurementCategory)),
+    Symbol("place_kind", "STRING", "core", "place_kind", "功能区类型(示范区/开发区/新区)",
+           "kind of functional area (demonstration zone, development zone, new area)", _enum_values(PlaceKind)),
     Symbol("owner", "STRING", "core", "owner", "建设单位", "the applying unit"),
     Symbol("budget", "FLOAT", "core", "budget", "预算金额(元)", "total budget in yuan", money=True),
     Symbol("procurement_budget", "FLOAT", "core", "procurement_budget",
@@ -459,7 +465,40 @@ class SymbolTable:
             self.symbols[parameter.name] = Symbol(
                 parameter.name, "FLOAT", "parameter", f"parameters.{parameter.name}", parameter.zh, parameter.en,
                 money=parameter.unit.value == "CNY")
+        #: the pack's defined terms by id: true/false symbols whose conditions are inlined where read
+        self.term_defs: dict[str, Term] = {}
+        for term in pack.terms:
+            if term.id in self.symbols or term.id in self.system_facts or term.id in FUNCTIONS:
+                self.problems.append((term.id, "pack.name_clash", f"term `{term.id}` clashes with a name already "
+                                                                  "defined"))
+                continue
+            self.term_defs[term.id] = term
+            self.symbols[term.id] = Symbol(term.id, "BOOLEAN", "term", f"terms.{term.id}", term.zh, term.en)
+        self._terms: dict[str, Lowered] = {}
+        #: the terms some compiled condition read (an unread term is linted)
+        self.terms_read: set[str] = set()
+        self._term_notes: dict[str, list[Note]] = {}
+        self._compiling: list[str] = []
         self._contexts: dict[ForEach | None, Any] = {}
+
+    def term(self, term_id: str) -> tuple[Lowered, list[Note]]:
+        """The lowered condition of the defined term ``term_id``, compiled on first use (over project
+        facts only), with its notes; raises :class:`ConditionError` for a condition that does not
+        compile, or a term defined through itself."""
+        found = self._terms.get(term_id)
+        if found is not None:
+            return found, self._term_notes[term_id]
+        if term_id in self._compiling:
+            chain = " → ".join([*self._compiling[self._compiling.index(term_id):], term_id])
+            raise ConditionError("term.cycle", f"term `{term_id}` is defined through itself ({chain})", None,
+                                 hint="define each term by facts and earlier terms")
+        self._compiling.append(term_id)
+        try:
+            lowered, notes = compile_condition(self.term_defs[term_id].when, self, None)
+        finally:
+            self._compiling.pop()
+        self._terms[term_id], self._term_notes[term_id] = lowered, notes
+        return lowered, notes
 
     def visible(self, for_each: ForEach | None) -> dict[str, Symbol]:
         """Symbols visible to a rule ranging over ``for_each``."""
@@ -687,6 +726,7 @@ BINARY_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {**_COMPARE, **_ARITH, 
 
 class _Lowering:
     def __init__(self, table: SymbolTable, for_each: ForEach | None, text: str) -> None:
+        self.table = table
         self.visible = table.visible(for_each)
         self.text = text
         self.warnings: list[Note] = []
@@ -772,6 +812,19 @@ class _Lowering:
         name = node.name
         if name in FUNCTIONS or name == "dates":
             raise self.fail(f"`{name}` cannot be used as a value", word=name)
+        if name in self.table.term_defs:
+            self.table.terms_read.add(name)
+            # a defined term is compiled into every condition that reads it: the engine sees the facts
+            # it is defined by (three-valued as any condition), and a missing one is named as missing
+            try:
+                lowered, _ = self.table.term(name)
+            except ConditionError as exc:
+                if exc.code == "term.cycle":
+                    raise ConditionError(exc.code, exc.message, _find_word(self.text, name), exc.hint) from None
+                # the term's own error is reported where the term is defined
+                raise ConditionError("condition.term_invalid", f"term `{name}` does not compile: {exc.message}",
+                                     _find_word(self.text, name), hint="fix the term's `when`") from None
+            return lowered
         return build("sym", name, [])
 
     def _boolean(self, node: Any, what: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from govrules.compile.compiler import (
     CompiledPack,
     CompiledRule,
@@ -69,11 +71,30 @@ def compile_pack(pack: Pack, document: Document | None = None, text: str | None 
     table = SymbolTable(pack)
     for name, code, message in table.problems:
         index = next((i for i, f in enumerate(pack.facts) if f.name == name), None)
-        where = at("facts", index, "name") if index is not None else at(
+        term_index = next((i for i, t in enumerate(pack.terms) if t.id == name), None)
+        where = at("facts", index, "name") if index is not None else at("terms", term_index, "id") if (
+            term_index is not None and message.startswith("term")) else at(
             "parameters", next((i for i, p in enumerate(pack.parameters) if p.name == name), 0), "name")
         errors.append(Diagnostic(code, message, where))
 
     chain = [m.pack for m in pack.measures()]
+    errors.extend(check_text(pack, at))
+    for i, term in enumerate(pack.terms):
+        errors.extend(_check_citation(term.cite, articles, at("terms", i, "cite"), term.id, pack, chain))
+        if term.id not in table.term_defs:
+            continue
+        try:
+            _, notes = table.term(term.id)
+        except ConditionError as exc:
+            start = at("terms", i, "when") or SourceLocation(file, 1, 1)
+            errors.append(Diagnostic(exc.code, f"term `{term.id}`: {exc.message}",
+                                     _expression_location(lines_of(start), start, term.when, exc.offset),
+                                     hint=exc.hint, rule=term.id))
+            continue
+        for note in notes:
+            warnings.append(Diagnostic(note.code, note, at("terms", i, "when"), severity="warning", rule=term.id,
+                                       hint="declare it under `parameters:` (citing the article that names it) "
+                                            "and use its name"))
     for i, parameter in enumerate(pack.parameters):
         errors.extend(_check_citation(parameter.cite, articles, at("parameters", i, "cite"), parameter.name, pack,
                                       chain))
@@ -158,7 +179,14 @@ def compile_pack(pack: Pack, document: Document | None = None, text: str | None 
 
     cited = {(c.measure or pack.id, c.article) for c in [*(r.cite for r in pack.rules),
                                                           *(p.cite for p in pack.parameters),
-                                                          *(r.cite for r in pack.readings)]}
+                                                          *(r.cite for r in pack.readings),
+                                                          *(t.cite for t in pack.terms)]}
+    for i, term in enumerate(pack.terms):
+        if term.id in table.term_defs and term.id not in table.terms_read:
+            warnings.append(Diagnostic("lint.unused_term", f"term `{term.id}` ({term.zh}) is read by no rule",
+                                       at("terms", i, "id"), severity="warning", rule=term.id,
+                                       hint="use its id in the conditions of the rules that rely on the definition, "
+                                            "or remove it"))
     for i, article in enumerate(pack.articles):
         # an inherited article was accounted for in its own pack (its rules may be disabled here on purpose)
         if article.informational is None and article.measure is None and (pack.id, article.number) not in cited:
@@ -173,6 +201,45 @@ def compile_pack(pack: Pack, document: Document | None = None, text: str | None 
     return CompiledPack(pack, table, rules, by_id, pack_digest(pack), file, sorted(warnings, key=sort_key))
 
 
+def check_text(pack: Pack, at: Any) -> list[Diagnostic]:
+    """Problems of a partial text: an article listed although ``text`` says it is lost, a rule citing a
+    lost article, ``text_missing`` rules in a pack whose text is complete or that decide something."""
+    problems: list[Diagnostic] = []
+    text = pack.text
+    own = [(i, a) for i, a in enumerate(pack.articles) if a.measure is None]
+    for i, article in own:
+        if text is not None and text.lost(article.number):
+            problems.append(Diagnostic("pack.text_lost_article", f"article {article.number} is listed, but `text` "
+                                       f"says it is lost ({text.describe()})", at("articles", i, "number"),
+                                       hint="correct `text.missing`/`text.from_article`, or remove the article"))
+        if article.number == 0 and i != 0:
+            problems.append(Diagnostic("pack.preamble_position", "the preamble (number 0) comes before 第一条",
+                                       at("articles", i, "number"), hint="list it first under `articles:`"))
+    owners: list[tuple[str, int, str, Citation]] = [
+        *(("rules", i, r.id, r.cite) for i, r in enumerate(pack.rules)),
+        *(("parameters", i, p.name, p.cite) for i, p in enumerate(pack.parameters)),
+        *(("readings", i, r.id, r.cite) for i, r in enumerate(pack.readings)),
+        *(("terms", i, t.id, t.cite) for i, t in enumerate(pack.terms))]
+    for section, i, owner, cite in owners:
+        if text is not None and (cite.measure or pack.id) == pack.id and text.lost(cite.article):
+            problems.append(Diagnostic("pack.citation_lost", f"cites article {cite.article}, whose text is lost "
+                                       f"({text.describe()})", at(section, i, "cite"), rule=owner,
+                                       hint="a case only the lost text would decide is a route or change rule with "
+                                            "`text_missing: true` citing the surviving article it follows from"))
+    for i, rule in enumerate(pack.rules):
+        if not getattr(rule, "text_missing", False):
+            continue
+        if pack.text_complete:
+            problems.append(Diagnostic("pack.text_missing_complete", "`text_missing: true`, but the pack's text is "
+                                       "complete", at("rules", i, "text_missing"), rule=rule.id,
+                                       hint="say what is lost under `text: {complete: false, missing: [...]}` or "
+                                            "`from_article: N`; a case the whole text leaves open is `gap: true`"))
+        if getattr(rule, "decision", None) != "undetermined":
+            problems.append(Diagnostic("pack.text_missing_decision", "a `text_missing` rule cannot decide: its "
+                                       "decision is `undetermined`", at("rules", i, "decision"), rule=rule.id))
+    return problems
+
+
 def _check_citation(cite: Citation, articles: dict[tuple[str, int], Article], where: SourceLocation | None,
                     owner: str, pack: Pack, chain: list[str]) -> list[Diagnostic]:
     """Problems of ``cite``; ``chain`` is the ids of ``pack.measures()``."""
@@ -182,6 +249,8 @@ def _check_citation(cite: Citation, articles: dict[tuple[str, int], Article], wh
                            "extends", where, rule=owner, hint="measures here: " + ", ".join(chain))]
     of = "" if measure == pack.id else f" of {measure}"
     article = articles.get((measure, cite.article))
+    if article is None and measure == pack.id and pack.text is not None and pack.text.lost(cite.article):
+        return []  # reported by check_text, which says the text is lost
     if article is None:
         numbers = sorted(n for m, n in articles if m == measure)
         span = f"articles {numbers[0]}–{numbers[-1]}" if numbers else "no articles"

@@ -52,6 +52,8 @@ def _cite_cached(pack_key: int, measure: str | None, article: int, paragraph: in
     elif found is not None and paragraph is not None and found.paragraphs:
         item_text = found.paragraphs[paragraph - 1]
     label = citation_label(article, paragraph, item)
+    if article == 0:  # the unnumbered preamble: 序言 (or the heading the pack gives it)
+        label = ((found.heading if found is not None else None) or "序言") + label.removeprefix("第零条")
     of = pack.own_measure
     if measure is not None and measure != pack.id:
         of = pack.measure_of(found) if found is not None else next(

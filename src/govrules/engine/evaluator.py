@@ -24,6 +24,7 @@ from govrules.compile.temporal import LINE_YEAR, barred_message
 from govrules.engine.calendar import Deadline, WorkdayCalendar, annual_date
 from govrules.engine.codegen import runtime_of, step_conclusion
 from govrules.engine.combine import Outcome, Tri, all_true, any_true, decide
+from govrules.engine.measure_text import annotate, needs_annotation
 from govrules.engine.projects import unknown_fact_message
 from govrules.errors import CalendarDataMissing, GovrulesError, ParameterError, ProjectError
 from govrules.models.dates import parse_date
@@ -179,8 +180,11 @@ def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_
     if readings:
         pack = pack.for_readings(readings)
     day = as_of_date(as_of)
-    verdict = _Evaluation(pack, project, day, parameters or {}, calendar or WorkdayCalendar.default(),
-                          trace_detailed(trace), historical, strict).run()
+    evaluation = _Evaluation(pack, project, day, parameters or {}, calendar or WorkdayCalendar.default(),
+                             trace_detailed(trace), historical, strict)
+    verdict = evaluation.run()
+    if needs_annotation(pack):
+        verdict = annotate(verdict, pack, evaluation.env)
     if questions:
         from govrules.engine.questions import questions as work_out
 
@@ -325,6 +329,8 @@ class _Evaluation:
         env["execution"] = execution._value_ if execution else None
         env["category"] = category._value_ if category else None
         env["nature"] = nature._value_ if nature else None
+        env["procurement_category"] = p.procurement_category._value_ if p.procurement_category else None
+        env["place_kind"] = p.place_kind._value_ if p.place_kind else None
         env["owner"] = p.owner
         env["budget"] = p.budget
         env["procurement_budget"] = p.procurement_budget if p.procurement_budget is not None else p.budget

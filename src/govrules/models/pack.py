@@ -37,16 +37,125 @@ class EffectiveBasis(StrEnum):
     issuance = "issuance"  # 自印发之日起施行
     publication = "publication"  # 自发布之日起施行
     date = "date"  # a date named in the text
+    unknown = "unknown"  # the text that names it is lost, or the date is known only to a window
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def article_label(number: int) -> str:
+    """第十二条 for 12; 序言 for 0 (the preamble)."""
+    if number == 0:
+        return "序言"
+    if number < 10:
+        numeral = _DIGITS[number]
+    elif number < 20:
+        numeral = "十" + (_DIGITS[number % 10] if number % 10 else "")
+    elif number < 100:
+        numeral = _DIGITS[number // 10] + "十" + (_DIGITS[number % 10] if number % 10 else "")
+    else:
+        numeral = str(number)
+    return f"第{numeral}条"
+
+
+class EffectiveWindow(StrictModel):
+    """What is known of an effective date the surviving text does not give: it falls on or after
+    ``earliest`` and before ``latest`` (absent: no later bound is known). A date known to the month
+    is the window of that month (``earliest: 2023-05-01, latest: 2023-06-01``)."""
+
+    earliest: Date
+    latest: Date | None = Field(None, description="the first day by which the measure is known to be in force "
+                                                  "(exclusive bound of the window); absent: unknown")
+    note: str = Field(min_length=1, description="where the bounds come from (Chinese or English)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "EffectiveWindow":
+        if self.latest is not None and self.latest <= self.earliest:
+            raise ValueError(f"effective_between: latest ({self.latest}) must be after earliest ({self.earliest})")
+        return self
 
 
 class PackDates(StrictModel):
-    """The measure's dates; ``effective`` is the one the text names (issuance or publication)."""
+    """The measure's dates; ``effective`` is the one the text names (issuance or publication).
+
+    With ``effective_basis: unknown`` the date is not known: ``effective_between`` says the window it
+    falls in, and ``effective`` is its earliest day (filled in when left out): the day before which
+    the measure is surely not in force. Between the window's bounds ``in_force`` is undetermined.
+    """
 
     issued: Date
     published: Date | None = None
     effective: Date
     effective_basis: EffectiveBasis
+    effective_between: EffectiveWindow | None = None
     expires: Date | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _earliest_as_effective(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("effective_basis") == "unknown" and data.get("effective") is None:
+            window = data.get("effective_between")
+            earliest = window.get("earliest") if isinstance(window, dict) else getattr(window, "earliest", None)
+            if earliest is not None:
+                return {**data, "effective": earliest}
+            if window is None:
+                raise ValueError("effective_basis: unknown needs `effective_between: {earliest, latest, note}` "
+                                 "(the window the date falls in)")
+        return data
+
+    @model_validator(mode="after")
+    def _window_with_unknown(self) -> "PackDates":
+        unknown = self.effective_basis is EffectiveBasis.unknown
+        if unknown and self.effective_between is None:
+            raise ValueError("effective_basis: unknown needs `effective_between: {earliest, latest, note}` "
+                             "(the window the date falls in)")
+        if not unknown and self.effective_between is not None:
+            raise ValueError("`effective_between` goes with `effective_basis: unknown`")
+        if self.effective_between is not None and self.effective != self.effective_between.earliest:
+            raise ValueError("with effective_basis: unknown, leave out `effective` (it is effective_between."
+                             "earliest)")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_window(self, handler: SerializerFunctionWrapHandler,
+                           info: SerializationInfo) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("effective_between") is None:
+            data.pop("effective_between", None)
+        return data
+
+
+class PackText(StrictModel):
+    """How much of the measure's text survives. ``complete: false`` with ``missing`` (the lost
+    articles' numbers) and/or ``from_article`` (the text breaks off: that article and every later
+    one are lost)."""
+
+    complete: bool = True
+    missing: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, description="numbers of lost articles")
+    from_article: int | None = Field(None, ge=1, description="the text breaks off: this article and all after it "
+                                                             "are lost")
+    note: str | None = Field(None, description="where the surviving text comes from, what is known of the rest")
+
+    @model_validator(mode="after")
+    def _says_what_is_lost(self) -> "PackText":
+        if self.complete and (self.missing or self.from_article is not None):
+            raise ValueError("text: `missing`/`from_article` go with `complete: false`")
+        if not self.complete and not self.missing and self.from_article is None:
+            raise ValueError("text: `complete: false` needs `missing: [article numbers]` or `from_article: N`")
+        return self
+
+    def lost(self, number: int) -> bool:
+        """Whether article ``number`` is lost."""
+        return number in self.missing or (self.from_article is not None and number >= self.from_article)
+
+    def describe(self) -> str:
+        """The lost part in Chinese: 第十二条起缺失; 第三条、第五条缺失."""
+        parts = []
+        if self.missing:
+            parts.append("、".join(article_label(n) for n in sorted(self.missing)) + "缺失")
+        if self.from_article is not None:
+            parts.append(f"{article_label(self.from_article)}起缺失")
+        return "；".join(parts)
 
 
 class DocumentRef(StrictModel):
@@ -113,9 +222,11 @@ class Item(StrictModel):
 
 
 class Article(_Inheritable):
-    """One article (条) of the measure, with its full text."""
+    """One article (条) of the measure, with its full text. ``number: 0`` is the unnumbered preamble
+    (序言/前言) that precedes 第一条; ``heading`` names it."""
 
-    number: int = Field(ge=1)
+    number: int = Field(ge=0)
+    heading: str | None = Field(None, description="the preamble's heading (序言, 前言); only with number 0")
     chapter: str | None = None
     text: str = Field(min_length=1)
     paragraphs: list[str] | None = None
@@ -126,6 +237,23 @@ class Article(_Inheritable):
     measure: MeasureRef | None = Field(
         None, description="set by the loader for articles inherited through `extends`; absent: the pack's own "
                           "measure. Do not write it in a pack file")
+
+    @model_validator(mode="after")
+    def _heading_for_preamble(self) -> "Article":
+        if self.heading is not None and self.number != 0:
+            raise ValueError(f"article {self.number}: `heading` is only for the preamble (number 0)")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_heading(self, handler: SerializerFunctionWrapHandler,
+                            info: SerializationInfo) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for key in _INHERITANCE_KEYS:
+            if key in data and data[key] in (None, False, []):
+                del data[key]
+        if data.get("heading") is None:
+            data.pop("heading", None)
+        return data
 
 
 def _presumed_value(value: Any) -> bool | str:
@@ -241,7 +369,7 @@ class Citation(_Inheritable):
 
     measure: PackId | None = Field(
         None, description="id of the pack whose articles are cited (a pack this one extends); default: this pack")
-    article: int = Field(ge=1)
+    article: int = Field(ge=0, description="the article's number; 0 cites the preamble (序言/前言)")
     paragraph: int | None = Field(None, ge=1)
     item: int | None = Field(None, ge=1)
 
@@ -382,6 +510,22 @@ class Reading(_Inheritable):
         return next((o for o in self.options if o.id == option_id), None)
 
 
+class Term(_Inheritable):
+    """A defined term (定义/界定): the article that defines it, its words, and the condition over facts
+    that says whether a project falls under it. Rules read it by ``id`` in their conditions, as a
+    true/false value; unknown stays unknown."""
+
+    id: Identifier
+    zh: str = Field(description="the term as the text names it, e.g. 市直部门")
+    en: str
+    cite: Citation
+    quote: str = Field(min_length=1, description="the defining words, quoted from the article")
+    when: str = Field(description="condition over facts (rule-engine expression, project facts only), true when "
+                                  "the project falls under the term")
+    note: str | None = None
+    replaces: bool = Field(False, description="with `extends`: this term replaces the inherited term of the same id")
+
+
 class _RuleBase(_Inheritable):
     id: RuleId
     title: str = Field(description="what the rule concludes, in the measure's words (Chinese)")
@@ -405,6 +549,8 @@ class _RuleBase(_Inheritable):
                 del data[key]
         if data.get("reading") is None:
             data.pop("reading", None)
+        if data.get("text_missing") is False:
+            data.pop("text_missing")
         return data
 
 
@@ -459,7 +605,16 @@ class RouteRule(_RuleBase):
     decision: Literal["approval", "filing", "build_first", "none", "undetermined"]
     authority: str | None = None
     gap: bool = Field(False, description="the text does not decide this case; the rule says so")
+    text_missing: bool = Field(False, description="the lost part of the text would decide this case (a pack whose "
+                                                  "`text` is incomplete): reported as text missing, not as a gap")
     overrides: list[RuleId] = Field(default_factory=list, description="route rules this one sets aside when it holds")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lost_text_is_a_gap(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("text_missing") is True and "gap" not in data:
+            return {**data, "gap": True}
+        return data
 
 
 class GroundRule(_TimedRule):
@@ -478,7 +633,16 @@ class ChangeRule(_RuleBase):
                     "change; undetermined (with gap): the text leaves the case open")
     authority: str | None = None
     gap: bool = Field(False, description="the text does not decide this case; the rule says so")
+    text_missing: bool = Field(False, description="the lost part of the text would decide this case (a pack whose "
+                                                  "`text` is incomplete): reported as text missing, not as a gap")
     overrides: list[RuleId] = Field(default_factory=list, description="change rules this one sets aside when it holds")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lost_text_is_a_gap(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("text_missing") is True and "gap" not in data:
+            return {**data, "gap": True}
+        return data
 
 
 class ObligationRule(_TimedRule):
@@ -523,11 +687,13 @@ class Pack(_Inheritable):
     repeals: list[DocumentRef] = Field(default_factory=list)
     superseded: Supersession | None = None
     source: str | None = Field(None, description="where the text comes from")
+    text: PackText | None = Field(None, description="how much of the text survives; absent: all of it")
     articles: list[Article]
     facts: list[Fact] = Field(default_factory=list)
     parameters: list[Parameter] = Field(default_factory=list)
     readings: list[Reading] = Field(default_factory=list, description="passages the text leaves open to more "
                                                                       "than one reading, named")
+    terms: list[Term] = Field(default_factory=list, description="defined terms: rules read them by id")
     rules: list[Rule] = Field(default_factory=list)
 
     @model_serializer(mode="wrap")
@@ -539,7 +705,16 @@ class Pack(_Inheritable):
                 del data[key]
         if not data.get("readings"):
             data.pop("readings", None)
+        if not data.get("terms"):
+            data.pop("terms", None)
+        if data.get("text") is None:
+            data.pop("text", None)
         return data
+
+    @property
+    def text_complete(self) -> bool:
+        """Whether the whole text survives."""
+        return self.text is None or self.text.complete
 
     @property
     def own_measure(self) -> MeasureRef:
@@ -570,8 +745,23 @@ class Pack(_Inheritable):
         """The article ``citation`` points at, in whichever measure of the pack it names."""
         return self.article(citation.article, citation.measure)
 
+    def in_force_status(self, on: dt.date) -> tuple[bool | Literal["undetermined"], str | None]:
+        """:meth:`in_force`, or ``"undetermined"`` (with the reason) when the effective date is known only
+        to a window (``effective_basis: unknown``) and ``on`` falls inside it."""
+        window = self.dates.effective_between
+        if window is not None and on >= window.earliest and (window.latest is None or on < window.latest):
+            ok, why = self.in_force(on)
+            if not ok:
+                return ok, why
+            bound = f"，{window.latest.isoformat()}前" if window.latest is not None else ""
+            return "undetermined", (f"《{self.title}》的施行日期不详（{window.earliest.isoformat()}或以后{bound}；"
+                                    f"{window.note}），{on.isoformat()}是否已施行无法确定")
+        return self.in_force(on)
+
     def in_force(self, on: dt.date) -> tuple[bool, str | None]:
-        """Whether the measure is in force on ``on``, and why not."""
+        """Whether the measure is in force on ``on``, and why not. With an effective date known only to
+        a window, a day inside it counts as in force here (the rules are evaluated);
+        :meth:`in_force_status` says it is undetermined."""
         if on < self.dates.effective:
             return False, f"《{self.title}》自{self.dates.effective.isoformat()}起施行，{on.isoformat()}尚未施行"
         if self.dates.expires is not None and on >= self.dates.expires:

@@ -50,8 +50,46 @@ class Level(StrEnum):
     county = "county"
 
 
+class PlaceKind(StrEnum):
+    """A functional area that is not one of the four administrative levels.
+
+    ``demonstration_zone`` 示范区 (e.g. 杨凌农业高新技术产业示范区), ``development_zone`` 开发区/高新区,
+    ``new_area`` 新区. Such an area has a 管委会 rather than a people's government; ``level`` still says
+    the rank at which the project's owner is treated (the rank the province gives the 管委会), so that
+    a measure's level rules keep reading ``level``; ``place_kind`` lets a measure that names such areas
+    (开发区、新区参照执行) say so.
+    """
+
+    demonstration_zone = "demonstration_zone"
+    development_zone = "development_zone"
+    new_area = "new_area"
+
+
+PLACE_KIND_ZH: dict[str, str] = {"demonstration_zone": "示范区", "development_zone": "开发区", "new_area": "新区"}
+
+
+class ProcurementCategory(StrEnum):
+    """政府采购的品目类别 (《政府采购法》第二条): 货物 / 服务 / 工程.
+
+    Independent of ``execution``: a 建设类 project may buy 货物 (equipment), 服务 (software
+    development is a service under the procurement catalogue) or 工程 (construction works).
+    """
+
+    goods = "goods"
+    services = "services"
+    works = "works"
+
+
+PROCUREMENT_CATEGORY_ZH: dict[str, str] = {"goods": "货物", "services": "服务", "works": "工程"}
+
+
 class Execution(StrEnum):
-    """执行方式: 建设类 / 服务类."""
+    """执行方式: 建设类 / 服务类.
+
+    ``construction`` is the 建设类 of the measures (信息化项目的新建、扩建、升级改造: 基础设施建设 and
+    软件系统开发), not 工程建设类 (a construction-works project of the 招标投标法 sense). Whether a purchase
+    is 工程 is ``procurement_category: works``; a measure that speaks of 工程建设项目 reads that.
+    """
 
     construction = "construction"
     service = "service"
@@ -255,9 +293,14 @@ class Project(StrictModel):
     level: Level | None = None
     jurisdiction: ProjectJurisdiction | None = None
     """Where the project is; unknown (absent) means every measure may apply (see ``evaluate_all``)."""
+    place_kind: PlaceKind | None = None
+    """示范区/开发区/新区 when the owner's area is such a zone; absent: an ordinary administrative area
+    (or unknown)."""
     execution: Execution | None = None
     category: Category | None = None
     nature: Nature | None = None
+    procurement_category: ProcurementCategory | None = None
+    """政府采购品目: goods 货物 / services 服务 / works 工程 (absent: unknown)."""
     budget: Money | None = None
     procurement_budget: Money | None = None
     funding: list[Funding] | None = None

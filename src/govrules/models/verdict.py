@@ -70,6 +70,9 @@ class Route(_Out):
     reasons: list[str]
     gap: bool = False
     """True when the measure's text does not decide this project (not a missing fact)."""
+    text_missing: bool = False
+    """True when the text is incomplete and the lost part may decide this project: the gap is one of
+    the surviving text, not a silence of the measure (``Verdict.text_status`` says what is lost)."""
     rules: list[str] = []
     """The ids of the rules that decided, parallel to ``citations`` (empty when no rule decided, e.g.
     out of scope: then ``citations`` are the scope's)."""
@@ -101,6 +104,8 @@ class ChangeOut(_Out):
     citations: list[CitationOut]
     reasons: list[str]
     gap: bool = False
+    text_missing: bool = False
+    """As :attr:`Route.text_missing`."""
     rules: list[str] = []
     """The ids of the rules that decided, parallel to ``citations``."""
 
@@ -156,6 +161,49 @@ class Consequence(_Out):
     citation: CitationOut
     status: ConsequenceStatus = "applies"
     item: int | None = None
+
+
+class ComparedAmount(_Out):
+    """An amount a defined term compares: the fact or parameter, and its value (absent: unknown)."""
+
+    name: str
+    zh: str
+    value: str | None
+    """The amount in yuan as a decimal string (``"800000"``), or null when unknown."""
+
+
+class TermOut(_Out):
+    """A defined term of the measure and whether the project falls under it."""
+
+    id: str
+    zh: str
+    en: str
+    holds: TraceResult
+    """``"true"``, ``"false"`` or ``"unknown"`` (a fact it is defined by is missing)."""
+    citation: CitationOut
+    quote: str
+    """The defining words."""
+    compared: list[ComparedAmount] = []
+    """The amounts the definition compares (money facts and parameters), with their values."""
+    missing: list[str] = []
+    """The missing facts that keep it unknown."""
+
+
+class TextStatus(_Out):
+    """What survives of the measure's text and what is known of its effective date, when not all is
+    (``None`` on a verdict of a measure whose whole text and effective date are known)."""
+
+    complete: bool
+    missing_articles: list[int] = []
+    missing_from_article: int | None = None
+    summary: str
+    """The lost part in Chinese (第十二条起缺失), or that the effective date is not known."""
+    note: str | None = None
+    effective_known: bool = True
+    effective_earliest: Date | None = None
+    effective_latest: Date | None = None
+    in_force_reason: str | None = None
+    """Why ``in_force`` is ``"undetermined"``."""
 
 
 class MissingFact(_Out):
@@ -297,7 +345,9 @@ class Verdict(_Out):
     pack_digest: str
     engine_version: str
     as_of: Date
-    in_force: bool
+    in_force: bool | Literal["undetermined"]
+    """False on a day the measure is not in force; ``"undetermined"`` when its effective date is known
+    only to a window that holds ``as_of`` (the rules are evaluated; ``text_status.in_force_reason``)."""
     historical: bool
     """Evaluated as if in force on ``as_of`` although it was not (``historical=True``)."""
     superseded_by: Successor | None
@@ -316,6 +366,12 @@ class Verdict(_Out):
     questions: list[Question] = []
     """The questions that decide, most decisive first (``evaluate(..., questions=True)``); empty
     when not requested."""
+
+    terms: list[TermOut] = []
+    """The pack's defined terms, each with whether the project falls under it (empty when the pack
+    defines none)."""
+    text_status: TextStatus | None = None
+    """What is lost of the measure's text or unknown of its effective date; null when nothing is."""
 
     articles: dict[str, dict[str, str]] = {}
     """The text of every article the verdict cites, once: ``{pack: {str(article): text}}`` (an

@@ -36,23 +36,41 @@ def _marks(verdict: Verdict) -> dict[str, str]:
     return {k: "".join(f"（假定{m}）" for m in marks) for k, marks in found.items()}
 
 
+_IN_FORCE: dict[bool | str, str] = {True: "是", False: "否", "undetermined": "待定（施行日期不详）"}
+_TERM = {"true": "成立", "false": "不成立", "unknown": "待定"}
+
+
+def _amount(value: str | None) -> str:
+    return "未知" if value is None else f"{value}元"
+
+
 def render_text(verdict: Verdict) -> str:
     """A verdict as plain Chinese text, each conclusion with its article, marked where it rests on a
     presumption (user text made :func:`printable`)."""
     v = verdict
     marks = _marks(v)
     lines = [f"《{v.title}》{v.document}",
-             f"评估日期: {v.as_of.isoformat()}    是否施行: {'是' if v.in_force else '否'}"
+             f"评估日期: {v.as_of.isoformat()}    是否施行: {_IN_FORCE[v.in_force]}"
              + ("（视同施行评估）" if v.historical else "")
              + (f"    现行办法: 《{v.superseded_by.title}》{v.superseded_by.document}"
                 f"（{v.superseded_by.on.isoformat()}起）" if v.superseded_by is not None else "")]
+    if v.text_status is not None:
+        lines.append(f"原文状况: {v.text_status.summary}" + (f"（{v.text_status.note}）" if v.text_status.note else ""))
     for warning in v.warnings:
         lines.append(f"! {warning}")
     lines.append("")
+    if v.terms:
+        lines.append("定义的术语:")
+        for term in v.terms:
+            amounts = "；".join(f"{a.zh}({a.name}) = {_amount(a.value)}" for a in term.compared)
+            missing = f"；缺少: {', '.join(term.missing)}" if term.missing else ""
+            lines.append(f"    - {term.zh}({term.id}): {_TERM[term.holds]}  [{term.citation.label}]"
+                         + (f"  比较: {amounts}" if amounts else "") + missing)
+            lines.append(f"        「{term.quote}」")
     lines.append(f"适用范围: {_SCOPE[v.scope.status]}{marks.get('scope', '')}  [{_labels(v.scope.citations)}]")
     lines.extend(f"    - {r}" for r in v.scope.reasons)
     authority = f"（{v.route.authority}）" if v.route.authority else ""
-    gap = "（办法未作规定）" if v.route.gap else ""
+    gap = "（原文缺失）" if v.route.text_missing else "（办法未作规定）" if v.route.gap else ""
     lines.append(f"程序: {_ROUTE[v.route.decision]}{authority}{gap}{marks.get('route', '')}  "
                  f"[{_labels(v.route.citations)}]")
     lines.extend(f"    - {r}" for r in v.route.reasons)
@@ -183,7 +201,7 @@ def render_comparison(verdicts: list[Verdict]) -> str:
         first = pending[0] if pending else None
         next_due = (f"{first.due.isoformat() if first.due else ''}{'(暂定)' if first.provisional else ''} "
                     f"{_OBLIGATION[first.status]} {first.citation.label}") if first else "—"
-        cells = (v.pack, "是" if v.in_force else "否", _SCOPE[v.scope.status], _ROUTE[v.route.decision], grounds,
+        cells = (v.pack, _IN_FORCE[v.in_force], _SCOPE[v.scope.status], _ROUTE[v.route.decision], grounds,
                  changes)
         rows.append(printable("".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)) + next_due))
     blocks = ["\n".join(rows)]

@@ -126,6 +126,13 @@ def _bool(value: Any, out: list[str]) -> None:
         raise Unsupported
 
 
+def _bool_or_str(value: Any, out: list[str]) -> None:
+    if type(value) is str:
+        out.append(_encode_str(value))
+    else:
+        _bool(value, out)
+
+
 def _date(value: Any, out: list[str]) -> None:
     if type(value) is not dt.date:  # models.base.Date: ``d.isoformat()`` in JSON
         raise Unsupported
@@ -241,6 +248,9 @@ class _Writers:
             return _Derived(_str, True)
         if annotation is bool:
             return _Derived(_bool, True)
+        if origin in (Union, types.UnionType) and bool in args and all(
+                a is bool or (get_origin(a) is Literal and all(type(v) is str for v in get_args(a))) for a in args):
+            return _Derived(_bool_or_str, True)
         if annotation is int:
             return _Derived(_int, True)
         if annotation is dt.date or annotation == Date:  # Date: written ``d.isoformat()``, as a plain date

@@ -18,7 +18,7 @@ from govrules.packs.yaml_io import DEFAULT_LIMITS, Document, Limits, YamlInputEr
 # --------------------------------------------------------------------------------------------------
 # Inheritance (`extends`)
 
-_SECTIONS = ("articles", "facts", "parameters", "readings", "rules")
+_SECTIONS = ("articles", "facts", "parameters", "readings", "terms", "rules")
 _MAX_EXTENDS_DEPTH = 8
 #: pack file (resolved) → the files it extends, nearest first (recorded on every load, for the cache).
 EXTENDED_FILES: dict[str, tuple[str, ...]] = {}
@@ -154,7 +154,7 @@ def _needs_extends(document: Document) -> list[Diagnostic]:
         problems.append(Diagnostic("pack.extends_missing", "`disable` drops inherited rules, but the pack has no "
                                    "`extends`", document.locate(("disable",), key=True),
                                    hint="add `extends: <pack id or path>`, or remove `disable`"))
-    for section in ("parameters", "rules"):
+    for section in ("parameters", "terms", "rules"):
         items = data.get(section)
         for i, item in enumerate(items if isinstance(items, list) else []):
             if isinstance(item, dict) and item.get("replaces") is True:
@@ -231,6 +231,8 @@ def _merge_extends(child: Document, parent_document: Document, parent: Pack,
                                   parent_map, problems, warnings)
     out_readings = _merge_named(child, inherited, "readings", "id", parent_id, set(), child_map, parent_map,
                                 problems, warnings)
+    out_terms = _merge_named(child, inherited, "terms", "id", parent_id, set(), child_map, parent_map,
+                             problems, warnings)
     disabled = _disabled(child, inherited, problems)
     out_rules = _merge_named(child, inherited, "rules", "id", parent_id, disabled, child_map, parent_map, problems,
                              warnings)
@@ -241,6 +243,8 @@ def _merge_extends(child: Document, parent_document: Document, parent: Pack,
     merged_data.update(articles=out_articles, facts=out_facts, parameters=out_parameters, rules=out_rules)
     if out_readings:
         merged_data["readings"] = out_readings
+    if out_terms:
+        merged_data["terms"] = out_terms
 
     positions: dict[Any, SourceLocation] = {}
     key_positions: dict[Any, SourceLocation] = {}
@@ -294,7 +298,7 @@ def _merge_named(child: Document, inherited: dict[str, Any], section: str, key: 
         out.append(_inherit_cite(item, parent_id))
     parent_keys = [item[key] for item in inherited.get(section) or []]
     own = child.data.get(section)
-    what = {"rules": "rule", "readings": "reading"}.get(section, "parameter")
+    what = {"rules": "rule", "readings": "reading", "terms": "term"}.get(section, "parameter")
     for i, item in enumerate(own if isinstance(own, list) else []):
         name = item.get(key) if isinstance(item, dict) else None
         marked = isinstance(item, dict) and item.get("replaces") is True

@@ -127,7 +127,9 @@ dates:
   issued: {issued.isoformat()}      # 待填写: 印发/成文日期
   effective: {issued.isoformat()}   # 待填写: the date the text names
   effective_basis: issuance   # issuance (自印发之日起施行) | publication (自发布之日起施行) | date
+  # | unknown, with effective_between: {{earliest: D, latest: D, note: …}} instead of `effective`
 source: "待填写: where the text comes from"
+# text: {{complete: false, from_article: N, note: …}}   # when only part of the text survives (or missing: [N, …])
 
 # Every article, with its exact text; `paragraphs:` (款) when there are two or more, `items:` (项) to cite
 # them one by one. An article that decides nothing about a project gets `informational:` with the reason.
@@ -142,6 +144,11 @@ articles: []
 # (`govrules vocabulary` lists every fact of the bundled packs; `govrules facts --pack ID` one pack's).
 facts: []
 #  - {{name: shares_data_as_required, type: bool, zh: 按照要求共享数据资源, en: shares data as required}}
+
+# Terms the text defines (本办法所称…是指…), read by rules by id (docs/pack-format.md "Defined terms").
+# terms:
+#  - {{id: city_department, zh: 市直部门, en: a municipal department, cite: {{article: 3}},
+#     quote: 本办法所称市直部门是指…, when: "level == 'city' and municipal_department"}}
 
 # Every amount, ratio and period of the text, with its unit and the article it comes from.
 parameters: []

@@ -95,7 +95,10 @@ class Expectation(StrictModel):
     no_consequences: list[str] | None = None
     missing_facts: list[str] | None = None
     no_missing_facts: list[str] | None = None
-    in_force: bool | None = None
+    in_force: bool | Literal["undetermined"] | None = None
+    route_text_missing: bool | None = Field(None, description="the route is a gap the lost text may fill")
+    terms: dict[str, Literal["true", "false", "unknown"]] | None = Field(
+        None, description="defined terms by id → whether the project falls under it (true / false / unknown)")
     historical: bool | None = Field(None, description="evaluated as if in force (the case's `historical: true`)")
     superseded_by: str | None = Field(None, description="the 文号 of the successor the verdict names; '' for none")
     obligations_exactly: list[str] | None = Field(None, description="the obligations listed are exactly these")
@@ -216,8 +219,8 @@ def _did_you_mean(name: str, known: Any) -> str:
 def check_references(case_file: CaseFile, pack: CompiledPack) -> list[str]:
     """Names in ``case_file`` that ``pack`` does not have, one line each (file:line:col: what; did you mean).
 
-    Checked: the rule ids of ``grounds``, ``grounds_exactly``, ``obligations``, ``consequences`` and
-    ``no_consequences`` (each must be a rule of that kind), the names of ``missing_facts`` and
+    Checked: the term ids of ``terms``; the rule ids of ``grounds``, ``grounds_exactly``, ``obligations``,
+    ``consequences`` and ``no_consequences`` (each must be a rule of that kind), the names of ``missing_facts`` and
     ``no_missing_facts`` (a fact, parameter or other symbol conditions read), the article numbers of
     ``route_citations`` and ``scope_citations``, and the facts each project gives (``facts:`` and
     ``systems[].facts:``, in ``base`` and in every case: the pack's facts or the shared vocabulary's).
@@ -285,6 +288,11 @@ def check_references(case_file: CaseFile, pack: CompiledPack) -> list[str]:
                 if name not in symbols:
                     problems.append(f"{where(*at, 'expect', key, j)}: {key}: the pack has no fact or symbol "
                                     f"`{name}`{_did_you_mean(name, symbols)}")
+        term_ids = [t.id for t in pack.pack.terms]
+        for term_id in expect.terms or {}:
+            if term_id not in term_ids:
+                problems.append(f"{where(*at, 'expect', 'terms', term_id, key=True)}: terms: the pack has no term "
+                                f"`{term_id}`{_did_you_mean(term_id, term_ids)}")
         for key in ("route_citations", "scope_citations"):
             for j, number in enumerate(getattr(expect, key) or []):
                 if number not in articles:
@@ -424,6 +432,10 @@ def compare(expect: Expectation, verdict: Verdict) -> list[str]:
         if name in missing:
             out.append(f"missing_facts: `{name}` should not be missing")
     check("in_force", expect.in_force, verdict.in_force)
+    check("route_text_missing", expect.route_text_missing, verdict.route.text_missing)
+    terms = {t.id: t.holds for t in verdict.terms}
+    for term_id, holds in (expect.terms or {}).items():
+        check(f"terms[{term_id}]", holds, terms.get(term_id))
     check("historical", expect.historical, verdict.historical)
     if expect.superseded_by is not None:
         check("superseded_by", expect.superseded_by,

@@ -1,0 +1,138 @@
+"""What a verdict says beyond the rules' conclusions: the pack's defined terms, and what is lost of
+the measure's text or unknown of its effective date.
+
+Applied to a verdict after the rules are evaluated (:func:`annotate`), from the values the rules saw:
+a defined term is compiled into every condition that reads it (:meth:`SymbolTable.term`), so the
+rules need nothing here; this module only reports each term, and marks the gaps the lost text may
+fill as ``text_missing`` rather than as silences of the measure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from govrules.compile.compiler import CompiledPack, ConditionError
+from govrules.engine.citations import cite
+from govrules.models.pack import Pack
+from govrules.models.verdict import ChangeOut, ComparedAmount, Route, TermOut, TextStatus, Verdict
+
+__all__ = ["annotate", "needs_annotation", "term_outputs", "text_status"]
+
+
+def needs_annotation(compiled: CompiledPack) -> bool:
+    """Whether verdicts of ``compiled`` say more than their rules: terms, a partial text, an unknown date."""
+    pack = compiled.pack
+    return bool(pack.terms) or not pack.text_complete or pack.dates.effective_between is not None
+
+
+def annotate(verdict: Verdict, compiled: CompiledPack, env: dict[str, Any]) -> Verdict:
+    """``verdict`` with its defined terms (``terms``), what is lost of the text (``text_status``, the
+    gaps the lost text may fill marked ``text_missing``) and ``in_force: "undetermined"`` when the
+    effective date is known only to a window holding ``as_of``."""
+    pack = compiled.pack
+    updates: dict[str, Any] = {}
+    warnings = list(verdict.warnings)
+    articles = {measure: dict(texts) for measure, texts in verdict.articles.items()}
+    if pack.terms:
+        terms = term_outputs(compiled, env)
+        updates["terms"] = terms
+        for term in terms:
+            measure = term.citation.pack or pack.id
+            found = pack.article(term.citation.article, measure)
+            if found is not None:
+                articles.setdefault(measure, {}).setdefault(str(term.citation.article), found.text)
+        updates["articles"] = articles
+    in_force, why = pack.in_force_status(verdict.as_of)
+    status = text_status(pack, verdict.as_of)
+    if in_force == "undetermined" and verdict.in_force is True and not verdict.historical:
+        updates["in_force"] = "undetermined"
+        warnings.append(f"{why}：以下结论假定本办法在评估日已施行")
+    if status is not None:
+        updates["text_status"] = status
+        if not status.complete:
+            warnings.append(f"本办法原文不全（{pack.text.describe() if pack.text else status.summary}）："
+                            "缺失部分可能另有规定")
+            lost = pack.text.describe() if pack.text is not None else status.summary
+            updates["route"] = _route_text_missing(verdict.route, compiled, lost)
+            updates["changes"] = [_change_text_missing(c, compiled, lost) for c in verdict.changes]
+    updates["warnings"] = warnings
+    return verdict.model_copy(update=updates)
+
+
+def text_status(pack: Pack, as_of: dt.date) -> TextStatus | None:
+    """What is lost of ``pack``'s text and unknown of its effective date (None when nothing is)."""
+    text, window = pack.text, pack.dates.effective_between
+    if (text is None or text.complete) and window is None:
+        return None
+    complete = text is None or text.complete
+    parts = [] if complete or text is None else [text.describe()]
+    reason = None
+    if window is not None:
+        bound = f"至{window.latest.isoformat()}前" if window.latest is not None else "或以后"
+        parts.append(f"施行日期不详（{window.earliest.isoformat()}{bound}）")
+        state, why = pack.in_force_status(as_of)
+        reason = why if state == "undetermined" else None
+    return TextStatus(
+        complete=complete,
+        missing_articles=sorted(text.missing) if text is not None else [],
+        missing_from_article=text.from_article if text is not None else None,
+        summary="；".join(parts),
+        note="；".join(n for n in ((text.note if text is not None else None), window.note if window else None) if n)
+        or None,
+        effective_known=window is None,
+        effective_earliest=window.earliest if window is not None else None,
+        effective_latest=window.latest if window is not None else None,
+        in_force_reason=reason)
+
+
+def term_outputs(compiled: CompiledPack, env: dict[str, Any]) -> list[TermOut]:
+    """Each defined term of ``compiled`` and whether it holds on ``env`` (the values the rules saw)."""
+    table = compiled.table
+    out: list[TermOut] = []
+    for term in compiled.pack.terms:
+        try:
+            lowered, _ = table.term(term.id)
+        except ConditionError:  # reported when the pack was checked; a loaded pack has none
+            continue
+        value = lowered.fn(env)
+        holds = "unknown" if value is None else "true" if value else "false"
+        compared = []
+        for name in sorted(lowered.symbols()):
+            symbol = table.symbols.get(name)
+            if symbol is not None and symbol.money:
+                amount = env.get(name)
+                compared.append(ComparedAmount(
+                    name=name, zh=symbol.zh,
+                    value=format(amount, "f") if isinstance(amount, Decimal) else None if amount is None
+                    else str(amount)))
+        out.append(TermOut(id=term.id, zh=term.zh, en=term.en, holds=holds, citation=cite(compiled.pack, term.cite),
+                           quote=term.quote, compared=compared,
+                           missing=sorted(lowered.unknowns(env)) if value is None else []))
+    return out
+
+
+def _lost_reason(lost: str, what: str) -> str:
+    return f"现存文本未对此类{what}作出规定；原文{lost}，缺失部分可能另有规定（原文缺失，不作推定）"
+
+
+def _route_text_missing(route: Route, compiled: CompiledPack, lost: str) -> Route:
+    if not route.gap:
+        return route
+    rules = [compiled.by_id[r].rule for r in route.rules if r in compiled.by_id]
+    if rules and not any(getattr(r, "text_missing", False) for r in rules):
+        return route  # a gap the surviving text itself declares
+    reasons = [*route.reasons, _lost_reason(lost, "项目的审批或备案程序")] if rules else [
+        _lost_reason(lost, "项目的审批或备案程序")]
+    return route.model_copy(update={"text_missing": True, "reasons": reasons})
+
+
+def _change_text_missing(change: ChangeOut, compiled: CompiledPack, lost: str) -> ChangeOut:
+    if not change.gap:
+        return change
+    rules = [compiled.by_id[r].rule for r in change.rules if r in compiled.by_id]
+    if rules and not any(getattr(r, "text_missing", False) for r in rules):
+        return change
+    reasons = [*change.reasons, _lost_reason(lost, "变更")] if rules else [_lost_reason(lost, "变更")]
+    return change.model_copy(update={"text_missing": True, "reasons": reasons})
