@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import govrules
 from govrules.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,11 +173,15 @@ def test_diff_analyses_every_reading_option(capsys: pytest.CaptureFixture[str]) 
     code, out, _ = run(capsys, "diff", "chuxiong-2025", "jingzhou-2017", "--format", "json")
     assert code == 0
     data = json.loads(out)
-    # every combination of the two packs' options except the defaults (the main report)
-    combos = [(a, b) for a in ({"art16_17": "approval_prevails"}, {"art16_17": "literal_overlap"})
-              for b in ({"art10_build_type": x, "art16_3_delay": z, "art20_county": y}
-                        for x in ("new_only", "construction_includes_expansion")
-                        for z in ("record", "ongoing")
-                        for y in ("by_reference", "not_applicable"))]
-    assert [(entry["a"], entry["b"]) for entry in data["readings"]] == combos[1:]
+    # each option that is not a default, alone, the rest at their defaults (--all-readings: every combination)
+    chuxiong = govrules.load_pack("chuxiong-2025").choice
+    jingzhou = govrules.load_pack("jingzhou-2017").choice
+    expected = [({**chuxiong, reading.id: option.id}, jingzhou)
+                for reading in govrules.load_pack("chuxiong-2025").pack.readings for option in reading.options
+                if option.id != chuxiong[reading.id]]
+    expected += [(chuxiong, {**jingzhou, reading.id: option.id})
+                 for reading in govrules.load_pack("jingzhou-2017").pack.readings for option in reading.options
+                 if option.id != jingzhou[reading.id]]
+    assert [(entry["a"], entry["b"]) for entry in data["readings"]] == expected
+    assert ({**chuxiong, "art16_17": "literal_overlap"}, jingzhou) in expected
     assert data["readings"][0]["report"]["differences"] and data["differences"]

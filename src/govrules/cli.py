@@ -425,7 +425,10 @@ def _write_batch(lines: Any, write_jsonl: Any, *, fail_on_error: bool) -> int:
 
 def _discard_stdout() -> None:
     """Point stdout at the null device: what its buffer still holds cannot be written, and the
-    interpreter's exit would report the failed flush again."""
+    interpreter's exit would report the failed flush again. Only the process's own stdout: a caller
+    that replaced ``sys.stdout`` (a test runner capturing output) keeps its file descriptor 1."""
+    if sys.stdout is not sys.__stdout__:
+        return
     try:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, sys.stdout.fileno())
