@@ -148,6 +148,10 @@ def lint(pack: CompiledPack, document: Document | None = None) -> list[Diagnosti
                     if own(finding.location))
 
     read = set(pack.used_symbols)
+    for compiled in pack.all_rules:  # used_symbols covers the chosen readings only; a fact another option reads is used
+        read |= compiled.symbols
+        if compiled.met is not None:
+            read |= compiled.met.symbols()
     deadline_parameters: set[str] = set()
     for rule in pack.pack.rules:
         if isinstance(rule, ObligationRule) and rule.deadline is not None:
