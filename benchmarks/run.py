@@ -512,6 +512,9 @@ def main() -> None:
           f"(after the first tenth: {result['rss_first_tenth_mib']:.0f} MiB); target 1M < 120 s: "
           f"{'met' if result['seconds'] * 1_000_000 / max(1, n) < 120 else 'MISSED'}"
           + ("" if n == 1_000_000 else " (extrapolated)"))
+    expected_errors = sum(1 for i in range(n) if i % 1000 == 999)
+    print(f"every record accounted for (one line each, the invalid ones as errors): "
+          f"{'yes' if result['verdicts'] == n and result['errors'] == expected_errors else 'NO'}")
 
     print("\n## CLI cold start (median of 5 runs, ms)")
     example = str(ROOT / "examples" / "chuxiong-data-platform.yaml")

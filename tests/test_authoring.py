@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 
@@ -180,13 +181,16 @@ def test_child_inherits_replaces_and_cites_each_rules_own_measure(tmp_path: Path
     assert (route_citation.pack, route_citation.document, route_citation.title) == (
         "lint-clean", "示政办〔2025〕1号", "示例办法")
     assert route_citation.label == "示政办〔2025〕1号第一条"
-    assert route_citation.text == "预算金额50万元(含)以上的建设类项目须审批。"
+    assert verdict.article_text(route_citation) == "预算金额50万元(含)以上的建设类项目须审批。"
     [ground] = verdict.grounds
     assert ground.status == "triggered" and ground.citation.item_text == "未共享数据的。"
     [obligation] = verdict.obligations
     assert (obligation.citation.pack, obligation.citation.document, obligation.citation.label) == (
         "lint-child", "示政办〔2025〕2号", "第一条")
-    assert obligation.citation.text == "预算金额30万元(含)以上的建设类项目须审批。"
+    assert verdict.article_text(obligation.citation) == "预算金额30万元(含)以上的建设类项目须审批。"
+    # each article's text is held once, under its own measure's pack
+    assert verdict.articles == {"lint-clean": {"1": "预算金额50万元(含)以上的建设类项目须审批。", "2": ANY},
+                                "lint-child": {"1": "预算金额30万元(含)以上的建设类项目须审批。"}}
     excepted = govrules.evaluate({"id": "p", "name": "项目", "facts": {"shares_data": False, "required_by_law": True}},
                                  pack, as_of=dt.date(2025, 6, 1))
     [ground] = excepted.grounds
@@ -382,3 +386,35 @@ def test_govrules_test_refuses_paths_without_cases(make: str, tmp_path: Path,
     target = tmp_path / "nothing-here" if make == "missing" else tmp_path
     code, _, err = run(capsys, "test", str(target))
     assert code == 2 and ("no such file or folder" in err if make == "missing" else "no *.cases.yaml" in err)
+
+
+def test_a_parameter_read_only_under_another_reading_is_not_unused(tmp_path: Path) -> None:
+    """A symbol read only by a rule of a non-default option is read: no lint.unused_parameter for it."""
+    text = (LINT / "unused_parameter.yaml").read_text("utf-8")
+    text = text.replace(
+        "  - {name: review_days,",
+        "  - {name: cap, value: 1000000, unit: CNY, zh: 上限, en: cap, cite: {article: 1}}\n"
+        "  - {name: review_days,")
+    text = text.replace("rules:\n", (
+        "readings:\n"
+        "  - id: r\n"
+        "    question: 是否另设上限？\n"
+        "    cite: {article: 1}\n"
+        "    default: a\n"
+        "    options:\n"
+        "      - {id: a, text: 不设上限, reason: 字面}\n"
+        "      - {id: b, text: 另设上限, reason: 目的}\n"
+        "rules:\n"
+        "  - id: route.capped\n"
+        "    kind: route\n"
+        "    reading: {r: b}\n"
+        "    title: 另设上限\n"
+        "    decision: approval\n"
+        "    when: budget >= cap\n"
+        "    overrides: [route.approval]\n"
+        "    cite: {article: 1}\n"))
+    path = tmp_path / "reading_only_parameter.yaml"
+    path.write_text(text, "utf-8")
+    findings = _findings(path)
+    assert [(d.code, d.rule) for d in findings] == [("lint.unused_parameter", "review_days")], [
+        str(d) for d in findings]

@@ -360,7 +360,7 @@ def _evaluation_error(project: dict[str, Any], pack: str, **kwargs: Any) -> Proj
     "value",
     [
         pytest.param(99_999, id="year-99999"),
-        pytest.param(1, id="year-1"),
+        pytest.param(10_001, id="year-10001"),  # deadline year 10000: the first past the calendar
         pytest.param("Infinity", id="infinity"),
         pytest.param("sNaN", id="signalling-nan"),
         pytest.param("2_025", id="underscore"),

@@ -88,13 +88,15 @@ def test_chuxiong_linfen_route_and_scope(chuxiong_linfen: PackDiff) -> None:
     filing = [d for d in routes if d.a.decision == "filing"]
     assert filing and all(d.b.decision == "approval" and d.a.citations == ("第十七条",) for d in filing)
     assert any(d.a.decision == "build_first" and "emergency = true" in d.region for d in routes)
-    # Chuxiong (州级 and county units) and Linfen (市直部门 of the city) never cover the same project
+    # Chuxiong covers 州级 and county units, Linfen the 市直部门 of a prefecture-level city, recorded as
+    # `city` or `prefecture`: a `prefecture` record is within both, and there their routes are compared
     scopes = [d for d in report.differences if d.analysis == "scope"]
     county = [d for d in scopes if "county" in d.region]
     assert county and all(d.a.decision == "in_scope" and d.b.decision == "out_of_scope" for d in county)
     assert any(d.region.startswith("level = city") and d.b.decision == "in_scope" for d in scopes)
-    assert any("no project is within the scope of both measures" in n for n in report.notes)
-    assert all(d.in_scope_of == ("chuxiong-2025",) for d in routes)
+    assert not any("prefecture" in d.region for d in scopes)
+    assert not any("no project is within the scope of both measures" in n for n in report.notes)
+    assert all(d.in_scope_of == ("chuxiong-2025", "linfen-2021") for d in routes)
     assert report.exact and all(d.exact for d in report.differences)
     for d in report.differences:
         _check_example(d)
@@ -203,9 +205,15 @@ def test_two_thresholds_differ_on_exactly_the_interval_between_them() -> None:
 def test_cli_exit_codes_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", "chuxiong-2025", "linfen-2021", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    # the report under the packs' default readings, then one under each other option (Chuxiong's art16_17)
+    # the report under the packs' default readings, then one under each other combination of options
+    # (Chuxiong's art16_17 with two options, Linfen's four readings with two each: 2 * 16 - 1 others)
     assert set(data) == {"a", "b", "as_of", "exact", "notes", "identical", "compared", "differences", "readings"}
-    assert [(r["a"], r["b"]) for r in data["readings"]] == [({"art16_17": "literal_overlap"}, {})]
+    combinations = [(r["a"], r["b"]) for r in data["readings"]]
+    linfen_defaults = {"art3_own_funds": "department_defined", "art10_new_project": "new_construction",
+                       "art25_unfiled": "payment_condition", "art11_3_construction": "construction"}
+    assert len(combinations) == 31 and len({json.dumps(c, sort_keys=True) for c in combinations}) == 31
+    assert ({"art16_17": "literal_overlap"}, linfen_defaults) in combinations
+    assert ({"art16_17": "approval_prevails"}, linfen_defaults) not in combinations
     assert data["a"]["pack"] == "chuxiong-2025" and data["b"]["pack"] == "linfen-2021"
     assert data["as_of"] == "2025-05-08" and set(data["compared"]) == {"scope", "route", "change"}
     first = data["differences"][0]

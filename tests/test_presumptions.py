@@ -141,7 +141,12 @@ def test_stating_the_presumed_value_gives_the_same_verdict_without_the_assumptio
                                dt.date(2025, 9, 1), parameters={"procurement_limit": "100万元"})
     assert stated.assumptions == [] and presumed.assumptions
     a, b = presumed.model_dump(mode="json"), stated.model_dump(mode="json")
-    for key in ("assumptions", "trace"):
+    # the article texts follow the citations: the presumed verdict also holds those its assumptions cite
+    cited_by_assumptions = {str(x.citation.article) for x in presumed.assumptions if x.citation is not None}
+    assert b["articles"]["chuxiong-2025"] == {
+        n: t for n, t in a["articles"]["chuxiong-2025"].items()
+        if n in b["articles"]["chuxiong-2025"] or n not in cited_by_assumptions}
+    for key in ("assumptions", "trace", "articles"):
         a.pop(key), b.pop(key)
     assert a == b
     emergency = next(x for x in presumed.assumptions if x.fact == "emergency")
@@ -258,7 +263,10 @@ def test_check_proves_every_pack_presumes_nothing_into_applying(pack_id: str) ->
     from govrules.analysis.presumptions import check_presumptions
 
     report = check_presumptions(govrules.load_pack(pack_id))
-    assert report.errors == [] and report.exact
+    assert report.errors == []
+    # Jingzhou's rules under its four readings read more facts than an exhaustive proof can try for one
+    # rule: that rule is checked on a fixed-seed sample (exact false); every other pack's proof is exhaustive
+    assert report.exact or pack_id == "jingzhou-2017"
 
 
 def test_check_refuses_a_presumption_that_would_make_something_apply(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -298,3 +306,14 @@ def test_generated_code_agrees_with_the_reference_on_register_records(pack_id: s
                 finally:
                     evaluator.USE_GENERATED = saved
                 assert fast == slow
+
+
+def test_a_fact_read_only_under_another_option_of_a_reading_is_not_unused() -> None:
+    from govrules.analysis.lint import lint
+
+    pack = govrules.load_pack("qujing-2020")
+    # Qujing's 第三条 reads "安排" as a condition only under the non-default option `filter`.
+    assert "deployed_or_arranged" not in pack.used_symbols
+    assert pack.choice["art3_arranged"] == "describes"
+    unused = [d for d in lint(pack) if d.code == "lint.unused_fact"]
+    assert unused == []

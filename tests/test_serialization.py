@@ -11,12 +11,14 @@ as the command line prints it, the same text.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import datetime as dt
 import importlib.util
 import io
 import json
 import random
+import threading
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +46,7 @@ from govrules.models.verdict import (
     TraceStep,
     Verdict,
 )
+from govrules.output import batch
 from govrules.output import verdict_json as verdict_json_module
 from govrules.output.batch import evaluate_records, iter_records, jsonl_line, write_jsonl
 from govrules.output.verdict_json import kept_texts, verdict_json, verdict_parts, writer
@@ -246,7 +249,7 @@ LONE = "undecodable \udcb2 byte, high \ud800 alone"
 
 
 def _citation(text: str, **values: Any) -> CitationOut:
-    return CitationOut(document=f"文件{text}", title=text, article=1, label=f"第一条{text}", text=text, **values)
+    return CitationOut(document=f"文件{text}", title=text, article=1, label=f"第一条{text}", **values)
 
 
 def _ground(text: str, citation: CitationOut) -> Ground:
@@ -258,10 +261,13 @@ def _odd_verdict(base: Verdict, text: str) -> Verdict:
     return base.model_copy(update={
         "warnings": [text, ""],
         "scope": Scope(status="undetermined", citations=[citation], reasons=[text]),
-        "route": Route(decision="approval", authority=text, citations=[citation, citation], reasons=[text], gap=True),
+        "route": Route(decision="approval", authority=text, citations=[citation, citation], reasons=[text], gap=True,
+                       rules=[text, "r"]),
         "grounds": [_ground(text, citation), Ground(id="g2", kind="deferral", status="excepted", title=text,
                                                     citation=citation, exception=citation, exception_id=text)],
-        "changes": [ChangeOut(index=0, decision="filing", authority=text, citations=[citation], reasons=[text])],
+        "changes": [ChangeOut(index=0, decision="filing", authority=text, citations=[citation], reasons=[text],
+                              rules=[text])],
+        "articles": {"pack": {"1": text}, "p": {"2": text, "3": ""}},
         "obligations": [Obligation(id="o", action=text, due=dt.date(2025, 3, 1), status="pending",
                                    citation=citation, reason=text, item=0),
                         Obligation(id="o2", action=text, due=None, status="unknown", citation=citation)],
@@ -345,6 +351,102 @@ def test_the_writer_is_derived_from_every_field() -> None:
         assert names == expected, cls.__name__
 
 
+def test_a_kept_text_is_never_served_for_another_object_at_the_same_address(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Objects are made, written and dropped, so that new ones take the addresses of old ones."""
+    monkeypatch.setattr(verdict_json_module, "FRAGMENT_LIMIT", 3)  # texts dropped often, and their objects with them
+    base = evaluate(validate_project({"id": "p", "name": "n"}), "chuxiong-2025", AS_OF, trace=False)
+    base_text = _old_json(base)
+    seen: set[int] = set()
+    reused = 0
+    for i in range(300):
+        citation = _citation(f"条文{i}")
+        ground = _ground(f"理由{i}", citation)
+        step = TraceStep(f"rule.{i}", "ground", i, f"x == {i}", ReadOnlyDict(), "true", (), f"结论{i}")
+        fact = MissingFact(name=f"f{i}", path=f"facts.f{i}", zh=f"事实{i}", en="fact", needed_by=(f"rule.{i}",))
+        verdict = base.model_copy(update={"grounds": [ground], "trace": [*base.trace, step],
+                                          "missing_facts": [fact]})
+        _compact_same(verdict, f"object {i}")
+        ids = {id(citation), id(ground), id(step), id(fact)}
+        reused += len(ids & seen)
+        seen |= ids
+        del citation, ground, step, fact, verdict  # freed now (no cycles): their addresses are free
+    assert reused > 0, "no address was taken again: the test proves nothing"
+    assert _old_json(base) == base_text and _hand_written(base) == base_text
+    kept = kept_texts()
+    for kind in ("CitationOut", "Ground", "TraceStep", "MissingFact"):
+        assert len(kept[kind].entries) <= 3  # bounded
+
+
+class _Turns:
+    """Two threads that take turns at every ``id()`` the writer calls: the closest interleaving there is."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.turn = 0
+        self.done: set[int] = set()
+        self.number: dict[int, int] = {}
+
+    def id(self, obj: object) -> int:
+        me = self.number.get(threading.get_ident())
+        if me is not None:
+            self.wait(me, hand_over=True)
+        return builtins.id(obj)
+
+    def wait(self, me: int, *, hand_over: bool) -> None:
+        other = 1 - me
+        with self.cond:
+            if hand_over:
+                self.turn = other
+                self.cond.notify_all()
+            self.cond.wait_for(lambda: self.turn == me or other in self.done)
+
+    def finish(self, me: int) -> None:
+        with self.cond:
+            self.done.add(me)
+            self.turn = 1 - me
+            self.cond.notify_all()
+
+
+def test_threads_writing_at_once_get_each_object_its_own_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two threads make, write and drop parts, taking turns at each ``id()`` the writer calls, while
+    the kept texts are dropped often: a text must never be served for another object than its own
+    (one thread dropping the texts between another's keeping an object and keeping its text left a
+    text without its object, whose address a new object then took)."""
+    turns = _Turns()
+    monkeypatch.setattr(verdict_json_module, "FRAGMENT_LIMIT", 5)
+    monkeypatch.setattr(verdict_json_module, "id", turns.id, raising=False)  # the writer's id(): a turn each call
+    full = evaluate(validate_project({"id": "p", "name": "n"}), "chuxiong-2025", AS_OF, trace=False)
+    base = full.model_copy(update={  # one citation to write: the fresh one
+        "grounds": [], "obligations": [], "consequences": [], "missing_facts": [], "trace": [], "changes": [],
+        "route": full.route.model_copy(update={"citations": []})})
+    wrong: list[str] = []
+
+    def work(me: int) -> None:
+        turns.number[threading.get_ident()] = me
+        turns.wait(me, hand_over=False)
+        try:
+            for i in range(200):
+                # thread 1 keeps two texts a round, thread 0 one: their turns to drop the texts drift apart
+                citations = [_citation(f"条文{me}.{i}.{k}") for k in range(me + 1)]
+                verdict = base.model_copy(update={"scope": Scope(status="in_scope", citations=citations, reasons=[])})
+                if verdict_json(verdict) != _old_json(verdict):
+                    wrong.append(f"{me}.{i}")
+                del citations, verdict  # freed: the next round's take their addresses
+        except Exception as exc:  # reported by the test, not lost in the thread
+            wrong.append(repr(exc))
+        finally:
+            turns.finish(me)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert not wrong, f"texts of other objects in {len(wrong)} verdicts, first {wrong[0]}"
+
+
 def test_a_field_of_an_unknown_type_is_refused_when_the_writer_is_built() -> None:
     from pydantic import BaseModel
 
@@ -353,3 +455,25 @@ def test_a_field_of_an_unknown_type_is_refused_when_the_writer_is_built() -> Non
 
     with pytest.raises(TypeError, match=r"Odd\.when"):
         verdict_json_module._Writers().model(Odd)
+
+
+def test_jsonl_line_heads_are_written_as_json_dumps_writes_them() -> None:
+    verdict = evaluate(validate_project({"id": "p", "name": "名"}), "chuxiong-2025", AS_OF, trace=False)
+    dumped = verdict.model_dump(mode="json")
+    heads: list[dict[Any, Any]] = [
+        {"record": 0, "source": ODD, "ok": True, "project": LONE},
+        {"record": -12, "ok": False, "none": None, "big": 10**30},
+        {"float": 1.5, "source": "x"},
+        {1: "an int key", "source": "x"},
+        {"nested": {"a": [1, "b"]}},
+    ]
+    for head in heads:
+        line = {**head, "verdict": verdict}
+        expected = json.dumps({**head, "verdict": dumped}, ensure_ascii=False, separators=(",", ":"))
+        assert jsonl_line(line) == expected
+        out = io.StringIO()
+        write_jsonl(iter([{**head, "ok": True, "verdict": verdict}]), out)
+        written = out.getvalue().split("\n")[0]
+        written.encode()  # valid UTF-8: an undecodable input byte is written as the text \xNN
+        assert written == batch._valid_text(json.dumps({**head, "ok": True, "verdict": dumped},
+                                                       ensure_ascii=False, separators=(",", ":")))

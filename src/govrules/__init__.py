@@ -30,8 +30,9 @@ if TYPE_CHECKING:
         statutory_holidays,
     )
     from govrules.engine.evaluator import evaluate
-    from govrules.engine.multi_pack import evaluate_all
+    from govrules.engine.multi_pack import evaluate_all, other_jurisdictions
     from govrules.engine.projects import load_project, validate_project
+    from govrules.engine.questions import questions
     from govrules.errors import (
         CalendarDataMissing,
         CalendarError,
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
         ProjectError,
     )
     from govrules.models.pack import Pack
-    from govrules.models.project import BudgetLine, ChangeRequest, Funding, Project, System
+    from govrules.models.project import BudgetLine, ChangeRequest, Funding, Project, ProjectJurisdiction, System
     from govrules.models.verdict import Verdict
     from govrules.packs.bundled import bundled_pack_ids
 
@@ -67,6 +68,7 @@ _LAZY: dict[str, str] = {
     "ParameterError": "govrules.errors",
     "Project": "govrules.models.project",
     "ProjectError": "govrules.errors",
+    "ProjectJurisdiction": "govrules.models.project",
     "System": "govrules.models.project",
     "Verdict": "govrules.models.verdict",
     "WorkdayCalendar": "govrules.engine.calendar",
@@ -77,9 +79,11 @@ _LAZY: dict[str, str] = {
     "load_pack": "govrules.compile.loading",
     "load_project": "govrules.engine.projects",
     "load_year_schedule": "govrules.engine.calendar",
+    "other_jurisdictions": "govrules.engine.multi_pack",
     "schedule_template": "govrules.engine.calendar",
     "statutory_holidays": "govrules.engine.calendar",
     "validate_project": "govrules.engine.projects",
+    "questions": "govrules.engine.questions",
     "check_consistency": "govrules.analysis.consistency",
     "check_pack": "govrules.analysis.lint",
     "diff_packs": "govrules.analysis.diff",
@@ -102,6 +106,7 @@ __all__ = [
     "ParameterError",
     "Project",
     "ProjectError",
+    "ProjectJurisdiction",
     "System",
     "Verdict",
     "WorkdayCalendar",
@@ -116,6 +121,8 @@ __all__ = [
     "load_pack",
     "load_project",
     "load_year_schedule",
+    "other_jurisdictions",
+    "questions",
     "schedule_template",
     "statutory_holidays",
     "validate_project",

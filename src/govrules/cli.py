@@ -1,6 +1,7 @@
 """The ``govrules`` command: thin — parse arguments, call the library, render, set the exit code.
 
-Exit codes: 0 success; 1 a check or test found problems (or ``--fail-on`` matched); 2 bad input.
+Exit codes: 0 success; 1 a check or test found problems (or ``--fail-on`` matched); 2 bad input;
+3 a batch's output could not be written; 130 / 143 a batch stopped by SIGINT / SIGTERM (docs/cli.md).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import dataclasses
 import datetime as dt
 import gc
 import json
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +25,8 @@ if TYPE_CHECKING:
     from govrules.models.project import Project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+#: a batch's output could not be written (a full disk); a batch stopped by a signal exits 128 + its number
+EXIT_OUTPUT_FAILED, EXIT_SIGNAL = 3, 128
 
 
 def _date(text: str) -> dt.date:
@@ -65,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--param", type=_param, action="append", default=[], metavar="NAME=VALUE",
                    help="set a settable pack parameter, e.g. procurement_limit=1000000")
-    p.add_argument("--no-trace", action="store_true", help="omit the values each rule saw")
+    p.add_argument("--trace", choices=["detailed", "compact"], default="detailed",
+                   help="detailed (default): the values each rule saw; compact: each rule's result only")
+    p.add_argument("--no-trace", action="store_true", help="the same as --trace compact")
     p.add_argument("--as-if-in-force", action="store_true", dest="historical",
                    help="evaluate even on a date when the measure is not in force (superseded, expired or not yet "
                         "in force); the verdict says so (historical: true)")
@@ -76,14 +83,33 @@ def build_parser() -> argparse.ArgumentParser:
                    help="presume nothing: a fact left out stays unknown (the pack's presumptions are off)")
     p.add_argument("--reading", type=_param, action="append", default=[], metavar="ID=OPTION",
                    help="choose an option of one of the pack's readings of ambiguous text (default: the pack's)")
+    p.add_argument("--questions", action=argparse.BooleanOptionalAction, default=None,
+                   help="work out the questions that decide (the unknown facts that would settle a conclusion, "
+                        "with the conclusion under each answer); default: on for text, off for JSON and batches")
+
+    p = sub.add_parser("ask", help="an interview: asks the questions that decide scope and route, then prints "
+                                   "the verdict and writes the completed project")
+    p.add_argument("project", help="project file (YAML or JSON)")
+    p.add_argument("--pack", required=True, help="bundled pack id or path to a pack file")
+    p.add_argument("--out", metavar="FILE", help="write the project with the answers (YAML) to FILE")
+    p.add_argument("--as-of", type=_date, help="evaluation date (default: today)")
+    p.add_argument("--param", type=_param, action="append", default=[], metavar="NAME=VALUE",
+                   help="set a settable pack parameter, e.g. procurement_limit=1000000")
+    p.add_argument("--strict", action="store_true",
+                   help="presume nothing: ask also what the pack would presume")
+    p.add_argument("--reading", type=_param, action="append", default=[], metavar="ID=OPTION",
+                   help="choose an option of one of the pack's readings of ambiguous text (default: the pack's)")
 
     p = sub.add_parser("compare", help="one project under every bundled pack in force")
     p.add_argument("project")
     p.add_argument("--as-of", type=_date)
-    p.add_argument("--all", action="store_true", help="every bundled pack, in force or not")
+    p.add_argument("--all", action="store_true",
+                   help="every bundled pack, in force or not, of the project's jurisdiction or not")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--param", type=_param, action="append", default=[], metavar="PACK:NAME=VALUE",
                    help="set a parameter of one pack, e.g. chuxiong-2025:procurement_limit=1000000")
+    p.add_argument("--trace", choices=["detailed", "compact"], default="detailed",
+                   help="detailed (default): the values each rule saw; compact: each rule's result only")
 
     sub.add_parser("packs", help="the bundled packs").add_argument("--format", choices=["text", "json"],
                                                                     default="text")
@@ -307,16 +333,18 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if project is None:
         _resume_collector()  # a batch: unbounded work
         records = iter_records(args.project)
+        if args.questions:
+            raise GovrulesError("--questions is for one project, not a batch", code="questions_batch",
+                                message_zh="--questions 仅用于单个项目，不用于批量评估")
         lines = evaluate_records(records, pack, args.as_of, parameters=dict(args.param),
-                                 calendar=_calendar(args.calendar), trace=not args.no_trace, json_ready=False,
+                                 calendar=_calendar(args.calendar), trace=_trace(args), json_ready=False,
                                  historical=args.historical,
                                  strict=args.strict, readings=dict(args.reading))
-        progress = sys.stderr if sys.stderr.isatty() else None
-        counts = write_jsonl(lines, sys.stdout, progress)
-        return EXIT_OK if counts["errors"] == 0 or not args.fail_on_error else EXIT_FINDINGS
+        return _write_batch(lines, write_jsonl, fail_on_error=args.fail_on_error)
     verdict = evaluate(project, pack, args.as_of, parameters=dict(args.param), calendar=_calendar(args.calendar),
-                       trace=not args.no_trace, historical=args.historical,
-                       strict=args.strict, readings=dict(args.reading))
+                       trace=_trace(args), historical=args.historical,
+                       strict=args.strict, readings=dict(args.reading),
+                       questions=args.questions if args.questions is not None else args.format == "text")
     if args.format == "json":
         _say_json(verdict_json(verdict, indent=2))
     else:
@@ -324,8 +352,83 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from govrules.compile.loading import load_pack
+    from govrules.output.interview import interview
+    from govrules.output.report import render_text
+    from govrules.packs.projects import read_project_data
+    from govrules.packs.yaml_io import read_bounded
+    from govrules.printable import printable
+
+    pack = load_pack(args.pack)
+    project = _single_project(args.project, pack)  # validates, and refuses a batch
+    if project is None:
+        raise GovrulesError("ask takes one project, not a list", code="ask_batch",
+                            message_zh="ask 只用于单个项目文件，不能是项目列表")
+    data = read_project_data(read_bounded(Path(args.project), _BATCH_FILE_LIMIT), args.project)
+
+    def read(prompt: str) -> str | None:
+        print(printable(prompt, newlines=True), end="", flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            print()
+            return None
+        if not sys.stdin.isatty():  # answers piped in: show them, so the output reads as a transcript
+            print(printable(line.rstrip("\n")))
+        return line
+
+    print(f"《{pack.pack.title}》: 回答 是/否/不知道（y/n/?）；直接回车或 Ctrl-D 结束提问")
+    verdict, answered, transcript = interview(data, pack, args.as_of, read=read, out=sys.stdout,
+                                              parameters=dict(args.param), strict=args.strict,
+                                              readings=dict(args.reading))
+    print(f"\n共回答 {len(transcript)} 个问题\n")
+    _say(render_text(verdict))
+    if args.out:
+        from ruamel.yaml import YAML
+
+        yaml = YAML(typ="safe", pure=True)
+        yaml.default_flow_style = False
+        yaml.allow_unicode = True
+        yaml.representer.sort_base_mapping_type_on_output = False  # the project's own order
+        with open(args.out, "w", encoding="utf-8") as f:
+            yaml.dump(answered, f)
+        _say(f"已写入 {args.out}")
+    return EXIT_OK
+
+
 #: The most of a file read to learn whether it holds one project or a list of them (a batch).
 _BATCH_FILE_LIMIT = 50_000_000
+
+def _write_batch(lines: Any, write_jsonl: Any, *, fail_on_error: bool) -> int:
+    """Write a batch's lines to stdout as UTF-8 bytes; the exit code (docs/cli.md)."""
+    from govrules.output.batch import OutputFailed, StopSignals
+
+    progress = sys.stderr if sys.stderr.isatty() else None
+    sys.stdout.flush()
+    try:
+        with StopSignals() as signals:
+            counts = write_jsonl(lines, getattr(sys.stdout, "buffer", sys.stdout), progress, signals=signals)
+    except OutputFailed as exc:
+        _discard_stdout()
+        if isinstance(exc.error, BrokenPipeError):  # the reader went away (``| head``): not an error
+            return EXIT_OK
+        _say(f"govrules: {exc}", file=sys.stderr)
+        print(json.dumps({"summary": exc.counts}), file=sys.stderr)
+        return EXIT_OUTPUT_FAILED
+    if "interrupted" in counts:
+        return EXIT_SIGNAL + int(getattr(signal, counts["interrupted"]))
+    return EXIT_OK if counts["errors"] == 0 or not fail_on_error else EXIT_FINDINGS
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device: what its buffer still holds cannot be written, and the
+    interpreter's exit would report the failed flush again."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):  # pragma: no cover - no file descriptor (stdout replaced)
+        pass
 
 
 def _single_project(path: str, pack: CompiledPack) -> Project | None:
@@ -338,18 +441,26 @@ def _single_project(path: str, pack: CompiledPack) -> Project | None:
     from govrules.packs.yaml_io import read_bounded
 
     p = Path(path)
-    if not p.is_file():
+    try:
+        with p.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
         return load_project(p, pack=pack)  # which reports what is wrong with it
+    if head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").startswith(b"["):
+        return None  # a JSON (or YAML flow) list: read item by item
+    if not p.is_file() or p.stat().st_size > _BATCH_FILE_LIMIT:
+        return load_project(p, pack=pack)
     try:
         raw = read_bounded(p, _BATCH_FILE_LIMIT)
     except OSError:
         return load_project(p, pack=pack)
-    if len(raw) > _BATCH_FILE_LIMIT:
-        return load_project(p, pack=pack)  # over the limit of a project file too: refused there, having read 2 MB
-    if raw[:4096].lstrip().startswith(b"["):
-        return None
-    data = read_project_data(raw, str(p))
-    if isinstance(data, list) and p.suffix != ".json":
+    try:
+        data = read_project_data(raw, str(p))
+    except ProjectError:
+        if raw.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"-"):
+            return None  # perhaps a YAML list with a bad item: the batch reports each item
+        raise
+    if isinstance(data, list):
         return None
     return validate_project(data, source=str(p), pack=pack)
 
@@ -368,20 +479,32 @@ def _pack_parameters(pairs: list[tuple[str, str]]) -> dict[str, dict[str, str]]:
     return parameters
 
 
+def _trace(args: argparse.Namespace) -> bool:
+    """Whether the values each rule saw go in the trace (``--trace``; ``--no-trace`` is compact)."""
+    return args.trace == "detailed" and not getattr(args, "no_trace", False)
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from govrules.engine.multi_pack import evaluate_all
+    from govrules.engine.multi_pack import evaluate_all, other_jurisdictions
     from govrules.engine.projects import load_project
     from govrules.output.report import render_comparison
 
     parameters = _pack_parameters(args.param)
-    verdicts = evaluate_all(load_project(args.project), args.as_of, include_not_in_force=args.all,
-                            parameters=parameters)
+    project = load_project(args.project)
+    verdicts = evaluate_all(project, args.as_of, include_not_in_force=args.all, parameters=parameters,
+                            trace=_trace(args), include_other_jurisdictions=args.all)
     if args.format == "json":
         _print_json([v.model_dump(mode="json") for v in verdicts])
-    elif not verdicts and args.all:  # render_comparison's message is about packs not in force
+        return EXIT_OK
+    elsewhere = {} if args.all else other_jurisdictions(project)
+    if not verdicts and args.all:  # render_comparison's message is about packs not in force
         print("没有捆绑的办法包（no bundled pack is installed）")
-    else:
+    elif verdicts or not elsewhere:
         _say(render_comparison(verdicts))
+    if elsewhere:
+        where = "、".join(f"{pack_id}（{name}）" for pack_id, name in elsewhere.items())
+        _say(f"未评估（非本项目所在地 {project.jurisdiction.name if project.jurisdiction else ''} 的办法，"
+             f"可用 --all 查看）: {where}")
     return EXIT_OK
 
 

@@ -54,9 +54,9 @@ _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u2
 
 def json_printable(text: str) -> str:
     """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with DEL, C1 controls, bidirectional
-    overrides and lone surrogates written as ``\\uXXXX`` escapes: the same JSON value, safe to print.
+    overrides and lone surrogates written as ``\\u`` escapes (four hex digits): the same JSON value, safe to print.
 
-    Such characters occur only inside JSON strings, where ``\\uXXXX`` stands for the character itself.
+    Such characters occur only inside JSON strings, where such a ``\\u`` escape stands for the character itself.
     """
     if _UNSAFE_IN_JSON.search(text) is None:
         return text

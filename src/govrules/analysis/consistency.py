@@ -46,30 +46,43 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-import random
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, cast
 
-from govrules.compile.compiler import NOT_YET, CompiledPack, CompiledRule, Lowered, SymbolTable, compile_condition
-from govrules.compile.temporal import guard
-from govrules.diagnostics import Diagnostic
-from govrules.engine.citations import citation_label
-from govrules.engine.combine import Outcome, any_true, decide
-from govrules.errors import PackError, ProjectError
-from govrules.models.money import MoneyFormatError, parse_parameter
+from govrules.analysis.findings import (
+    CODES,
+    SEVERITY,
+    Finding,
+    article_of,
+    check_citations,
+    format_findings,
+    measure_of,
+)
+from govrules.analysis.region_space import RawFinding
+from govrules.analysis.regions import RegionAnalysis, Spec
+from govrules.analysis.space import (
+    STEP,
+    UNIT_KIND,
+    Cell,
+    Dimension,
+    Reader,
+    Source,
+    cut_points,
+    format_value,
+    parameter_values,
+    source_of,
+)
+from govrules.compile.compiler import CompiledPack, CompiledRule
+from govrules.engine.combine import any_true
 from govrules.models.pack import (
-    ChangeRule,
-    Citation,
     ExemptionRule,
-    FactType,
     Pack,
     Parameter,
-    RouteRule,
     ScopeRule,
 )
-from govrules.models.project import CATEGORY_EXECUTION, FISCAL_SOURCES, Category, Project
+from govrules.models.project import Project
 
 __all__ = [
     "CODES",
@@ -81,1317 +94,25 @@ __all__ = [
     "format_findings",
 ]
 
-Severity = Literal["error", "warning"]
-
-#: Every code a finding may carry, with what it means.
-CODES: dict[str, str] = {
-    "consistency.gap": "no route (or change) rule decides some in-scope case, and the pack does not declare it",
-    "consistency.declared_gap": "the pack declares (gap: true) that the measure does not decide these cases",
-    "consistency.overlap": "rules with different decisions hold together and no `overrides` orders them",
-    "consistency.non_monotone": "raising an amount or a change's scale lowers the procedure (approval → filing/none)",
-    "consistency.knowing_more": "a decision reached with a fact unknown changes when the fact is filled in",
-    "consistency.missing_citation": "a rule or parameter cites an article, paragraph or item the pack does not have",
-    "consistency.scope_boundary": "scope and exclusion rules split an amount at the same threshold but, at the "
-                                  "threshold itself, both hold or neither does",
-    "consistency.consequence_never": "a consequence whose condition (after its exceptions) holds for no project",
-    "consistency.consequence_out_of_scope": "a consequence that holds only where the measure does not apply, so "
-                                            "no verdict ever lists it",
-}
-
-_SEVERITY: dict[str, Severity] = {code: "error" for code in CODES}
-_SEVERITY["consistency.declared_gap"] = "warning"
-# 以上 and 以下 both include the amount itself (民法典 第一千二百五十九条): a text can say both; the finding
-# asks the author to look, it does not fail the check
-_SEVERITY["consistency.scope_boundary"] = "warning"
-
-_STEP: dict[str, Decimal] = {"money": Decimal("0.01"), "ratio": Decimal("0.0001"), "integer": Decimal(1),
-                             "number": Decimal("0.01")}
-_UNIT_KIND: dict[str, str] = {"CNY": "money", "ratio": "ratio"}
-_RANK_ROUTE: dict[str, int] = {"approval": 2, "filing": 1, "none": 0}
-_RANK_CHANGE: dict[str, int] = {"approval": 2, "adjustment_request": 2, "filing": 1, "none": 0, "not_covered": 0}
-_CORE_NUMERIC: dict[str, str] = {"budget": "money", "procurement_budget": "money", "fiscal_amount": "money",
-                                 "system_count": "integer", "change_count": "integer", "change_scale": "ratio",
-                                 "line_amount": "money", "line_spent": "money", "line_year": "integer",
-                                 "line_carried_over_years": "integer"}
-_FACT_NUMERIC: dict[FactType, str] = {FactType.money: "money", FactType.ratio: "ratio",
-                                      FactType.integer: "integer", FactType.number: "number"}
-_CONSTANT_DATES = ("as_of", "effective_date")
-_FISCAL_ORDER = ("prefecture", "municipal", "county", "provincial", "central")
-_OTHER = "其他"  # stands for every value of a free-text field that no condition names
-
-
-# --------------------------------------------------------------------------------------------------
-# Findings
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One consistency problem of a pack, with the region of cases it concerns and an example.
-
-    ``region`` describes the cases with the parameters' names (``budget in [procurement_limit,
-    construction_approval_threshold)``); ``example`` is a project file (YAML) that lands in the region,
-    to be evaluated with ``parameters`` on ``as_of``. ``scenarios`` lists the values of settable
-    parameters the pack leaves open under which the finding appears (empty: it does not depend on them).
-    ``exact`` is false when the finding comes from the sampling fallback rather than the exhaustive
-    analysis.
-    """
-
-    code: str
-    message: str
-    rules: tuple[str, ...]
-    region: str
-    example: str
-    parameters: dict[str, str] = field(default_factory=dict, hash=False)
-    severity: Severity = "error"
-    analysis: Literal["route", "change", "citation", "scope", "consequence"] = "route"
-    articles: tuple[int, ...] = ()
-    scenarios: tuple[str, ...] = ()
-    as_of: dt.date | None = None
-    exact: bool = True
-    example_data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    def to_diagnostic(self) -> Diagnostic:
-        """The finding as a :class:`~govrules.diagnostics.Diagnostic` (warning for declared gaps)."""
-        hint = None
-        if self.region:
-            hint = f"region: {self.region}"
-            if self.parameters:
-                hint += "; parameters: " + ", ".join(f"{k}={v}" for k, v in self.parameters.items())
-        return Diagnostic(self.code, self.message, None, hint=hint, severity=self.severity,
-                          rule=self.rules[0] if self.rules else None,
-                          extra={"rules": list(self.rules), "region": self.region, "example": self.example,
-                                 "parameters": dict(self.parameters), "scenarios": list(self.scenarios),
-                                 "exact": self.exact, "analysis": self.analysis})
-
-
-def format_findings(findings: Sequence[Finding], *, examples: bool = False) -> str:
-    """A readable report of ``findings`` (one paragraph each; with the example projects if asked)."""
-    if not findings:
-        return "no findings\n"
-    lines: list[str] = []
-    for f in findings:
-        lines.append(f"{f.severity}[{f.code}] {', '.join(f.rules)}")
-        lines.append(f"  {f.message}")
-        if f.region:
-            lines.append(f"  region: {f.region}")
-        if f.scenarios:
-            lines.append(f"  with: {' | '.join(f.scenarios)}")
-        if examples and f.example:
-            lines.extend("    " + line for line in f.example.rstrip("\n").split("\n"))
-    return "\n".join(lines) + "\n"
-
-
-# --------------------------------------------------------------------------------------------------
-# Citations
-
-
-def _citation_problem(cite: Citation, pack: Pack) -> str | None:
-    article = pack.cited_article(cite)
-    if article is None:
-        return f"Art. {cite.article}, which the pack does not have"
-    paragraphs = len(article.paragraphs) if article.paragraphs else 1
-    if cite.paragraph is not None and cite.paragraph > paragraphs:
-        return f"paragraph {cite.paragraph} of Art. {cite.article}, which has {paragraphs}"
-    if cite.item is not None and cite.item not in {it.number for it in article.items or []}:
-        return f"item {cite.item} of Art. {cite.article}, which has {len(article.items or [])} item(s)"
-    return None
-
-
-def check_citations(pack: Pack | CompiledPack) -> list[Finding]:
-    """Rules and parameters whose citation points at an article (paragraph, item) the pack lacks."""
-    model = pack.pack if isinstance(pack, CompiledPack) else pack
-    findings: list[Finding] = []
-    owners: list[tuple[str, str, Citation]] = [("rule", r.id, r.cite) for r in model.rules]
-    owners += [("parameter", p.name, p.cite) for p in model.parameters]
-    for kind, name, cite in owners:
-        problem = _citation_problem(cite, model)
-        if problem is not None:
-            findings.append(Finding(
-                code="consistency.missing_citation", severity="error", analysis="citation",
-                message=f"{kind} `{name}` of {_measure(model)} cites {problem}: its conclusion cannot be "
-                        "traced to the text",
-                rules=(name,), region="", example="", articles=(cite.article,)))
-    return findings
-
-
-def _measure(pack: Pack) -> str:
-    return f"《{pack.title}》" + (f"({pack.document})" if pack.document else "")
-
-
-def _art(cite: Citation) -> str:
-    label = f"Art. {cite.article}"
-    if cite.paragraph is not None:
-        label += f"({cite.paragraph})"
-    if cite.item is not None:
-        label += f" item {cite.item}"
-    return f"{label} {citation_label(cite.article, cite.paragraph, cite.item)}"
-
-
-# --------------------------------------------------------------------------------------------------
-# The pack, compiled (a Pack model is compiled here, without the loader's citation check)
-
-
-@dataclass
-class Source:
-    pack: Pack
-    table: SymbolTable
-    rules: list[CompiledRule]
-    by_id: dict[str, CompiledRule]
-
-
-def source_of(pack: CompiledPack | Pack | str) -> Source:
-    if isinstance(pack, str):
-        from govrules.compile.loading import load_pack
-
-        pack = load_pack(pack)
-    if isinstance(pack, CompiledPack):
-        return Source(pack.pack, pack.table, list(pack.rules), dict(pack.by_id))
-    table = SymbolTable(pack)
-    rules: list[CompiledRule] = []
-    problems: list[Diagnostic] = []
-    for index, rule in enumerate(pack.rules):
-        try:
-            condition, _ = compile_condition(rule.when, table, rule.for_each)
-        except Exception as exc:  # ConditionError: report like the loader would
-            problems.append(Diagnostic(getattr(exc, "code", "condition"), f"{rule.id}: {exc}", rule=rule.id))
-            continue
-        condition, guarded = guard(rule, condition, table)
-        rules.append(CompiledRule(rule, condition, index, guard=guarded))
-    if problems:
-        raise PackError(f"{pack.id}: conditions do not compile", diagnostics=problems, code="pack_invalid")
-    return Source(pack, table, rules, {r.id: r for r in rules})
-
-
-# --------------------------------------------------------------------------------------------------
-# What the conditions read
-
-
-@dataclass
-class Variable:
-    """A variable conditions read, and how they compare it."""
-
-    name: str
-    kind: str  # bool | enum | numeric | set | date
-    numeric: str = "number"  # money | ratio | integer | number
-    values: tuple[str, ...] | None = None
-    cut_params: set[str] = field(default_factory=set)
-    cut_literals: set[Any] = field(default_factory=set)
-    cut_constants: set[str] = field(default_factory=set)  # as_of / effective_date for dates
-    literals: set[str] = field(default_factory=set)  # enum literals, or set members tested
-    exact: bool = True
-
-
-class Reader:
-    """Walks lowered condition trees, recording variables, cut points and what is not exact."""
-
-    def __init__(self, src: Source) -> None:
-        self.src = src
-        symbols = dict(src.table.symbols)
-        for table in src.table.item_symbols.values():
-            symbols.update(table)
-        symbols.update(src.table.system_facts)
-        self.symbols = symbols
-        self.parameters = {p.name: p for p in src.pack.parameters}
-        self.facts = {f.name: f for f in src.pack.facts}
-        self.vars: dict[str, Variable] = {}
-        self.reasons: dict[str, set[str]] = {}  # variable → why it cannot be analysed exactly
-
-    def read(self, rules: Iterable[CompiledRule]) -> None:
-        for rule in rules:
-            self._walk(rule.condition, rule)
-
-    def var(self, name: str) -> Variable | None:
-        if name in self.vars:
-            return self.vars[name]
-        if name in self.parameters or name in _CONSTANT_DATES:
-            return None
-        symbol = self.symbols.get(name)
-        if symbol is None:
-            return None
-        kind: Any = symbol.type  # a rule-engine DataType, or its name
-        type_name = kind if isinstance(kind, str) else str(getattr(kind, "name", ""))
-        fact = self.facts.get(name)
-        if type_name.startswith("BOOL"):
-            var = Variable(name, "bool")
-        elif type_name == "FLOAT":
-            numeric = _FACT_NUMERIC.get(fact.type, "number") if fact is not None else _CORE_NUMERIC.get(name, "number")
-            var = Variable(name, "numeric", numeric=numeric)
-        elif type_name.startswith("SET"):
-            var = Variable(name, "set", values=symbol.values)
-        elif type_name == "DATETIME":
-            var = Variable(name, "date")
-        else:
-            var = Variable(name, "enum", values=symbol.values)
-        self.vars[name] = var
-        return var
-
-    def _walk(self, node: Lowered, rule: CompiledRule) -> None:
-        if node.symbol is not None:
-            self.var(node.symbol)
-            return
-        kids = node.children
-        coalesced = _coalesced(node)
-        if coalesced is not None:  # `x ?? default`: the comparison around it is the atom
-            self.var(coalesced)
-            return
-        if len(kids) == 2:
-            for x, y in ((kids[0], kids[1]), (kids[1], kids[0])):
-                name = x.symbol if x.symbol is not None else _coalesced(x)
-                if name is None:
-                    continue
-                var = self.var(name)
-                if var is not None and not self._atom(node, var, y):
-                    var.exact = False
-                    self.reasons.setdefault(name, set()).add(
-                        f"`{rule.id}` uses {name} in arithmetic, a function or a comparison with another variable")
-        else:
-            for kid in kids:
-                if kid.symbol is not None:
-                    var = self.var(kid.symbol)
-                    if var is not None and var.kind != "bool":
-                        var.exact = False
-                        self.reasons.setdefault(kid.symbol, set()).add(
-                            f"`{rule.id}` passes {kid.symbol} to a function or an operator")
-        for kid in kids:
-            self._walk(kid, rule)
-
-    def _atom(self, node: Lowered, var: Variable, other: Lowered) -> bool:
-        """Record ``var`` compared with ``other`` in ``node``; False when that is not an exact atom."""
-        if var.kind == "bool":
-            return True
-        literal = other.fn({}) if other.literal else None
-        if var.kind == "numeric":
-            if other.literal and isinstance(literal, Decimal):
-                if _is_test(node, {var.name: literal}):
-                    var.cut_literals.add(literal)
-                    return True
-            elif other.literal and isinstance(literal, frozenset) and all(isinstance(v, Decimal) for v in literal):
-                if _is_test(node, {var.name: Decimal(0)}):
-                    var.cut_literals.update(literal)
-                    return True
-            elif other.symbol in self.parameters and _is_test(node, {var.name: Decimal(1), other.symbol: Decimal(1)}):
-                var.cut_params.add(other.symbol)
-                return True
-            return False
-        if var.kind == "enum":
-            if other.literal and isinstance(literal, str) and _is_test(node, {var.name: literal}):
-                var.literals.add(literal)
-                return True
-            if other.literal and isinstance(literal, frozenset) and _is_test(node, {var.name: ""}):
-                var.literals.update(str(v) for v in literal)
-                return True
-            return False
-        if var.kind == "set":
-            if other.literal and isinstance(literal, str) and _is_test(node, {var.name: frozenset()}):
-                var.literals.add(literal)
-                return True
-            return False
-        # dates: against a literal date or a constant date (as_of, effective_date)
-        if other.literal and isinstance(literal, dt.date) and _is_test(node, {var.name: literal}):
-            var.cut_literals.add(literal)
-            return True
-        if other.symbol in _CONSTANT_DATES and _is_test(node, {var.name: dt.date(2000, 1, 1),
-                                                              other.symbol: dt.date(2000, 1, 1)}):
-            var.cut_constants.add(other.symbol)
-            return True
-        return False
-
-
-_SENTINEL = object()
-
-
-def _coalesced(node: Lowered) -> str | None:
-    """The symbol ``x`` when ``node`` is ``x ?? literal`` (what an unknown ``x`` should count as)."""
-    kids = node.children
-    if len(kids) != 2 or kids[0].symbol is None or not kids[1].literal:
-        return None
-    name = kids[0].symbol
-    try:
-        if node.fn({}) == kids[1].fn({}) and node.fn({name: _SENTINEL}) is _SENTINEL:
-            return name
-    except Exception:  # not a coalesce: it does something with the sentinel
-        return None
-    return None
-
-
-def _is_test(node: Lowered, probe: Mapping[str, Any]) -> bool:
-    """Whether ``node`` is a comparison (or membership test): it gives true/false, not a value."""
-    try:
-        return isinstance(node.fn(probe), bool)
-    except Exception:  # a probe outside the node's domain: not an atom we can reason about
-        return False
-
-
-def cut_points(pack: CompiledPack | Pack | str, parameters: Mapping[str, Any] | None = None) -> dict[str, list[Any]]:
-    """Each numeric (and date) variable the pack's conditions compare, with the values it is compared to.
-
-    Parameters are resolved to their values (settable ones from ``parameters`` when given; left out
-    when they have no value). Used by the consistency analysis and by
-    :func:`govrules.testing.strategies.projects` to weight generated amounts to the boundaries.
-    """
-    src = source_of(pack)
-    reader = Reader(src)
-    reader.read(src.rules)
-    values = parameter_values(src.pack, parameters or {})
-    result: dict[str, list[Any]] = {}
-    for var in reader.vars.values():
-        if var.kind not in ("numeric", "date"):
-            continue
-        cuts = set(var.cut_literals)
-        cuts |= {values[p] for p in var.cut_params if values.get(p) is not None}
-        result[var.name] = sorted(cuts)
-    return result
-
-
-def parameter_values(pack: Pack, given: Mapping[str, Any]) -> dict[str, Any]:
-    declared = {p.name: p for p in pack.parameters}
-    values: dict[str, Any] = {p.name: p.value for p in pack.parameters}
-    for name, raw in given.items():
-        parameter = declared.get(name)
-        if parameter is None:
-            raise ProjectError(f"unknown parameter `{name}`; this pack's parameters: {', '.join(declared)}")
-        if not parameter.settable:
-            raise ProjectError(f"parameter `{name}` is fixed by the text ({parameter.value}); it cannot be set")
-        try:
-            values[name] = parse_parameter(parameter.unit.value, raw)
-        except MoneyFormatError as exc:
-            raise ProjectError(f"parameter `{name}`: {exc}") from None
-    return values
-
-
-# --------------------------------------------------------------------------------------------------
-# Dimensions: the values each variable takes in the enumeration
-
-
-@dataclass(frozen=True)
-class _Cell:
-    """A value standing for an interval (or a point) of a numeric or date variable."""
-
-    rep: Any
-    lo: Any
-    lo_label: str | None
-    lo_closed: bool
-    hi: Any
-    hi_label: str | None
-    hi_closed: bool
-    sampled: bool = False
-
-
-@dataclass
-class Dimension:
-    key: str
-    kind: str  # bool | enum | numeric | date | member | execution
-    var: str
-    values: list[Any]
-    label: str = ""
-    cells: list[_Cell] | None = None
-    stands_for: list[tuple[str, ...]] | None = None  # enum reps → the values each stands for
-    member: str | None = None
-    group: str = ""  # dims made unknown together (a set's members; execution and category)
-    exact: bool = True
-
-    @property
-    def ordered(self) -> bool:
-        return self.kind in ("numeric", "date")
-
-
-def format_value(value: Any) -> str:
-    if isinstance(value, Decimal):
-        text = format(value, "f")
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        return text
-    if value is NOT_YET:
-        return "not yet"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _numeric_cells(cuts: Mapping[Decimal, str], step: Decimal) -> list[_Cell]:
-    ordered = sorted(c for c in cuts if c >= 0)
-    cells: list[_Cell] = []
-    if not ordered:
-        return [_Cell(Decimal(0), Decimal(0), None, True, None, None, False)]
-    first = ordered[0]
-    if first > 0:
-        cells.append(_Cell(max(first - step, Decimal(0)), Decimal(0), None, True, first, cuts[first], False))
-    for i, cut in enumerate(ordered):
-        label = cuts[cut]
-        cells.append(_Cell(cut, cut, label, True, cut, label, True))
-        nxt = ordered[i + 1] if i + 1 < len(ordered) else None
-        if nxt is None:
-            cells.append(_Cell(cut + step, cut, label, False, None, None, False))
-        elif cut + step < nxt:
-            cells.append(_Cell(cut + step, cut, label, False, nxt, cuts[nxt], False))
-    return cells
-
-
-def _date_cells(cuts: Mapping[dt.date, str]) -> list[_Cell]:
-    one = dt.timedelta(days=1)
-    ordered = sorted(cuts)
-    cells: list[_Cell] = []
-    if ordered:
-        cells.append(_Cell(ordered[0] - one, None, None, False, ordered[0], cuts[ordered[0]], False))
-    for i, cut in enumerate(ordered):
-        cells.append(_Cell(cut, cut, cuts[cut], True, cut, cuts[cut], True))
-        nxt = ordered[i + 1] if i + 1 < len(ordered) else None
-        if nxt is None:
-            cells.append(_Cell(cut + one, cut, cuts[cut], False, None, None, False))
-        elif cut + one < nxt:
-            cells.append(_Cell(cut + one, cut, cuts[cut], False, nxt, cuts[nxt], False))
-    cells.append(_Cell(NOT_YET, NOT_YET, "not yet", True, NOT_YET, "not yet", True))
-    return cells
-
-
-def _sampled_cells(values: Iterable[Any]) -> list[_Cell]:
-    return [_Cell(v, v, format_value(v), True, v, format_value(v), True, sampled=True) for v in sorted(set(values))]
-
 
 # --------------------------------------------------------------------------------------------------
 # One analysis: route rules, or change rules, under one set of parameter values
 
 
-@dataclass
-class AnalysisResult:
-    kind: str  # decided | gap | declared | overlap | open
-    decision: str
-    rules: tuple[str, ...]
 
 
-@dataclass
-class _Raw:
-    """A finding before regions are merged across scenarios."""
 
-    code: str
-    key: tuple[Any, ...]
-    rules: tuple[str, ...]
-    tuples: set[tuple[int, ...]]
-    detail: dict[str, Any] = field(default_factory=dict)
-    completions: dict[tuple[int, ...], dict[str, int]] = field(default_factory=dict)
 
 
-class RegionAnalysis:
-    """Route rules (``kind='route'``) or change rules (``kind='change'``) under one scenario."""
 
-    def __init__(self, src: Source, kind: Literal["route", "change"], params: Mapping[str, Any],
-                 as_of: dt.date, *, samples: int, max_combinations: int, seed: int) -> None:
-        self.src = src
-        self.kind = kind
-        self.params = dict(params)
-        self.as_of = as_of
-        rule_type: type = RouteRule if kind == "route" else ChangeRule
-        self.rules = [r for r in src.rules if isinstance(r.rule, rule_type)]
-        self.scope_rules = [r for r in src.rules if isinstance(r.rule, ScopeRule | ExemptionRule)]
-        self.rng = random.Random(seed)
-        self.samples = samples
-        self.max_combinations = max_combinations
-        self.reasons: set[str] = set()
-        main = self.rules + self._exceptions(self.rules)
-        side = self.scope_rules + self._exceptions(self.scope_rules)
-        reader = Reader(src)
-        reader.read(main)
-        main_vars = list(reader.vars)
-        reader.read(side)
-        self.vars = reader.vars
-        main_names = set(main_vars)
-        if "fiscal_amount" in main_names:  # the amount comes from the funding: enumerate both
-            main_names |= {"funding_sources", "fiscal_funded"}
-            main_vars.insert(main_vars.index("fiscal_amount"), "fiscal_funded")
-        for linked in ({"funding_sources", "fiscal_funded"}, {"execution", "category"}):
-            if main_names & linked:
-                main_names |= linked
-        self.dims = self._dims(main_vars)
-        self.side_dims = self._dims([n for n in reader.vars if n not in main_names])
-        for dim in self.dims:
-            if not dim.exact:
-                self.reasons |= reader.reasons.get(dim.var, set())
-        self.exact = all(d.exact for d in self.dims) and not any(r.rule.for_each for r in self.rules
-                                                                  if kind == "route")
-        self.base = self._base()
-        self.results: dict[tuple[int, ...], AnalysisResult] = {}
-        self.dontcare: set[tuple[int, ...]] = set()
-        self.sampled_space = False
-        self._completions: dict[tuple[Any, ...], dict[str, int] | None] = {}
 
-    # ---------------------------------------------------------------- setup
 
-    def _exceptions(self, rules: list[CompiledRule]) -> list[CompiledRule]:
-        ids = {e for r in rules for e in r.rule.unless}
-        return [r for r in self.src.rules if r.id in ids]
 
-    def _numeric_cuts(self, var: Variable) -> dict[Decimal, str]:
-        cuts: dict[Decimal, str] = {}
-        for literal in sorted(var.cut_literals):
-            cuts.setdefault(literal, format_value(literal))
-        declared = {p.name: p for p in self.src.pack.parameters}
-        for name in sorted(var.cut_params, key=lambda p: (declared[p].settable, p)):
-            value = self.params.get(name)
-            if value is None:
-                continue
-            cuts[value] = name if value not in cuts or cuts[value] == format_value(value) else cuts[value]
-        return cuts
 
-    def _dims(self, names: list[str]) -> list[Dimension]:
-        dims: list[Dimension] = []
-        done: set[str] = set()
-        vars_ = self.vars
-        for name in names:
-            if name in done:
-                continue
-            var = vars_.get(name) or Variable(name, "bool")
-            if name in ("execution", "category"):
-                done |= {"execution", "category"}
-                dims.append(self._execution_dim())
-            elif name in ("funding_sources", "fiscal_funded"):
-                done |= {"funding_sources", "fiscal_funded"}
-                dims.extend(self._member_dims("funding_sources"))
-            elif var.kind == "set":
-                done.add(name)
-                dims.extend(self._member_dims(name))
-            elif var.kind == "bool":
-                done.add(name)
-                dims.append(Dimension(name, "bool", name, [False, True], label=name, group=name))
-            elif var.kind == "enum":
-                done.add(name)
-                dims.append(self._enum_dim(var))
-            elif var.kind == "numeric":
-                done.add(name)
-                dims.append(self._numeric_dim(var))
-            else:
-                done.add(name)
-                dims.append(self._date_dim(var))
-        return dims
 
-    def _execution_dim(self) -> Dimension:
-        # a condition reading the category needs it known: then every category (it implies the execution)
-        values: list[Any] = [("construction", None), ("service", None)]
-        if "category" in self.vars:
-            values = [(CATEGORY_EXECUTION[c].value, c.value) for c in Category]
-        exact = self.vars.get("execution", Variable("execution", "enum")).exact and self.vars.get(
-            "category", Variable("category", "enum")).exact
-        return Dimension("execution", "execution", "execution", values, label="execution", group="execution",
-                    exact=exact)
 
-    def _member_dims(self, var: str) -> list[Dimension]:
-        info = self.vars.get(var)
-        members = sorted(info.literals) if info is not None else []
-        dims = [Dimension(f"{var}:{m}", "member", var, [False, True], label=f"'{m}' in {var}", member=m, group=var)
-                for m in members]
-        if info is not None and not info.exact:  # used beyond membership tests: enumerate every value
-            dims = [Dimension(f"{var}:{m}", "member", var, [False, True], label=f"'{m}' in {var}", member=m, group=var)
-                    for m in (info.values or ())]
-        if var == "funding_sources" and ("fiscal_funded" in self.vars or "fiscal_amount" in self.vars):
-            fiscal = {s.value for s in FISCAL_SOURCES}
-            named = {d.member for d in dims if d.member is not None}
-            spare = next((s for s in _FISCAL_ORDER if s in fiscal and s not in named), None)
-            if spare is not None:
-                label = ("fiscal_funded" if not named & fiscal
-                         else f"funding includes a fiscal source other than {', '.join(sorted(named & fiscal))}")
-                dims.append(Dimension(f"{var}:{spare}", "member", var, [False, True], label=label, member=spare,
-                                      group=var))
-        return dims
 
-    def _enum_dim(self, var: Variable) -> Dimension:
-        if var.values:
-            values = list(var.values)
-            if var.exact:
-                named = [v for v in values if v in var.literals]
-                rest = tuple(v for v in values if v not in var.literals)
-                reps: list[str] = named + ([rest[0]] if rest else [])
-                stands = [(v,) for v in named] + ([rest] if rest else [])
-            else:
-                reps, stands = values, [(v,) for v in values]
-        else:
-            reps = [*sorted(var.literals), _OTHER]
-            stands = [(v,) for v in reps]
-        return Dimension(var.name, "enum", var.name, list(reps), label=var.name, stands_for=stands, group=var.name,
-                    exact=var.exact or bool(var.values))
 
-    def _numeric_dim(self, var: Variable) -> Dimension:
-        step = _STEP[var.numeric]
-        shared = [v for v in ("budget", "procurement_budget") if v in self.vars]
-        if var.name in shared:
-            cuts: dict[Decimal, str] = {}
-            for other in shared:
-                for value, label in self._numeric_cuts(self.vars[other]).items():
-                    if value not in cuts or cuts[value] == format_value(value):
-                        cuts[value] = label
-            exact = all(self.vars[v].exact for v in shared)
-        else:
-            cuts, exact = self._numeric_cuts(var), var.exact
-        cells = _numeric_cells(cuts, step)
-        if not exact:
-            top = max([*cuts, Decimal(1000)]) * 2
-            extra = {Decimal(0), top}
-            for _ in range(self.samples):
-                extra.add((Decimal(self.rng.randint(0, int(top / step))) * step).quantize(step))
-            cells = _sampled_cells([c.rep for c in cells] + list(cuts) + list(extra))
-        return Dimension(var.name, "numeric", var.name, [c.rep for c in cells], label=var.name, cells=cells,
-                    group=var.name, exact=exact)
-
-    def _date_dim(self, var: Variable) -> Dimension:
-        cuts: dict[dt.date, str] = {}
-        for literal in var.cut_literals:
-            cuts[literal] = literal.isoformat()
-        constants = {"as_of": self.as_of, "effective_date": self.src.pack.dates.effective}
-        for name in sorted(var.cut_constants):
-            cuts.setdefault(constants[name], name)
-        return self._date_dim_from(var, cuts)
-
-    def _date_dim_from(self, var: Variable, cuts: dict[dt.date, str]) -> Dimension:
-        """A date dimension cut at ``cuts``; sampled around ``as_of`` where the analysis is not exact."""
-        cells = _date_cells(cuts)
-        if not var.exact:
-            extra = {self.as_of + dt.timedelta(days=self.rng.randint(-1500, 1500)) for _ in range(self.samples)}
-            cells = _sampled_cells([c.rep for c in cells if c.rep is not NOT_YET] + list(extra))
-            cells.append(_Cell(NOT_YET, NOT_YET, "not yet", True, NOT_YET, "not yet", True, sampled=True))
-        return Dimension(var.name, "date", var.name, [c.rep for c in cells], label=var.name, cells=cells,
-                         group=var.name, exact=var.exact)
-
-    def _base(self) -> dict[str, Any]:
-        env: dict[str, Any] = dict.fromkeys(self.src.table.symbols)
-        for table in self.src.table.item_symbols.values():
-            env.update(dict.fromkeys(table))
-        env.update(dict.fromkeys(self.src.table.system_facts))
-        env["as_of"] = self.as_of
-        env["effective_date"] = self.src.pack.dates.effective
-        env["change_count"] = Decimal(1 if self.kind == "change" else 0)
-        env.update(self.params)
-        return env
-
-    # ---------------------------------------------------------------- environments
-
-    def env(self, dims: Sequence[Dimension], tup: Sequence[int], unknown: frozenset[str] = frozenset(),
-            base: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        env = dict(self.base if base is None else base)
-        members: dict[str, set[str] | None] = {}
-        for dim, index in zip(dims, tup, strict=True):
-            if dim.kind == "member":
-                if dim.group in unknown:
-                    members[dim.var] = None
-                    continue
-                current = members.setdefault(dim.var, set())
-                if current is not None and dim.values[index]:
-                    current.add(cast(str, dim.member))
-                continue
-            if dim.group in unknown:
-                value: Any = None
-            else:
-                value = dim.values[index]
-            if dim.kind == "execution":
-                execution, category = value if value is not None else (None, None)
-                env["execution"], env["category"] = execution, None if "category" in unknown else category
-            else:
-                env[dim.var] = value
-        for var, chosen in members.items():
-            env[var] = frozenset(chosen) if chosen is not None else None
-            if var == "funding_sources":
-                env["fiscal_funded"] = None if chosen is None else bool(chosen & {s.value for s in FISCAL_SOURCES})
-        keys = {d.var for d in dims}
-        if "procurement_budget" not in keys and "budget" in keys:
-            env["procurement_budget"] = env["budget"]
-        return env
-
-    def feasible(self, env: Mapping[str, Any]) -> bool:
-        budget, procurement = env.get("budget"), env.get("procurement_budget")
-        if isinstance(budget, Decimal) and isinstance(procurement, Decimal) and procurement > budget:
-            return False
-        if env.get("fiscal_funded") is False and isinstance(env.get("fiscal_amount"), Decimal) \
-                and env["fiscal_amount"] != 0:
-            return False
-        return not (env.get("system_count") == 0 and env.get("all_systems_in_catalogue") is False)
-
-    def outcomes(self, rules: list[CompiledRule], env: Mapping[str, Any]) -> list[Outcome]:
-        result = []
-        for compiled in rules:
-            value = compiled.condition.fn(env)
-            defeated: list[str] = []
-            undecided: list[str] = []
-            effective = value
-            if compiled.rule.unless and value is not False:
-                for exc_id in compiled.rule.unless:
-                    exc_value = self.src.by_id[exc_id].condition.fn(env)
-                    if exc_value is True:
-                        defeated.append(exc_id)
-                    elif exc_value is None:
-                        undecided.append(exc_id)
-                if defeated:
-                    effective = False
-                elif undecided:
-                    effective = None
-            result.append(Outcome(compiled, 0 if compiled.rule.for_each else None, env, value, effective,
-                                             tuple(defeated), tuple(undecided)))
-        return result
-
-    def scope(self, env: Mapping[str, Any]) -> str:
-        """The scope status (as :func:`govrules.evaluate` computes it) on ``env``."""
-        outs = self.outcomes(self.scope_rules, env)
-        exemptions = [o for o in outs if isinstance(o.rule, ExemptionRule)]
-        scopes = [o for o in outs if isinstance(o.rule, ScopeRule)]
-        if any(o.effective is True for o in exemptions):
-            return "exempt"
-        covered = any_true(o.effective for o in scopes) if scopes else True
-        if covered is False:
-            return "out_of_scope"
-        if covered is True and not any(o.effective is None for o in exemptions):
-            return "in_scope"
-        return "undetermined"
-
-    def decide(self, env: Mapping[str, Any]) -> AnalysisResult:
-        combined = decide(self.outcomes(self.rules, env))
-        decision, deciding, gap = combined.decision, combined.deciding, combined.gap
-        ids = tuple(sorted((o.rule.id for o in deciding), key=lambda i: self.src.by_id[i].index))
-        if decision != "undetermined":
-            return AnalysisResult("decided", decision, ids)
-        if not deciding:
-            return AnalysisResult("gap" if gap else "open", decision, ids)
-        if any(o.effective is not True for o in deciding):
-            return AnalysisResult("open", decision, ids)  # a rule still unknown keeps it open (e.g. a fact not given)
-        decisions = {o.rule.decision for o in deciding}
-        if len(decisions) > 1:
-            return AnalysisResult("overlap", decision, ids)
-        if decisions == {"undetermined"}:
-            return AnalysisResult("declared", decision, ids)
-        return AnalysisResult("open", decision, ids)
-
-    # ---------------------------------------------------------------- enumeration
-
-    def space(self) -> Iterator[tuple[int, ...]]:
-        sizes = [len(d.values) for d in self.dims]
-        total = 1
-        for size in sizes:
-            total *= size
-        if total <= self.max_combinations:
-            yield from itertools.product(*(range(s) for s in sizes))
-            return
-        self.sampled_space = True
-        self.reasons.add(f"{total} combinations exceed max_combinations={self.max_combinations}: "
-                         "a fixed-seed sample of them is evaluated")
-        seen: set[tuple[int, ...]] = set()
-        for _ in range(self.max_combinations):
-            tup = tuple(self.rng.randrange(s) for s in sizes)
-            if tup not in seen:
-                seen.add(tup)
-                yield tup
-
-    def run(self) -> None:
-        if not self.rules:
-            return
-        for tup in self.space():
-            env = self.env(self.dims, tup)
-            if not self.feasible(env) or self.scope(env) in ("out_of_scope", "exempt"):
-                self.dontcare.add(tup)
-                continue
-            self.results[tup] = self.decide(env)
-
-    # ---------------------------------------------------------------- findings
-
-    def raw_findings(self) -> list[_Raw]:
-        groups: dict[tuple[Any, ...], _Raw] = {}
-
-        def add(code: str, key: tuple[Any, ...], rules: tuple[str, ...], tup: tuple[int, ...],
-                **detail: Any) -> None:
-            raw = groups.setdefault((code, *key), _Raw(code, key, rules, set(), dict(detail)))
-            raw.tuples.add(tup)
-
-        all_ids = tuple(r.id for r in self.rules)
-        for tup, res in self.results.items():
-            if res.kind == "gap":
-                add("consistency.gap", (), all_ids, tup)
-            elif res.kind == "declared":
-                add("consistency.declared_gap", res.rules, res.rules, tup)
-            elif res.kind == "overlap":
-                add("consistency.overlap", res.rules, res.rules, tup)
-        self._non_monotone(add)
-        self._knowing_more(add)
-        return list(groups.values())
-
-    def _rank(self, res: AnalysisResult) -> int | None:
-        if res.kind != "decided":
-            return None
-        return (_RANK_ROUTE if self.kind == "route" else _RANK_CHANGE).get(res.decision)
-
-    def _non_monotone(self, add: Callable[..., None]) -> None:
-        raising = [i for i, d in enumerate(self.dims) if d.kind == "numeric"
-                   and (self.vars[d.var].numeric == "money" or d.var == "change_scale")]
-        for tup, res in self.results.items():
-            rank = self._rank(res)
-            if rank is None or rank == 0:
-                continue
-            for i in raising:
-                dim = self.dims[i]
-                for higher in range(tup[i] + 1, len(dim.values)):
-                    moves = [higher]
-                    partner = self._partner(i)
-                    if partner is not None and tup[partner] == tup[i]:
-                        moves.append(-higher)  # raise budget and the procurement budget that equals it
-                    for move in moves:
-                        raised = list(tup)
-                        raised[i] = abs(move)
-                        if move < 0 and partner is not None:
-                            raised[partner] = abs(move)
-                        other = self.results.get(tuple(raised))
-                        if other is None:
-                            continue
-                        other_rank = self._rank(other)
-                        if other_rank is not None and other_rank < rank:
-                            add("consistency.non_monotone", (dim.key, res.decision, other.decision, res.rules,
-                                                             other.rules),
-                                tuple(dict.fromkeys(res.rules + other.rules)), tup, dim=i, to=tuple(raised),
-                                decision=res.decision, other=other.decision, low_rules=res.rules,
-                                high_rules=other.rules)
-
-    def _partner(self, index: int) -> int | None:
-        if self.dims[index].var != "budget":
-            return None
-        return next((j for j, d in enumerate(self.dims) if d.var == "procurement_budget"), None)
-
-    def _knowing_more(self, add: Callable[..., None]) -> None:
-        groups = list(dict.fromkeys(d.group for d in self.dims if d.var != "procurement_budget"))
-        if "category" in self.vars and "execution" in groups:
-            groups.append("category")  # the category unknown, the execution known
-        for tup, res in self.results.items():
-            if res.kind != "decided":
-                continue
-            for group in groups:
-                env = self.env(self.dims, tup, frozenset({group}))
-                partial = self.decide(env)
-                if partial.kind == "decided" and partial.decision != res.decision:
-                    add("consistency.knowing_more", (group, partial.decision, res.decision),
-                        tuple(dict.fromkeys(partial.rules + res.rules)), tup, group=group,
-                        partial=partial.decision, full=res.decision, partial_rules=partial.rules)
-
-    # ---------------------------------------------------------------- scope completion, examples
-
-    def completion(self, tup: tuple[int, ...]) -> dict[str, int] | None:
-        """Values of the scope-only variables that put ``tup`` in scope ({} if none are needed).
-
-        ``None`` when no values do (the combination is never in scope); a bounded search that runs
-        out keeps the variables unknown (scope undetermined: the route is still evaluated).
-        """
-        env = self.env(self.dims, tup)
-        side = {d.var for d in self.side_dims}
-        key = tuple(env.get(v) for v in sorted(self.vars) if v not in side)
-        if key in self._completions:
-            return self._completions[key]
-        if self.scope(env) == "in_scope" or not self.side_dims:
-            result: dict[str, int] | None = {}
-        else:
-            result = self._search(env)
-        self._completions[key] = result
-        return result
-
-    def _search(self, env: dict[str, Any]) -> dict[str, int] | None:
-        dims = self.side_dims
-        budget = [20000]
-        exhausted = True
-
-        def visit(depth: int, chosen: list[int]) -> list[int] | None:
-            nonlocal exhausted
-            budget[0] -= 1
-            if budget[0] < 0:
-                exhausted = False
-                return None
-            partial = self.env(dims[:depth], chosen, base=env)
-            status = self.scope(partial)
-            if status in ("out_of_scope", "exempt"):
-                return None
-            if status == "in_scope":
-                return chosen
-            if depth == len(dims):
-                return None
-            size = len(dims[depth].values)
-            # events: "not yet" first (the natural default); other values in order
-            indices = [size - 1, *range(size - 1)] if dims[depth].kind == "date" else range(size)
-            for index in indices:
-                found = visit(depth + 1, [*chosen, index])
-                if found is not None:
-                    return found
-            return None
-
-        found = visit(0, [])
-        if found is None:
-            return None if exhausted else {}
-        return {dims[i].key: index for i, index in enumerate(found)}
-
-    def example(self, tup: tuple[int, ...], completion: Mapping[str, int]) -> dict[str, Any]:
-        """A project (as plain data) for the combination ``tup``."""
-        data: dict[str, Any] = {"id": f"consistency-{self.src.pack.id}", "name": "一致性检查示例项目"}
-        facts: dict[str, Any] = {}
-        dates: dict[str, Any] = {}
-        change: dict[str, Any] = {}
-        funding: set[str] | None = None
-        systems: tuple[int, bool | None] | None = None
-        chosen = list(zip(self.dims, tup, strict=True))
-        chosen += [(d, completion[d.key]) for d in self.side_dims if d.key in completion]
-        fact_names = {f.name for f in self.src.pack.facts}
-        item_map = {"change_scale": "scale", "change_increases_investment": "increases_investment",
-                    "change_cause": "cause", "change_major": "major"}
-        for dim, index in chosen:
-            value = dim.values[index]
-            if dim.kind == "member":
-                if dim.var == "funding_sources":
-                    funding = funding if funding is not None else set()
-                    if value:
-                        funding.add(cast(str, dim.member))
-                else:
-                    members = facts.setdefault(dim.var, [])
-                    if value:
-                        members.append(dim.member)
-                continue
-            if dim.kind == "execution":
-                execution, category = value
-                data["execution"] = execution
-                if category is not None:
-                    data["category"] = category
-                continue
-            name = dim.var
-            if isinstance(value, Decimal):
-                value = _json_number(value)
-            if name in item_map:
-                change[item_map[name]] = value
-            elif name.startswith("dates."):
-                dates[name.removeprefix("dates.")] = False if value is NOT_YET else value.isoformat()
-            elif name in fact_names:
-                facts[name] = value.isoformat() if isinstance(value, dt.date) else value
-            elif name in ("level", "nature", "owner", "budget", "procurement_budget"):
-                data[name] = value
-            elif name == "system_count":
-                systems = (int(value), systems[1] if systems else None)
-            elif name == "all_systems_in_catalogue":
-                systems = (systems[0] if systems else 1, cast(bool, value))
-            elif name == "fiscal_amount":
-                data["_fiscal_amount"] = value
-        if funding is not None:
-            amount = data.pop("_fiscal_amount", None)
-            fiscal = [s for s in sorted(funding) if s in {f.value for f in FISCAL_SOURCES}]
-            data["funding"] = []
-            for source in sorted(funding):
-                entry: dict[str, Any] = {"source": source}
-                if amount is not None and source in fiscal:  # the fiscal amount is the sum over fiscal sources
-                    entry["amount"] = amount if source == fiscal[0] else 0
-                data["funding"].append(entry)
-        data.pop("_fiscal_amount", None)
-        if systems is not None:
-            count, in_catalogue = systems
-            if in_catalogue is False:
-                count = max(count, 1)  # "not all in the catalogue": the first system is not
-            data["systems"] = []
-            for i in range(count):
-                system: dict[str, Any] = {"name": f"系统{i + 1}"}
-                if in_catalogue is not None:
-                    system["in_catalogue"] = in_catalogue if i == 0 else True
-                data["systems"].append(system)
-        if dates:
-            data["dates"] = dates
-        if self.kind == "change":
-            data["changes"] = [change]
-        if facts:
-            data["facts"] = facts
-        return data
-
-    # ---------------------------------------------------------------- regions
-
-    def regions(self, tuples: set[tuple[int, ...]], limit: int) -> tuple[list[tuple[str, tuple[int, ...], Spec]],
-                                                                         int]:
-        """Describe ``tuples`` as regions; return (description, example combination) pairs and how many
-        combinations were left out by ``limit``.
-
-        Combinations out of scope or impossible (procurement budget above the budget, …) are "don't
-        care": a region may extend over them. Small groups of yes/no and enum variables that vary
-        independently of the rest (e.g. "not both emergency and emergency_leader_consent") are factored
-        out into a clause shared by every region; the rest is covered by boxes: an interval of adjacent
-        cells per numeric variable, a set of values per other variable.
-        """
-        allowed = tuples | self.dontcare
-        blocks = self._factor(tuples, allowed)
-        rest = [i for i in range(len(self.dims)) if not any(i in b for b in blocks)]
-        groups = [*blocks, rest]
-        projections = [{tuple(t[i] for i in g) for t in tuples} for g in groups]
-
-        def ok_for(k: int) -> Callable[[tuple[int, ...]], bool]:
-            others = [j for j in range(len(groups)) if j != k]
-            cache: dict[tuple[int, ...], bool] = {}
-
-            def ok(sub: tuple[int, ...]) -> bool:
-                if sub in projections[k]:
-                    return True
-                if sub not in cache:
-                    cache[sub] = all(
-                        _assemble(len(self.dims), [(groups[k], sub)] + [(groups[j], c[m]) for m, j in
-                                                                       enumerate(others)]) in allowed
-                        for c in itertools.product(*(sorted(projections[j]) for j in others)))
-                return cache[sub]
-
-            return ok
-
-        clauses: list[tuple[int, str]] = []  # (position, text)
-        clause_specs = []
-        for k, block in enumerate(blocks):
-            boxes_k, _ = self._cover(block, projections[k], ok_for(k), 10**6)
-            texts = [t for t in (self._describe(block, box) for box, _ in boxes_k) if t]
-            if texts:
-                # a clause over one variable keeps its place; one over several comes last
-                position = min(block) if len(block) == 1 else len(self.dims) + min(block)
-                clauses.append((position, texts[0] if len(texts) == 1 else "(" + " or ".join(texts) + ")"))
-            clause_specs.append(tuple(tuple((self.dims[i].key, frozenset(self.dims[i].values[j] for j in chosen))
-                                            for i, chosen in zip(block, box, strict=True)) for box, _ in boxes_k))
-        boxes, left = self._cover(rest, projections[-1], ok_for(len(groups) - 1), limit)
-        witness: dict[tuple[int, ...], tuple[int, ...]] = {}
-        for t in sorted(tuples):
-            witness.setdefault(tuple(t[i] for i in rest), t)
-        prefix = "per change: " if self.kind == "change" else ""
-        result = []
-        for box, seed in boxes:
-            positioned = [(i, _describe_dim(self.dims[i], chosen)) for i, chosen in zip(rest, box, strict=True)]
-            parts = [text for _, text in sorted(positioned + clauses) if text]
-            spec = Spec(tuple(self._spec_part(i, chosen) for i, chosen in zip(rest, box, strict=True)),
-                         tuple(clause_specs))
-            result.append((prefix + (", ".join(parts) if parts else "every case"), witness[seed], spec))
-        if left:
-            left = sum(1 for t in tuples if not any(
-                all(t[i] in box[m] for m, i in enumerate(rest)) for box, _ in boxes))
-        return result, left
-
-    def _factor(self, tuples: set[tuple[int, ...]], allowed: set[tuple[int, ...]]) -> list[list[int]]:
-        """Small groups of unordered variables whose values in ``tuples`` do not depend on the rest."""
-        n = len(self.dims)
-        candidates = [i for i, d in enumerate(self.dims) if not d.ordered]
-        blocks: list[list[int]] = []
-        taken: set[int] = set()
-        for size in (1, 2, 3):
-            for subset in itertools.combinations(candidates, size):
-                if taken & set(subset):
-                    continue
-                block = list(subset)
-                projection = {tuple(t[i] for i in block) for t in tuples}
-                full = 1
-                for i in block:
-                    full *= len(self.dims[i].values)
-                if len(projection) == full:
-                    continue  # unconstrained: omitted from descriptions anyway
-                groups = [*blocks, block]
-                rest = [i for i in range(n) if not any(i in g for g in groups)]
-                if not rest:
-                    continue
-                parts = [sorted({tuple(t[i] for i in g) for t in tuples}) for g in [*groups, rest]]
-                size_product = 1
-                for part in parts:
-                    size_product *= len(part)
-                if size_product > 200_000:
-                    continue
-                if all(_assemble(n, list(zip([*groups, rest], combo, strict=True))) in allowed
-                       for combo in itertools.product(*parts)):
-                    blocks.append(block)
-                    taken |= set(block)
-        return blocks
-
-    def _cover(self, idxs: list[int], subs: set[tuple[int, ...]], ok: Callable[[tuple[int, ...]], bool],
-               limit: int) -> tuple[list[tuple[list[set[int]], tuple[int, ...]]], int]:
-        """Greedy box cover of ``subs`` (tuples over the dims ``idxs``), growing into what ``ok`` allows."""
-        dims = [self.dims[i] for i in idxs]
-
-        def fits(box: list[set[int]]) -> bool:
-            return all(ok(t) for t in itertools.product(*box))
-
-        order = [m for m, d in enumerate(dims) if not d.ordered] + [m for m, d in enumerate(dims) if d.ordered]
-        remaining = set(subs)
-        boxes: list[tuple[list[set[int]], tuple[int, ...]]] = []
-        for seed in sorted(subs):
-            if seed not in remaining:
-                continue
-            if len(boxes) >= limit:
-                break
-            box = [{v} for v in seed]
-            for _ in range(2):
-                for m in order:
-                    dim = dims[m]
-                    if dim.ordered:
-                        for direction in (-1, 1):
-                            edge = (min(box[m]) if direction < 0 else max(box[m])) + direction
-                            while 0 <= edge < len(dim.values) and fits([*box[:m], {edge}, *box[m + 1:]]):
-                                box[m].add(edge)
-                                edge += direction
-                    else:
-                        for value in range(len(dim.values)):
-                            if value not in box[m] and fits([*box[:m], {value}, *box[m + 1:]]):
-                                box[m].add(value)
-            boxes.append((box, seed))
-            remaining -= {t for t in remaining if all(t[m] in box[m] for m in range(len(t)))}
-        # drop boxes whose cases the others already cover
-        covered = [{t for t in subs if all(t[m] in box[m] for m in range(len(t)))} for box, _ in boxes]
-        keep = list(range(len(boxes)))
-        for b in reversed(range(len(boxes))):
-            others: set[tuple[int, ...]] = set()
-            for o in keep:
-                if o != b:
-                    others |= covered[o]
-            if covered[b] <= others:
-                keep.remove(b)
-        return [boxes[b] for b in keep], len(remaining)
-
-    def _spec_part(self, index: int, chosen: set[int]) -> tuple[str, Any]:
-        dim = self.dims[index]
-        if not dim.ordered:
-            return dim.key, frozenset(dim.values[j] for j in chosen)
-        assert dim.cells is not None
-        runs: list[tuple[int, int]] = []
-        for j in sorted(chosen):
-            if runs and runs[-1][1] == j - 1:
-                runs[-1] = (runs[-1][0], j)
-            else:
-                runs.append((j, j))
-        return dim.key, tuple((dim.cells[a].lo_label, dim.cells[a].lo_closed, dim.cells[b].hi_label,
-                               dim.cells[b].hi_closed) for a, b in runs)
-
-    def region_tuples(self, spec: Spec) -> Iterator[tuple[int, ...]]:
-        """The combinations of this analysis inside a region found (maybe) under other parameter values."""
-        by_key = {d.key: i for i, d in enumerate(self.dims)}
-        choices: list[set[int]] = [set(range(len(d.values))) for d in self.dims]
-        for key, payload in spec.parts:
-            i = by_key[key]
-            dim = self.dims[i]
-            if not dim.ordered:
-                choices[i] = {j for j, v in enumerate(dim.values) if v in payload}
-                continue
-            assert dim.cells is not None
-            choices[i] = {j for j, cell in enumerate(dim.cells)
-                          if any(self._within(cell.rep, interval) for interval in payload)}
-        clause_sets: list[tuple[list[int], set[tuple[int, ...]]]] = []
-        for alternatives in spec.clauses:
-            idxs = [by_key[key] for key, _ in alternatives[0]]
-            allowed: set[tuple[int, ...]] = set()
-            for alternative in alternatives:
-                allowed |= set(itertools.product(*([j for j, v in enumerate(self.dims[by_key[key]].values)
-                                                    if v in values] for key, values in alternative)))
-            clause_sets.append((idxs, allowed))
-        for tup in itertools.product(*(sorted(c) for c in choices)):
-            if all(tuple(tup[i] for i in idxs) in allowed for idxs, allowed in clause_sets):
-                yield tup
-
-    def _within(self, value: Any, interval: tuple[str | None, bool, str | None, bool]) -> bool:
-        lo_label, lo_closed, hi_label, hi_closed = interval
-        lo, hi = self._resolve(lo_label), self._resolve(hi_label)
-        if lo is not None and (value < lo or (value == lo and not lo_closed)):
-            return False
-        return not (hi is not None and (value > hi or (value == hi and not hi_closed)))
-
-    def _resolve(self, label: str | None) -> Any:
-        if label is None:
-            return None
-        if label in self.params:
-            return self.params[label]
-        if label in ("as_of", "effective_date"):
-            return self.base[label]
-        if label == "not yet":
-            return NOT_YET
-        try:
-            return Decimal(label)
-        except ArithmeticError:
-            return dt.date.fromisoformat(label)
-
-    def _describe(self, idxs: list[int], box: list[set[int]]) -> str:
-        parts = [_describe_dim(self.dims[i], chosen) for i, chosen in zip(idxs, box, strict=True)]
-        return ", ".join(p for p in parts if p)
-
-
-@dataclass(frozen=True)
-class Spec:
-    """A region in terms of names: per dimension a set of values or intervals between named cut points,
-    plus clauses (alternatives over small independent groups of dimensions)."""
-
-    parts: tuple[tuple[str, Any], ...]
-    clauses: tuple[tuple[tuple[tuple[str, frozenset[Any]], ...], ...], ...]
-
-
-def _assemble(n: int, parts: Sequence[tuple[Sequence[int], Sequence[int]]]) -> tuple[int, ...]:
-    full = [0] * n
-    for idxs, values in parts:
-        for i, v in zip(idxs, values, strict=True):
-            full[i] = v
-    return tuple(full)
-
-
-def _json_number(value: Decimal) -> Any:
-    return int(value) if value == value.to_integral_value() else value
-
-
-def _describe_dim(dim: Dimension, chosen: set[int]) -> str:
-    if len(chosen) == len(dim.values):
-        return ""
-    if dim.kind in ("bool", "member"):
-        value = dim.values[next(iter(chosen))]
-        if dim.kind == "member":
-            if dim.label.startswith("'"):
-                return dim.label if value else dim.label.replace(" in ", " not in ", 1)
-            if dim.label == "fiscal_funded":
-                return f"fiscal_funded = {format_value(value)}"
-            if value:
-                return str(dim.label)
-            negated = dim.label.replace("includes a ", "includes no ", 1)
-            return negated if negated != dim.label else dim.label.replace("includes", "includes no", 1)
-        return f"{dim.label} = {format_value(value)}"
-    if dim.kind == "execution":
-        pairs = [dim.values[i] for i in sorted(chosen)]
-        executions = sorted({e for e, c in pairs if c is None})
-        categories = sorted({c for e, c in pairs if c is not None})
-        parts = []
-        if executions:
-            parts.append(f"execution = {executions[0]}" if len(executions) == 1
-                         else f"execution in [{', '.join(executions)}]")
-        if categories:
-            every = sorted(c for _, c in dim.values if c is not None)
-            by_execution = {e: sorted(c for x, c in dim.values if x == e and c is not None) for e, _ in dim.values}
-            excluded = [c for c in every if c not in categories]
-            same = [e for e, cs in by_execution.items() if cs == categories]
-            if same:
-                parts.append(f"execution = {same[0]}")
-            elif len(categories) == 1:
-                parts.append(f"category = {categories[0]}")
-            elif len(excluded) == 1:
-                parts.append(f"category != {excluded[0]}")
-            else:
-                parts.append(f"category in [{', '.join(categories)}]")
-        return " or ".join(parts)
-    if dim.kind == "enum":
-        assert dim.stands_for is not None
-        values = [v for i in sorted(chosen) for v in dim.stands_for[i]]
-        everything = [v for group in dim.stands_for for v in group]
-        excluded = [v for v in everything if v not in values]
-        if len(values) == 1:
-            return f"{dim.label} = {values[0]}"
-        if len(excluded) == 1:
-            return f"{dim.label} != {excluded[0]}"
-        return f"{dim.label} in [{', '.join(values)}]"
-    assert dim.cells is not None
-    indices = sorted(chosen)
-    runs: list[tuple[int, int]] = []
-    for index in indices:
-        if runs and runs[-1][1] == index - 1:
-            runs[-1] = (runs[-1][0], index)
-        else:
-            runs.append((index, index))
-    texts = [_describe_run(dim, dim.cells[a], dim.cells[b]) for a, b in runs]
-    return " or ".join(texts)
-
-
-def _describe_run(dim: Dimension, first: _Cell, last: _Cell) -> str:
-    v = dim.label
-    sampled = " (sampled)" if first.sampled or last.sampled else ""
-    if first is last and first.lo_closed and first.hi_closed and first.lo == first.hi:
-        return f"{v} = {first.lo_label}{sampled}"
-    if last.hi is NOT_YET and first.lo is not NOT_YET:
-        lower = f"{v} {'>=' if first.lo_closed else '>'} {first.lo_label}" if first.lo_label else ""
-        return (f"{lower} or not yet" if lower else f"{v}: any date or not yet") + sampled
-    if first.lo_label is None:
-        return f"{v} {'<=' if last.hi_closed else '<'} {last.hi_label}{sampled}"
-    if last.hi is None:
-        return f"{v} {'>=' if first.lo_closed else '>'} {first.lo_label}{sampled}"
-    return (f"{v} in {'[' if first.lo_closed else '('}{first.lo_label}, {last.hi_label}"
-            f"{']' if last.hi_closed else ')'}{sampled}")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1432,7 +153,7 @@ def placements(parameter: Parameter, pack: Pack) -> list[tuple[Decimal, str]]:
         typical = Decimal(1000000) if parameter.unit.value == "CNY" else Decimal("0.1")
         return [(typical, f"{name} = {format_value(typical)}")]
     result: list[tuple[Decimal, str]] = []
-    step = _STEP.get(_UNIT_KIND.get(parameter.unit.value, "number"), Decimal("0.01"))
+    step = STEP.get(UNIT_KIND.get(parameter.unit.value, "number"), Decimal("0.01"))
     low_value, low_name = others[0]
     below = (low_value / 2).quantize(step)
     result.append((below, f"{name} = {format_value(below)} (< {low_name})"))
@@ -1546,7 +267,7 @@ def check_scope_and_consequences(src: Source, scenarios: Sequence[tuple[dict[str
     skipped rather than sampled.
     """
     findings: dict[tuple[Any, ...], Finding] = {}
-    measure = _measure(src.pack)
+    measure = measure_of(src.pack)
     scope_rules = [r for r in src.rules if isinstance(r.rule, ScopeRule | ExemptionRule)]
     consequences = [r for r in src.rules if r.rule.kind == "consequence"]
     for params, text, label in scenarios:
@@ -1579,7 +300,7 @@ def _scope_boundaries(analysis: RegionAnalysis, dims: list[Dimension], parameter
     numeric = [i for i, d in enumerate(dims) if d.kind == "numeric" and d.cells and d.var in shared]
     for i in numeric:
         dim = dims[i]
-        cells = cast(list[_Cell], dim.cells)
+        cells = cast(list[Cell], dim.cells)
         points = [k for k, cell in enumerate(cells) if cell.lo_closed and cell.hi_closed and cell.lo == cell.hi
                   and 0 < k < len(cells) - 1]
         others = [range(len(d.values)) if j != i else range(1) for j, d in enumerate(dims)]
@@ -1603,7 +324,7 @@ def _scope_boundaries(analysis: RegionAnalysis, dims: list[Dimension], parameter
                     continue
                 data = analysis.example(tuple(tup), {})
                 by_id = analysis.src.by_id
-                named = "; ".join(f"{r} ({_art(by_id[r].rule.cite)}: {by_id[r].rule.title})" for r in flipped)
+                named = "; ".join(f"{r} ({article_of(by_id[r].rule.cite)}: {by_id[r].rule.title})" for r in flipped)
                 what = ("both a scope rule and an exclusion hold, so the project is excluded" if both else
                         "neither a scope rule nor an exclusion holds, so the project is out of scope")
                 message = (f"In {measure}, scope and exclusion rules divide {dim.var} at {cell.lo_label} "
@@ -1615,7 +336,7 @@ def _scope_boundaries(analysis: RegionAnalysis, dims: list[Dimension], parameter
                     code="consistency.scope_boundary", message=message, rules=flipped, region=region,
                     example=_example_yaml(data, analysis.src.pack, parameters, analysis.as_of,
                                           "consistency.scope_boundary", region),
-                    parameters=dict(parameters), severity=_SEVERITY["consistency.scope_boundary"], analysis="scope",
+                    parameters=dict(parameters), severity=SEVERITY["consistency.scope_boundary"], analysis="scope",
                     articles=tuple(sorted({by_id[r].rule.cite.article for r in flipped})), as_of=analysis.as_of,
                     example_data=data)
     return list(found.values())
@@ -1678,7 +399,7 @@ def _consequence_reach(analysis: RegionAnalysis, dims: list[Dimension], conseque
             return None  # some project the measure applies to gets it (or the search could not tell)
         outside = outside or tuple(tup)
     rule = consequence.rule
-    named = f"{rule.id} ({_art(rule.cite)}: {rule.title})"
+    named = f"{rule.id} ({article_of(rule.cite)}: {rule.title})"
     if not holds:
         code = "consistency.consequence_never"
         message = (f"In {measure}, consequence {named} holds for no project: its condition, after its "
@@ -1694,7 +415,7 @@ def _consequence_reach(analysis: RegionAnalysis, dims: list[Dimension], conseque
         data = analysis.example(cast(tuple[int, ...], outside), {})
     return Finding(code=code, message=message, rules=(rule.id,), region=region,
                    example=_example_yaml(data, analysis.src.pack, parameters, analysis.as_of, code, region)
-                   if data else "", parameters=dict(parameters), severity=_SEVERITY[code], analysis="consequence",
+                   if data else "", parameters=dict(parameters), severity=SEVERITY[code], analysis="consequence",
                    articles=(rule.cite.article,), as_of=analysis.as_of, example_data=data)
 
 
@@ -1705,7 +426,7 @@ class _Run:
     analysis: RegionAnalysis
     parameters: dict[str, str]
     label: str
-    groups: dict[tuple[Any, ...], _Raw]
+    groups: dict[tuple[Any, ...], RawFinding]
 
 
 @dataclass
@@ -1716,7 +437,7 @@ class _Candidate:
     covered: dict[int, set[tuple[int, ...]]]  # run index → the group's combinations inside the region
 
 
-def _refine(analysis: RegionAnalysis, raw: _Raw) -> None:
+def _refine(analysis: RegionAnalysis, raw: RawFinding) -> None:
     """Drop combinations that no values of the scope-only facts bring into scope; keep completions."""
     for tup in sorted(raw.tuples):
         completion = analysis.completion(tup)
@@ -1786,7 +507,7 @@ def _limit(findings: list[Finding], max_regions: int) -> list[Finding]:
     return result
 
 
-def _materialise(run: _Run, raw: _Raw, max_regions: int) -> list[tuple[Finding, Spec]]:
+def _materialise(run: _Run, raw: RawFinding, max_regions: int) -> list[tuple[Finding, Spec]]:
     analysis = run.analysis
     regions, left = analysis.regions(raw.tuples, max_regions)
     src = analysis.src
@@ -1803,7 +524,7 @@ def _materialise(run: _Run, raw: _Raw, max_regions: int) -> list[tuple[Finding, 
         findings.append((Finding(
             code=raw.code, message=message, rules=raw.rules, region=region,
             example=_example_yaml(data, src.pack, run.parameters, analysis.as_of, raw.code, region),
-            parameters=dict(run.parameters), severity=_SEVERITY[raw.code], analysis=analysis.kind,
+            parameters=dict(run.parameters), severity=SEVERITY[raw.code], analysis=analysis.kind,
             articles=articles, as_of=analysis.as_of, exact=exact, example_data=data), spec))
     if left and findings:
         last, spec = findings[-1]
@@ -1812,13 +533,13 @@ def _materialise(run: _Run, raw: _Raw, max_regions: int) -> list[tuple[Finding, 
     return findings
 
 
-def _message(analysis: RegionAnalysis, raw: _Raw, seed: tuple[int, ...]) -> str:
+def _message(analysis: RegionAnalysis, raw: RawFinding, seed: tuple[int, ...]) -> str:
     src = analysis.src
-    measure = _measure(src.pack)
+    measure = measure_of(src.pack)
     what = "route" if analysis.kind == "route" else "change request"
 
     def named(ids: Iterable[str]) -> str:
-        return "; ".join(f"{i} ({_art(src.by_id[i].rule.cite)}: {src.by_id[i].rule.title})" for i in ids)
+        return "; ".join(f"{i} ({article_of(src.by_id[i].rule.cite)}: {src.by_id[i].rule.title})" for i in ids)
 
     if raw.code == "consistency.gap":
         articles = sorted({r.rule.cite.article for r in analysis.rules})
@@ -1828,7 +549,7 @@ def _message(analysis: RegionAnalysis, raw: _Raw, seed: tuple[int, ...]) -> str:
     if raw.code == "consistency.declared_gap":
         rules = [src.by_id[i].rule for i in raw.rules]
         return (f"The pack declares that {measure} does not decide these cases ({what}): "
-                + "; ".join(f"{r.id} ({_art(r.cite)}): {r.title}" for r in rules) + ".")
+                + "; ".join(f"{r.id} ({article_of(r.cite)}): {r.title}" for r in rules) + ".")
     if raw.code == "consistency.overlap":
         decisions = ", ".join(f"{i} → {src.by_id[i].rule.decision}" for i in raw.rules)
         return (f"{what.capitalize()} rules of {measure} with different decisions hold together and no "

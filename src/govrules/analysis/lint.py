@@ -147,8 +147,9 @@ def lint(pack: CompiledPack, document: Document | None = None) -> list[Diagnosti
     findings.extend(finding for finding in lint_time(pack.rules, lambda c, key: at("rules", c.index, key))
                     if own(finding.location))
 
+    # Every option's rules: a symbol read only under a reading that is not the default is still read.
     read = set(pack.used_symbols)
-    for compiled in pack.all_rules:  # used_symbols covers the chosen readings only; a fact another option reads is used
+    for compiled in pack.all_rules:  # a fact read only under another option of a reading is still read
         read |= compiled.symbols
         if compiled.met is not None:
             read |= compiled.met.symbols()

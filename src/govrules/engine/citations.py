@@ -32,7 +32,7 @@ def citation_label(article: int, paragraph: int | None = None, item: int | None 
 
 
 def cite(pack: Pack, citation: Citation) -> CitationOut:
-    """The full citation of ``citation`` in ``pack``, with the article's text.
+    """The full citation of ``citation`` in ``pack``, with the cited item's (or paragraph's) text.
 
     A citation of an inherited article (``citation.measure`` names a pack this one extends) carries
     that measure's document, title and pack id, and its label starts with the measure's 文号 (or
@@ -46,7 +46,6 @@ def _cite_cached(pack_key: int, measure: str | None, article: int, paragraph: in
                  item: int | None) -> CitationOut:
     pack = _PACKS[pack_key]
     found = pack.article(article, measure)
-    text = found.text if found else ""
     item_text = None
     if found is not None and item is not None:
         item_text = next((it.text for it in found.items or [] if it.number == item), None)
@@ -59,7 +58,7 @@ def _cite_cached(pack_key: int, measure: str | None, article: int, paragraph: in
             (m for m in pack.measures() if m.pack == measure), of)
         label = (of.document or f"《{of.title}》") + label
     return CitationOut(document=of.document, title=of.title, article=article, paragraph=paragraph, item=item,
-                       label=label, text=text, item_text=item_text, pack=of.pack)
+                       label=label, item_text=item_text, pack=of.pack)
 
 
 _PACKS: dict[int, Pack] = {}
@@ -71,3 +70,4 @@ def _cite(pack: Pack, measure: str | None, article: int, paragraph: int | None, 
         _PACKS[key] = pack
         _cite_cached.cache_clear()
     return _cite_cached(key, measure, article, paragraph, item)
+

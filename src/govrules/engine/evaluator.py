@@ -106,6 +106,15 @@ def _and(a: Tri, b: Tri) -> Tri:
 
 
 
+def not_this_jurisdiction(project_place: str, pack_place: str) -> str:
+    """The warning of a verdict under a measure of another area than the project's."""
+    return (f"非本项目所在地的办法: 项目所在地为{project_place}，本办法适用于{pack_place} "
+            f"(not this project's jurisdiction)")
+
+
+TraceLevel = Literal["detailed", "compact"]
+"""How much of each rule's evaluation a verdict's ``trace`` records (``evaluate(..., trace=...)``)."""
+
 
 def as_of_date(value: dt.date | str | None) -> dt.date:
     """The evaluation date: a :class:`datetime.date`, an ISO date string (``"2025-09-01"``) or
@@ -128,8 +137,8 @@ def as_of_date(value: dt.date | str | None) -> dt.date:
 
 def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_of: dt.date | str | None = None, *,
              parameters: Mapping[str, Any] | None = None, calendar: WorkdayCalendar | None = None,
-             trace: bool = True, historical: bool = False, strict: bool = False,
-             readings: Mapping[str, str] | None = None) -> Verdict:
+             trace: TraceLevel | bool = "detailed", historical: bool = False, strict: bool = False,
+             readings: Mapping[str, str] | None = None, questions: bool = False) -> Verdict:
     """Evaluate ``project`` under ``pack`` on ``as_of`` (a date or an ISO date string; default: today).
 
     On a date when the measure is not in force (not yet, expired or superseded) nothing is pending,
@@ -138,13 +147,19 @@ def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_
     (``verdict.historical``).
 
     ``parameters`` overrides the pack's settable parameters (e.g. ``{"procurement_limit": "100万"}``);
-    ``calendar`` supplies holiday schedules beyond the installed ones; ``trace=False`` keeps only a
-    compact trace (rule, result, conclusion) without the values seen.
+    ``calendar`` supplies holiday schedules beyond the installed ones. ``trace="detailed"`` (the
+    default; also ``True``) records the values each rule saw; ``trace="compact"`` (also ``False``)
+    keeps each rule's result and conclusion without them, at under half the cost.
 
     A fact the project leaves out (or gives as null) takes the value the pack presumes for it, and
     the verdict lists it under ``assumptions``; ``strict=True`` presumes nothing (unknown stays
     unknown). ``readings`` chooses among the pack's readings of ambiguous text
     (``{"art16_17": "literal_overlap"}``); the others keep their defaults.
+
+    ``questions=True`` also works out the questions that decide (``verdict.questions``: the unknown
+    facts whose answer would settle a conclusion, most decisive first, each with the conclusions under
+    each answer; :func:`govrules.engine.questions.questions`). It costs one evaluation per answer of
+    each missing fact, so it is off unless asked for; ``verdict.questions`` is then empty.
 
     >>> import govrules
     >>> v = govrules.evaluate({"id": "p", "name": "示例", "execution": "construction", "budget": 500000},
@@ -160,11 +175,42 @@ def evaluate(project: Project | Mapping[str, Any], pack: CompiledPack | str, as_
         from govrules.packs.projects import validate_project
 
         project = validate_project(project)
+    original = pack
     if readings:
         pack = pack.for_readings(readings)
     day = as_of_date(as_of)
-    return _Evaluation(pack, project, day, parameters or {}, calendar or WorkdayCalendar.default(), trace,
-                       historical, strict).run()
+    verdict = _Evaluation(pack, project, day, parameters or {}, calendar or WorkdayCalendar.default(),
+                          trace_detailed(trace), historical, strict).run()
+    if questions:
+        from govrules.engine.questions import questions as work_out
+
+        # the pack as given: `work_out` applies the readings itself
+        found = work_out(project, original, day, parameters=parameters, calendar=calendar, historical=historical,
+                         strict=strict, readings=readings, verdict=verdict)
+        verdict = verdict.model_copy(update={"questions": found})
+    return verdict
+
+
+
+def trace_detailed(trace: object) -> bool:
+    """Whether ``trace`` (``"detailed"``/``True`` or ``"compact"``/``False``) asks for the values seen;
+    anything else raises a :class:`GovrulesError` with code ``trace_invalid``."""
+    if trace is True or trace == "detailed":
+        return True
+    if trace is False or trace == "compact":
+        return False
+    raise GovrulesError(f"trace must be 'detailed' (or True) or 'compact' (or False), not {trace!r}",
+                        code="trace_invalid",
+                        message_zh=f"trace 应为 'detailed'（或 True）或 'compact'（或 False）: {trace!r}")
+
+
+def fact_environment(project: Project, pack: CompiledPack, as_of: dt.date, *, parameters: Mapping[str, Any],
+                     calendar: WorkdayCalendar | None = None, historical: bool = False,
+                     strict: bool = False) -> dict[str, Any]:
+    """The values the rules of ``pack`` see for ``project`` (facts, derived values, parameters, event
+    dates; presumed facts filled in unless ``strict``): what a condition's other side is worked out on."""
+    return _Evaluation(pack, project, as_of, parameters, calendar or WorkdayCalendar.default(), False,
+                       historical, strict).env
 
 
 class _Evaluation:
@@ -211,6 +257,9 @@ class _Evaluation:
             self.params, warnings, self.in_force, start, self.successor = setting
             self.warnings = list(warnings)
         self._start = start
+        place = project.jurisdiction
+        if place is not None and not place.governed_by(self.pack.jurisdiction.name, self.pack.jurisdiction.level):
+            self.warnings.append(not_this_jurisdiction(place.name, self.pack.jurisdiction.name))
         self.env = self._environment()
         for index, change in enumerate(project.changes):
             scale = change.scale
@@ -484,6 +533,41 @@ class _Evaluation:
         """The environment ``outcome``'s rule was evaluated on."""
         return self.env if outcome.env is None else outcome.env
 
+    def _article_texts(self, scope: Scope, route: Route, grounds: list[Ground], changes: list[ChangeOut],
+                       obligations: list[Obligation], consequences: list[Consequence],
+                       assumptions: list[Assumption], readings: list[ReadingOut]) -> dict[str, dict[str, str]]:
+        """The text of every article the verdict cites, once (citations carry the cited item's only)."""
+        cited: list[CitationOut] = [*scope.citations, *route.citations]
+        for g in grounds:
+            cited.append(g.citation)
+            if g.exception is not None:
+                cited.append(g.exception)
+        for c in changes:
+            cited.extend(c.citations)
+        cited.extend(o.citation for o in obligations)
+        cited.extend(q.citation for q in consequences)
+        cited.extend(a.citation for a in assumptions if a.citation is not None)
+        cited.extend(r.citation for r in readings)
+        outputs = self._runtime.outputs
+        texts: dict[str, dict[str, str]] = {}
+        for citation in cited:
+            measure = citation.pack or self.pack.id
+            number = str(citation.article)
+            of_measure = texts.get(measure)
+            if of_measure is None:
+                of_measure = texts[measure] = {}
+            elif number in of_measure:
+                continue
+            key = ("article", measure, citation.article)
+            text = outputs.get(key)
+            if text is None:
+                found = self.pack.article(citation.article, measure)
+                text = found.text if found is not None else ""
+                if len(outputs) < self._runtime.MAX_SHARED:
+                    outputs[key] = text
+            of_measure[number] = text
+        return texts
+
     def _cite(self, rule: Any) -> CitationOut:
         citation: CitationOut = self._runtime.citation(rule)
         return citation
@@ -535,7 +619,7 @@ class _Evaluation:
         applies = scope.status in ("in_scope", "undetermined")
         route = self._route(outcomes) if applies else _unvalidated(Route,
             decision="none", authority=None, citations=scope.citations,
-            reasons=["本办法不适用于该项目，无需按本办法履行审批或备案程序"])
+            reasons=["本办法不适用于该项目，无需按本办法履行审批或备案程序"], rules=[])
         grounds = self._grounds(outcomes) if applies else []
         changes = self._changes(outcomes, applies)
         obligations = self._obligations(outcomes) if applies else []
@@ -554,7 +638,9 @@ class _Evaluation:
             superseded_by=self.successor, warnings=self.warnings,
             scope=scope, route=route, grounds=grounds, changes=changes, obligations=obligations,
             consequences=consequences, missing_facts=self._missing_facts(), assumptions=assumptions,
-            readings=readings, trace=self.trace)
+            readings=readings, trace=self.trace,
+            articles=self._article_texts(scope, route, grounds, changes, obligations, consequences, assumptions,
+                                         readings))
 
     # ---------------------------------------------------------------- presumptions and readings
 
@@ -868,8 +954,8 @@ class _Evaluation:
         applying. The scope stays (which projects the text covers); so do the facts it needs."""
         why = self.pack.in_force(self.as_of)[1] or "本办法在评估日不施行"
         # built per verdict: their lists are the verdict's own
-        route = _unvalidated(Route, decision="none", authority=None, citations=[], reasons=[why])
-        changes = [_unvalidated(ChangeOut, index=index, decision="not_covered", citations=[], reasons=[why])
+        route = _unvalidated(Route, decision="none", authority=None, citations=[], reasons=[why], rules=[])
+        changes = [_unvalidated(ChangeOut, index=index, decision="not_covered", citations=[], reasons=[why], rules=[])
                    for index in range(len(self.project.changes))]
         scope_rules = self._runtime.outputs.get(("not_in_force", "scope rules"))
         if scope_rules is None:
@@ -962,17 +1048,18 @@ class _Evaluation:
         candidates = outcomes.get("route", [])
         key = ("route", *[(o.compiled.rule.id, o.item, o.effective) for o in candidates])
         silent = "本办法未对此类项目规定审批或备案程序（办法未作规定，不作推定）"
-        decision, authority, citations, reasons, gap = self._reused(
+        decision, authority, citations, reasons, gap, rules = self._reused(
             key, lambda: self._work_out_decision(candidates, silent))
         return _unvalidated(Route, decision=decision, authority=authority, citations=list(citations),
-                            reasons=list(reasons), gap=gap)
+                            reasons=list(reasons), gap=gap, rules=list(rules))
 
     def _work_out_decision(self, candidates: list[Outcome], silent: str) -> Any:
         decision, deciding, reasons, gap = self._decide(candidates)
         if not deciding and gap:
             reasons = [silent]
         authority = deciding[0].rule.authority if decision != "undetermined" and deciding else None
-        return decision, authority, [self._cite(o.rule) for o in deciding], reasons, gap
+        return (decision, authority, [self._cite(o.rule) for o in deciding], reasons, gap,
+                tuple(o.rule.id for o in deciding))
 
     def _grounds(self, outcomes: dict[str, list[Outcome]]) -> list[Ground]:
         # Each ground's combination of outcomes is too varied to reuse whole lists: reuse each Ground.
@@ -1024,14 +1111,14 @@ class _Evaluation:
         for index in range(len(self.project.changes)):
             if not applies:
                 result.append(_unvalidated(ChangeOut, index=index, decision="not_covered", citations=[],
-                                        reasons=["本办法不适用于该项目"]))
+                                        reasons=["本办法不适用于该项目"], rules=[]))
                 continue
             candidates = [o for o in rules if o.item == index]
             key = ("change", *[(o.compiled.rule.id, o.effective) for o in candidates])
-            decision, authority, citations, reasons, gap = self._reused(
+            decision, authority, citations, reasons, gap, rule_ids = self._reused(
                 key, lambda these=candidates: self._work_out_decision(these, "本办法未对此类变更作出规定（不作推定）"))
             result.append(_unvalidated(ChangeOut, index=index, decision=decision, authority=authority, gap=gap,
-                                citations=list(citations), reasons=list(reasons)))
+                                citations=list(citations), reasons=list(reasons), rules=list(rule_ids)))
         return result
 
     def _obligations(self, outcomes: dict[str, list[Outcome]]) -> list[Obligation]:

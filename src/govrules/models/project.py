@@ -5,10 +5,11 @@ unknown and names them in the verdict.
 """
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Any, Literal, Self
 
-from pydantic import Field, StrictBool, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, StrictBool, ValidationError, ValidationInfo, field_validator, model_validator
 
 from govrules.errors import ProjectError
 from govrules.models.base import Date, EventDate, Money, Ratio, StrictModel
@@ -194,6 +195,53 @@ class ChangeRequest(StrictModel):
     description: str | None = None
 
 
+class ProjectJurisdiction(StrictModel):
+    """Where the project is: the administrative area whose measures govern it.
+
+    Written ``{name: 楚雄州, level: prefecture}`` or just the name (``jurisdiction: 楚雄州``). A name
+    matches a pack's jurisdiction with or without its administrative suffix (楚雄州 = 楚雄彝族自治州 =
+    楚雄); ``parent`` (the prefecture of a county, the province of a city) lets the measures of the
+    area above apply too.
+    """
+
+    name: str = Field(min_length=1, description="行政区划名称, e.g. 楚雄州, 禄丰市")
+    level: Level | None = None
+    parent: str | None = Field(None, min_length=1, description="上级行政区, e.g. 楚雄州 for 禄丰市")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_alone(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value
+
+    def governed_by(self, name: str, level: str | None = None) -> bool:
+        """Whether the measures of the area ``name`` (at ``level``) govern a project here: the same
+        area (when both levels are known, at the same level), or the area above it (``parent``)."""
+        if same_place(self.name, name) and (self.level is None or level is None or self.level.value == level):
+            return True
+        return self.parent is not None and same_place(self.parent, name)
+
+
+# 彝族自治州, 哈尼族彝族自治县, …: the ethnic part and 自治 go with the suffix
+_AUTONOMOUS = re.compile(r"^(.{2,}?)(?:[\u4e00-\u9fff]{1,4}?族)+自治[州县旗区]$")
+_SUFFIX = re.compile(r"^(.{2,}?)(?:特别行政区|自治区|地区|新区|省|市|州|县|区|盟|旗)$")
+
+
+def place_names(name: str) -> frozenset[str]:
+    """The ways a place's name is written: whole, and without its administrative suffix
+    (楚雄彝族自治州 → 楚雄; 荆州市 → 荆州; a name of two characters is kept whole)."""
+    name = name.strip()
+    names = {name}
+    found = _AUTONOMOUS.match(name) or _SUFFIX.match(name)
+    if found:
+        names.add(found.group(1))
+    return frozenset(names)
+
+
+def same_place(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` name the same area (楚雄州 and 楚雄彝族自治州; 荆州 and 荆州市)."""
+    return not place_names(a).isdisjoint(place_names(b))
+
+
 class Project(StrictModel):
     """A government IT project as a reviewer sees it.
 
@@ -205,6 +253,8 @@ class Project(StrictModel):
     name: str = Field(min_length=1)
     owner: str | None = None
     level: Level | None = None
+    jurisdiction: ProjectJurisdiction | None = None
+    """Where the project is; unknown (absent) means every measure may apply (see ``evaluate_all``)."""
     execution: Execution | None = None
     category: Category | None = None
     nature: Nature | None = None

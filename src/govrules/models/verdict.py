@@ -32,7 +32,11 @@ class _Out(BaseModel):
 
 
 class CitationOut(_Out):
-    """An article (and paragraph/item) of a measure, with the article's text."""
+    """An article (and paragraph/item) of a measure, with the text of the cited item or paragraph.
+
+    The article's whole text is not repeated in each citation: the verdict holds it once, in
+    ``articles`` (``verdict.article_text(citation)``; in JSON ``articles[pack][str(article)]``).
+    """
 
     document: str
     title: str
@@ -40,9 +44,13 @@ class CitationOut(_Out):
     paragraph: int | None = None
     item: int | None = None
     label: str
-    text: str
     item_text: str | None = None
     pack: str | None = None
+
+    @property
+    def article_key(self) -> tuple[str, str]:
+        """Where the article's text is in a verdict's ``articles``: ``(pack, str(article))``."""
+        return (self.pack or "", str(self.article))
 
 
 class Scope(_Out):
@@ -62,6 +70,14 @@ class Route(_Out):
     reasons: list[str]
     gap: bool = False
     """True when the measure's text does not decide this project (not a missing fact)."""
+    rules: list[str] = []
+    """The ids of the rules that decided, parallel to ``citations`` (empty when no rule decided, e.g.
+    out of scope: then ``citations`` are the scope's)."""
+
+    def explain(self) -> str:
+        """The decision in one line: which procedure, under which article, decided by which rule —
+        ``"审批 under 第十六条 (rule route.art16_approval)"``; each article and rule once."""
+        return explain_decision(self.decision, self.citations, self.rules)
 
 
 class Ground(_Out):
@@ -85,6 +101,28 @@ class ChangeOut(_Out):
     citations: list[CitationOut]
     reasons: list[str]
     gap: bool = False
+    rules: list[str] = []
+    """The ids of the rules that decided, parallel to ``citations``."""
+
+    def explain(self) -> str:
+        """The decision in one line, as :meth:`Route.explain`."""
+        return explain_decision(self.decision, self.citations, self.rules)
+
+
+_DECISION_ZH = {"approval": "审批", "filing": "备案", "none": "无需审批或备案", "build_first": "先建设后补齐审批手续",
+                "undetermined": "待定", "adjustment_request": "提交调整申请", "not_covered": "本办法未规定"}
+
+
+def explain_decision(decision: str, citations: list[CitationOut], rules: list[str]) -> str:
+    """``"<决定> under <labels> (rule <ids>)"``, each label and rule id once, in order."""
+    labels = list(dict.fromkeys(c.label for c in citations))
+    ids = list(dict.fromkeys(rules))
+    text = _DECISION_ZH.get(decision, decision)
+    if labels:
+        text += " under " + "、".join(labels)
+    if ids:
+        text += f" ({'rule' if len(ids) == 1 else 'rules'} {', '.join(ids)})"
+    return text
 
 
 class Obligation(_Out):
@@ -168,6 +206,51 @@ class ReadingOut(_Out):
     alternatives: tuple[ReadingChoice, ...]
 
 
+class QuestionOutcome(_Out):
+    """One conclusion under one answer: ``conclusion`` as in :attr:`Assumption.decides` (``scope``,
+    ``route``, ``ground:<id>``…), its value under that answer (a scope status, a route or change
+    decision, a ground, obligation or consequence status, or ``absent`` when the rule is then not
+    listed), and the articles it rests on."""
+
+    conclusion: str
+    value: str
+    citations: tuple[str, ...]
+
+
+class QuestionAnswer(_Out):
+    """One answer to a question: how it is written (``true``, ``false``, an enum value, a range of
+    amounts such as ``< 500000`` or ``>= 500000``, a range of dates, or ``not_yet``), a value that
+    stands for it in a project, and the conclusions it settles."""
+
+    answer: str
+    value: Any
+    zh: str
+    outcomes: tuple[QuestionOutcome, ...]
+
+
+class Question(_Out):
+    """An unknown fact whose answer would settle a conclusion the verdict leaves open.
+
+    ``settles`` names the conclusions some answer makes different from the verdict's; ``tier`` is the
+    first of them in the order scope, route, grounds, changes, obligations, consequences (for a scope
+    or route question, only scope and route are named: the rest follows from them). A fact no
+    answer of which settles a conclusion alone, but which decides a scope, exemption or route rule
+    (one of two facts an exemption needs), settles that rule: ``exemption:<id>``, ``scope:<id>`` or
+    ``route:<id>``, with the rule's result (``true``, ``false``, ``unknown``) under each answer.
+    ``presumed`` is the presumed value when the fact was presumed and the presumption decides
+    something (the question is then whether the presumption holds)."""
+
+    fact: str
+    path: str
+    zh: str
+    en: str
+    kind: Literal["bool", "enum", "money", "number", "date"]
+    tier: Literal["scope", "route", "grounds", "changes", "obligations", "consequences"]
+    settles: tuple[str, ...]
+    presumed: Any = None
+    answers: tuple[QuestionAnswer, ...]
+
+
 class ReadOnlyDict(dict[str, Any]):
     """A dict that refuses changes: the ``saw`` of a compact trace step, which verdicts share."""
 
@@ -230,6 +313,18 @@ class Verdict(_Out):
     assumptions: list[Assumption]
     readings: list[ReadingOut]
     trace: list[TraceStep]
+    questions: list[Question] = []
+    """The questions that decide, most decisive first (``evaluate(..., questions=True)``); empty
+    when not requested."""
+
+    articles: dict[str, dict[str, str]] = {}
+    """The text of every article the verdict cites, once: ``{pack: {str(article): text}}`` (an
+    inherited article under the pack of its measure). A citation carries the cited item's text only."""
+
+    def article_text(self, citation: CitationOut) -> str | None:
+        """The whole text of the article ``citation`` cites (None if the verdict does not hold it)."""
+        pack, number = citation.article_key
+        return self.articles.get(pack, {}).get(number)
 
     def ground(self, rule_id: str) -> Ground | None:
         """The ground of rule ``rule_id`` (e.g. ``"ground.art15_1"``), or None when it is not listed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from govrules.models.verdict import CitationOut, Verdict
+from govrules.models.verdict import CitationOut, Question, QuestionOutcome, Verdict
 from govrules.printable import printable
 
 _SCOPE = {"in_scope": "适用", "out_of_scope": "不适用(不在适用范围内)", "exempt": "不适用(豁免)",
@@ -103,9 +103,56 @@ def render_text(verdict: Verdict) -> str:
             decides = f"；决定: {', '.join(a.decides)}" if a.decides else ""
             lines.append(f"    - {a.fact} = {_value(a.value)}: {a.because}{decides}  {where}")
     lines.append(f"办法包 {v.pack} {v.pack_digest[:19]}…  govrules {v.engine_version}")
+    lines.extend(_question_lines(v))
     # each entry is one line: a control character or line break in a name, a reason or a pack's text is
     # shown as an escape, never acted on by the terminal nor able to start a line of its own
     return "\n".join(printable(line) for line in lines)
+
+
+#: how many questions of each kind the report shows
+_FIRST_PROCEDURE = 5
+_FIRST_OTHERS = 5
+
+
+def question_line(question: Question) -> str:
+    """One question as a line: the fact's label, then the conclusion under each answer."""
+    answers = []
+    for a in question.answers:
+        settled = "，".join(outcome_text(o) for o in a.outcomes if o.conclusion in question.settles[:2]) or "—"
+        answers.append(f"{a.zh} → {settled}")
+    presumed = f"（现推定为{_value(question.presumed)}）" if question.presumed is not None else ""
+    return f"{question.zh}{presumed}（{question.path}）: " + "；".join(answers)
+
+
+def outcome_text(o: QuestionOutcome) -> str:
+    """A conclusion under one answer, in Chinese with its articles: "程序 审批[第十六条]"."""
+    name = {"scope": "适用范围", "route": "程序"}.get(o.conclusion, o.conclusion.split(":", 1)[-1])
+    words = {**_SCOPE, **_ROUTE} if o.conclusion in ("scope", "route") else _OUTCOME
+    where = f"[{'、'.join(o.citations)}]" if o.citations else ""
+    return f"{name} {words.get(o.value, o.value)}{where}"
+
+
+#: a ground, change, obligation or consequence under an answer; a rule's result (true/false/unknown)
+_OUTCOME = {"absent": "不成立", "true": "成立", "false": "不成立", "unknown": "待定", **_GROUND_STATUS,
+            **_OBLIGATION, **_CHANGE, "applies": "适用", "possible": "可能"}
+
+
+def _question_lines(v: Verdict) -> list[str]:
+    procedure = [q for q in v.questions if q.tier in ("scope", "route")]
+    others = [q for q in v.questions if q.tier not in ("scope", "route")]
+    lines: list[str] = []
+    if procedure:
+        decided = v.scope.status != "undetermined" and v.route.decision != "undetermined"
+        # decided with the procedure questions still open: it rests on presumptions they would confirm
+        lines.append("程序依推定确定；推定是否成立，可回答：" if decided else "要确定程序，还需回答：")
+        lines.extend(f"    {i}. {question_line(q)}" for i, q in enumerate(procedure[:_FIRST_PROCEDURE], 1))
+        if len(procedure) > _FIRST_PROCEDURE:
+            lines.append(f"    …另有{len(procedure) - _FIRST_PROCEDURE}个")
+    if others:
+        shown = "、".join(q.zh for q in others[:_FIRST_OTHERS])
+        more = f"等{len(others)}个" if len(others) > _FIRST_OTHERS else ""
+        lines.append(f"其他待回答的问题（影响不予审批情形、义务或后果）: {shown}{more}")
+    return lines
 
 
 def _value(value: object) -> str:

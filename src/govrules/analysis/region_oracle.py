@@ -1,0 +1,118 @@
+"""The oracle of a region analysis: a combination of cells as an environment, and what the pack's rules
+decide there, combined as the evaluator combines them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any, cast
+
+from govrules.analysis.region_space import AnalysisResult, AnalysisSpace
+from govrules.analysis.space import (
+    Dimension,
+)
+from govrules.compile.compiler import CompiledRule
+from govrules.engine.combine import Outcome, any_true, decide
+from govrules.models.pack import (
+    ExemptionRule,
+    ScopeRule,
+)
+from govrules.models.project import FISCAL_SOURCES
+
+
+class AnalysisOracle(AnalysisSpace):
+    """What the rules decide on each combination of cells."""
+
+    def env(self, dims: Sequence[Dimension], tup: Sequence[int], unknown: frozenset[str] = frozenset(),
+            base: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        env = dict(self.base if base is None else base)
+        members: dict[str, set[str] | None] = {}
+        for dim, index in zip(dims, tup, strict=True):
+            if dim.kind == "member":
+                if dim.group in unknown:
+                    members[dim.var] = None
+                    continue
+                current = members.setdefault(dim.var, set())
+                if current is not None and dim.values[index]:
+                    current.add(cast(str, dim.member))
+                continue
+            if dim.group in unknown:
+                value: Any = None
+            else:
+                value = dim.values[index]
+            if dim.kind == "execution":
+                execution, category = value if value is not None else (None, None)
+                env["execution"], env["category"] = execution, None if "category" in unknown else category
+            else:
+                env[dim.var] = value
+        for var, chosen in members.items():
+            env[var] = frozenset(chosen) if chosen is not None else None
+            if var == "funding_sources":
+                env["fiscal_funded"] = None if chosen is None else bool(chosen & {s.value for s in FISCAL_SOURCES})
+        keys = {d.var for d in dims}
+        if "procurement_budget" not in keys and "budget" in keys:
+            env["procurement_budget"] = env["budget"]
+        return env
+
+    def feasible(self, env: Mapping[str, Any]) -> bool:
+        budget, procurement = env.get("budget"), env.get("procurement_budget")
+        if isinstance(budget, Decimal) and isinstance(procurement, Decimal) and procurement > budget:
+            return False
+        if env.get("fiscal_funded") is False and isinstance(env.get("fiscal_amount"), Decimal) \
+                and env["fiscal_amount"] != 0:
+            return False
+        return not (env.get("system_count") == 0 and env.get("all_systems_in_catalogue") is False)
+
+    def outcomes(self, rules: list[CompiledRule], env: Mapping[str, Any]) -> list[Outcome]:
+        result = []
+        for compiled in rules:
+            value = compiled.condition.fn(env)
+            defeated: list[str] = []
+            undecided: list[str] = []
+            effective = value
+            if compiled.rule.unless and value is not False:
+                for exc_id in compiled.rule.unless:
+                    exc_value = self.src.by_id[exc_id].condition.fn(env)
+                    if exc_value is True:
+                        defeated.append(exc_id)
+                    elif exc_value is None:
+                        undecided.append(exc_id)
+                if defeated:
+                    effective = False
+                elif undecided:
+                    effective = None
+            result.append(Outcome(compiled, 0 if compiled.rule.for_each else None, env, value, effective,
+                                             tuple(defeated), tuple(undecided)))
+        return result
+
+    def scope(self, env: Mapping[str, Any]) -> str:
+        """The scope status (as :func:`govrules.evaluate` computes it) on ``env``."""
+        outs = self.outcomes(self.scope_rules, env)
+        exemptions = [o for o in outs if isinstance(o.rule, ExemptionRule)]
+        scopes = [o for o in outs if isinstance(o.rule, ScopeRule)]
+        if any(o.effective is True for o in exemptions):
+            return "exempt"
+        covered = any_true(o.effective for o in scopes) if scopes else True
+        if covered is False:
+            return "out_of_scope"
+        if covered is True and not any(o.effective is None for o in exemptions):
+            return "in_scope"
+        return "undetermined"
+
+    def decide(self, env: Mapping[str, Any]) -> AnalysisResult:
+        combined = decide(self.outcomes(self.rules, env))
+        decision, deciding, gap = combined.decision, combined.deciding, combined.gap
+        ids = tuple(sorted((o.rule.id for o in deciding), key=lambda i: self.src.by_id[i].index))
+        if decision != "undetermined":
+            return AnalysisResult("decided", decision, ids)
+        if not deciding:
+            return AnalysisResult("gap" if gap else "open", decision, ids)
+        if any(o.effective is not True for o in deciding):
+            return AnalysisResult("open", decision, ids)  # a rule still unknown keeps it open (e.g. a fact not given)
+        decisions = {o.rule.decision for o in deciding}
+        if len(decisions) > 1:
+            return AnalysisResult("overlap", decision, ids)
+        if decisions == {"undetermined"}:
+            return AnalysisResult("declared", decision, ids)
+        return AnalysisResult("open", decision, ids)
+
