@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
 import govrules
 from govrules.analysis.diff import Difference, PackDiff, diff_packs, diff_report, example_project, format_diff
 from govrules.cli import main
-from govrules.compile.loading import load_pack_text
+from govrules.compile.loading import load_pack, load_pack_text
 from govrules.models.verdict import Verdict
 from govrules.packs.projects import read_project_data, validate_project
 
@@ -205,15 +206,18 @@ def test_two_thresholds_differ_on_exactly_the_interval_between_them() -> None:
 def test_cli_exit_codes_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", "chuxiong-2025", "linfen-2021", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    # the report under the packs' default readings, then one under each other combination of options
-    # (Chuxiong's art16_17 with two options, Linfen's four readings with two each: 2 * 16 - 1 others)
+    # the report under the packs' default readings, then one under each other option of each reading,
+    # the rest at their defaults (Chuxiong's art16_17 has one other option, Linfen's four readings one each)
     assert set(data) == {"a", "b", "as_of", "exact", "notes", "identical", "compared", "differences", "readings"}
     combinations = [(r["a"], r["b"]) for r in data["readings"]]
+    chuxiong_defaults = load_pack("chuxiong-2025").choice
     linfen_defaults = {"art3_own_funds": "department_defined", "art10_new_project": "new_construction",
                        "art25_unfiled": "payment_condition", "art11_3_construction": "construction"}
-    assert len(combinations) == 31 and len({json.dumps(c, sort_keys=True) for c in combinations}) == 31
-    assert ({"art16_17": "literal_overlap"}, linfen_defaults) in combinations
-    assert ({"art16_17": "approval_prevails"}, linfen_defaults) not in combinations
+    others = sum(len(r.options) - 1 for pack in ("chuxiong-2025", "linfen-2021") for r in load_pack(pack).pack.readings)
+    assert len(combinations) == others and len({json.dumps(c, sort_keys=True) for c in combinations}) == others
+    assert ({**chuxiong_defaults, "art16_17": "literal_overlap"}, linfen_defaults) in combinations
+    assert (chuxiong_defaults, {**linfen_defaults, "art25_unfiled": "after_deadline"}) in combinations
+    assert (chuxiong_defaults, linfen_defaults) not in combinations
     assert data["a"]["pack"] == "chuxiong-2025" and data["b"]["pack"] == "linfen-2021"
     assert data["as_of"] == "2025-05-08" and set(data["compared"]) == {"scope", "route", "change"}
     first = data["differences"][0]
@@ -232,6 +236,38 @@ def test_cli_exit_codes_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and "as of 2025-06-01" in out and "--param procurement_limit=1000000" in out
     assert main(["diff", "chuxiong-2025", "linfen-2021", "--param", "procurement_limit=1"]) == 2
     assert main(["diff", "chuxiong-2025", "no-such-pack"]) == 2
+
+
+def test_all_readings_compares_every_combination_of_options(minimal_pack_text: str, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    text = minimal_pack_text.replace("rules:\n", """readings:
+  - id: art1_amount
+    question: 第一条的50万元是否适用于所有建设类项目？
+    cite: {article: 1}
+    default: budget
+    options:
+      - {id: budget, text: 按预算金额判断, reason: 第一条的文字}
+      - {id: any_amount, text: 不论金额, reason: 对照用的另一读法}
+rules:
+  - id: route.approval_any_amount
+    kind: route
+    reading: {art1_amount: any_amount}
+    title: 建设类项目须审批
+    decision: approval
+    when: execution == 'construction'
+    cite: {article: 1}
+""").replace("    when: execution == 'construction' and budget >= threshold\n",
+             "    when: execution == 'construction' and budget >= threshold\n    reading: {art1_amount: budget}\n")
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(text.replace("id: mini-2025", "id: other-2025"), encoding="utf-8")
+    runs = {}
+    for extra in ([], ["--all-readings"]):
+        assert main(["diff", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), "--format", "json", *extra]) == 0
+        runs[bool(extra)] = [(r["a"]["art1_amount"], r["b"]["art1_amount"])
+                             for r in json.loads(capsys.readouterr().out)["readings"]]
+    # each other option alone; then every combination (2 * 2 - 1 besides the defaults)
+    assert runs[False] == [("any_amount", "budget"), ("budget", "any_amount")]
+    assert sorted(runs[True]) == [("any_amount", "any_amount"), ("any_amount", "budget"), ("budget", "any_amount")]
 
 
 def test_beyond_max_combinations_a_fixed_seed_sample_is_compared_and_said() -> None:

@@ -139,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--examples", action="store_true", help="print an example project for each difference")
     p.add_argument("--fail-on-difference", action="store_true", help="exit 1 when the packs decide some case "
                                                                       "differently")
+    p.add_argument("--all-readings", action="store_true",
+                   help="compare under every combination of the packs' reading options (default: under the "
+                        "defaults, then under each other option of each reading with the rest at their defaults)")
 
     p = sub.add_parser("test", help="run pack test cases (*.cases.yaml files or folders)")
     p.add_argument("paths", nargs="+")
@@ -655,17 +658,21 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     parameters = _pack_parameters(args.param)
     pack_a, pack_b = load_pack(args.pack_a), load_pack(args.pack_b)
     report = diff_report(pack_a, pack_b, parameters=parameters or None, as_of=args.as_of)
-    # every other option of the packs' readings (the report above is under the defaults)
+    # the other options of the packs' readings (the report above is under the defaults): each option on
+    # its own, the rest at their defaults; with --all-readings, every combination of options
+    if args.all_readings:
+        pairs = [(a, b) for a in pack_a.reading_choices() for b in pack_b.reading_choices()]
+    else:
+        pairs = [*((a, {}) for a in _one_option_each(pack_a)), *(({}, b) for b in _one_option_each(pack_b))]
     others = []
-    for choice_a in pack_a.reading_choices():
-        for choice_b in pack_b.reading_choices():
-            variant_a, variant_b = pack_a.for_readings(choice_a), pack_b.for_readings(choice_b)
-            if variant_a is pack_a and variant_b is pack_b:
-                continue
-            label = ", ".join(f"{p.id}: {k}={v}" for p, choice in ((pack_a, choice_a), (pack_b, choice_b))
-                              for k, v in choice.items())
-            others.append((label, choice_a, choice_b,
-                           diff_report(variant_a, variant_b, parameters=parameters or None, as_of=args.as_of)))
+    for choice_a, choice_b in pairs:
+        variant_a, variant_b = pack_a.for_readings(choice_a), pack_b.for_readings(choice_b)
+        if variant_a is pack_a and variant_b is pack_b:
+            continue
+        label = ", ".join(f"{p.id}: {k}={v}" for p, choice in ((pack_a, choice_a), (pack_b, choice_b))
+                          for k, v in choice.items())
+        others.append((label, dict(variant_a.choice), dict(variant_b.choice),
+                       diff_report(variant_a, variant_b, parameters=parameters or None, as_of=args.as_of)))
     if args.format == "json":
         data = report.to_dict()
         if others:
@@ -678,6 +685,12 @@ def _cmd_diff(args: argparse.Namespace) -> int:
             _say(format_diff(other, examples=args.examples).rstrip())
     differs = report.differences or any(other.differences for *_, other in others)
     return EXIT_FINDINGS if args.fail_on_difference and differs else EXIT_OK
+
+
+def _one_option_each(pack: CompiledPack) -> list[dict[str, str]]:
+    """Each option of each of ``pack``'s readings that is not its default, alone."""
+    return [{reading.id: option.id} for reading in pack.pack.readings for option in reading.options
+            if option.id != pack.choice[reading.id]]
 
 
 def _cmd_test(args: argparse.Namespace) -> int:

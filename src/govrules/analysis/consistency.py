@@ -46,7 +46,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, cast
@@ -77,9 +77,11 @@ from govrules.analysis.space import (
 from govrules.compile.compiler import CompiledPack, CompiledRule
 from govrules.engine.combine import any_true
 from govrules.models.pack import (
+    ChangeRule,
     ExemptionRule,
     Pack,
     Parameter,
+    RouteRule,
     ScopeRule,
 )
 from govrules.models.project import Project
@@ -93,26 +95,6 @@ __all__ = [
     "example_project",
     "format_findings",
 ]
-
-
-# --------------------------------------------------------------------------------------------------
-# One analysis: route rules, or change rules, under one set of parameter values
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 # --------------------------------------------------------------------------------------------------
@@ -191,22 +173,66 @@ def check_consistency(pack: CompiledPack | Pack | str, *, parameters: Mapping[st
     findings = check_citations(src.pack)
     day = as_of or src.pack.dates.effective + dt.timedelta(days=180)
     scenarios = _scenarios(src.pack, parameters or {})
+    # The options of a pack's readings select its rules; an analysis depends only on the rules it
+    # reads, so under two choices that select the same ones it is the same analysis, done once.
+    settings = (getattr(pack, "digest", None), json.dumps(scenarios, default=str, sort_keys=True), day,
+                samples, max_combinations, seed, max_regions)
     kinds: tuple[Literal["route", "change"], ...] = ("route", "change")
     for kind in kinds:
-        runs = []
-        for values, text, label in scenarios:
-            analysis = RegionAnalysis(src, kind, values, day, samples=samples,
-                                 max_combinations=max_combinations, seed=seed)
-            analysis.run()
-            groups = {(raw.code, *raw.key): raw for raw in analysis.raw_findings()}
-            for raw in groups.values():
-                _refine(analysis, raw)
-            runs.append(_Run(analysis, text, label, groups))
-        findings.extend(_regional_findings(runs, max_regions))
-    findings.extend(check_scope_and_consequences(src, scenarios, day, max_combinations=max_combinations, seed=seed))
+        decides: type = RouteRule if kind == "route" else ChangeRule
+        read = _selected(src, _of_kinds(decides, ScopeRule, ExemptionRule))
+
+        def regional(kind: Literal["route", "change"] = kind) -> list[Finding]:
+            return _kind_findings(src, kind, scenarios, day, samples, max_combinations, seed, max_regions)
+
+        findings.extend(_memoised((kind, *settings, read), regional))
+    read = _selected(src, lambda r: isinstance(r.rule, ScopeRule | ExemptionRule) or r.rule.kind == "consequence")
+    findings.extend(_memoised(("scope", *settings, read), lambda: check_scope_and_consequences(
+        src, scenarios, day, max_combinations=max_combinations, seed=seed)))
     findings = _limit(findings, max_regions)
     order = {"error": 0, "warning": 1}
     return sorted(findings, key=lambda f: (order[f.severity], f.code, f.analysis, f.rules, f.region))
+
+
+def _kind_findings(src: Source, kind: Literal["route", "change"], scenarios: Sequence[tuple[dict[str, Any],
+                  dict[str, str], str]], day: dt.date, samples: int, max_combinations: int, seed: int,
+                  max_regions: int) -> list[Finding]:
+    runs = []
+    for values, text, label in scenarios:
+        analysis = RegionAnalysis(src, kind, values, day, samples=samples, max_combinations=max_combinations,
+                                  seed=seed)
+        analysis.run()
+        groups = {(raw.code, *raw.key): raw for raw in analysis.raw_findings()}
+        for raw in groups.values():
+            _refine(analysis, raw)
+        runs.append(_Run(analysis, text, label, groups))
+    return _regional_findings(runs, max_regions)
+
+
+def _of_kinds(*kinds: type) -> Callable[[CompiledRule], bool]:
+    return lambda compiled: isinstance(compiled.rule, kinds)
+
+
+def _selected(src: Source, wanted: Callable[[CompiledRule], bool]) -> tuple[int, ...]:
+    """The positions in the pack of the rules ``wanted`` picks among those selected, and of their exceptions."""
+    picked = [r for r in src.rules if wanted(r)]
+    exceptions = {e for r in picked for e in r.rule.unless}
+    return tuple(sorted({r.index for r in picked} | {r.index for r in src.rules if r.id in exceptions}))
+
+
+#: findings of analyses already done, by what they depend on (only for compiled packs, which have a digest)
+_DONE: dict[tuple[Any, ...], list[Finding]] = {}
+
+
+def _memoised(key: tuple[Any, ...], analyse: Callable[[], list[Finding]]) -> list[Finding]:
+    if key[1] is None:  # a Pack model compiled here: no digest to key on
+        return analyse()
+    found = _DONE.get(key)
+    if found is None:
+        if len(_DONE) >= 512:
+            _DONE.clear()
+        found = _DONE[key] = analyse()
+    return list(found)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -57,6 +57,9 @@ def check_presumptions(pack: CompiledPack, *, as_of: dt.date | None = None) -> P
     """Prove, for every option of the pack's readings, that no presumption makes anything apply."""
     report = PresumptionReport()
     day = as_of or pack.pack.dates.effective + dt.timedelta(days=120)
+    # A rule selected under several choices is the same compiled rule, read against the same facts and
+    # parameters (a choice selects rules and nothing else): proved once, reported under each choice.
+    proved: dict[tuple[int, str], tuple[bool, str | None, bool]] = {}
     for choice in pack.reading_choices():
         variant = pack.for_readings(choice)
         label = ", ".join(f"{k}={v}" for k, v in choice.items())
@@ -65,7 +68,10 @@ def check_presumptions(pack: CompiledPack, *, as_of: dt.date | None = None) -> P
                 if compiled.rule.kind not in _KINDS or name not in _reads(variant, compiled):
                     continue
                 report.checked += 1
-                could, applies, exact = _check(variant, compiled, name, fact.presume, day)
+                key = (compiled.index, name)
+                if key not in proved:
+                    proved[key] = _check(variant, compiled, name, fact.presume, day)
+                could, applies, exact = proved[key]
                 report.exact &= exact
                 if could:
                     report.held_back.append((label, name, compiled.id))
