@@ -60,7 +60,9 @@ def test_register_records_are_decided_with_presumptions(pack_id: str) -> None:
     scope = route = 0
     for project, params in records:
         verdict = govrules.evaluate(project, pack, _as_of(pack), parameters=params, trace=False)
-        assert verdict.assumptions, project["id"]
+        # an out-of-scope verdict lists only the presumptions its scope rests on
+        assert verdict.assumptions or verdict.scope.status == "out_of_scope", project["id"]
+        assert verdict.scope.status != "out_of_scope" or all(a.decides == ("scope",) for a in verdict.assumptions)
         scope += verdict.scope.status != "undetermined"
         route += verdict.scope.status != "undetermined" and verdict.route.decision != "undetermined"
     assert scope >= 180

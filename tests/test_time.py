@@ -14,6 +14,7 @@ from govrules.cli import main
 from govrules.compile.loading import load_pack_text
 from govrules.compile.temporal import evaluated_text, guarded_points, time_points
 from govrules.errors import PackError
+from govrules.models.pack import ForEach
 from govrules.output.batch import verdict_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -246,3 +247,22 @@ def test_not_yet_in_force_gives_the_reason_whatever_the_other_warnings() -> None
     assert [c.decision for c in verdict.changes] == ["not_covered"] and "尚未施行" in verdict.changes[0].reasons[0]
     assert (verdict.grounds, verdict.obligations, verdict.consequences) == ([], [], [])
     assert any("参数 procurement_limit" in w for w in verdict.warnings)
+
+
+def test_a_change_made_before_the_measure_is_not_covered_and_one_made_after_is_judged() -> None:
+    """Linfen 第二十条 (重大变更 → 调整申请) took effect 2021-05-08: a change of 2021-03-15 is not its business;
+    one of the effective day, and one without a date, are judged by the change rules."""
+    changes = [{"major": True, "date": "2021-03-15"}, {"major": True, "date": "2021-05-08"}, {"major": True}]
+    project = {"id": "c", "name": "变更", "level": "city", "execution": "construction", "budget": "300万元",
+               "funding": [{"source": "municipal", "amount": "300万元"}],
+               "dates": {"approval": "2020-06-01", "construction_start": "2020-09-01", "completion": False},
+               "changes": changes}
+    verdict = govrules.evaluate(project, "linfen-2021", dt.date(2021, 6, 1))
+    before, on_the_day, undated = verdict.changes
+    assert before.decision == "not_covered" and before.rules == []
+    assert before.reasons == ["该变更发生于 2021-03-15，在本办法施行（2021-05-08）之前：不溯及既往"]
+    assert on_the_day.decision == undated.decision == "adjustment_request"
+    assert on_the_day.rules == undated.rules != []
+    # a pack's change rules may read the date too
+    assert "change_date" in load_pack_text(
+        _MINI.encode(), file="mini.yaml").table.item_symbols[ForEach.change]

@@ -83,7 +83,7 @@ class WitnessSearch(Classification):
         chosen += [(d, completion[d.key]) for d in self.side_dims if d.key in completion]
         fact_names = {f.name for f in self.src.pack.facts}
         item_map = {"change_scale": "scale", "change_increases_investment": "increases_investment",
-                    "change_cause": "cause", "change_major": "major"}
+                    "change_cause": "cause", "change_major": "major", "change_date": "date"}
         for dim, index in chosen:
             value = dim.values[index]
             if dim.kind == "member":

@@ -122,6 +122,7 @@ _ITEM: dict[ForEach, tuple[Symbol, ...]] = {
         Symbol("change_cause", "STRING", "item", "changes[].cause", "变更原因", "cause of the change",
                _enum_values(ChangeCause)),
         Symbol("change_major", "BOOLEAN", "item", "changes[].major", "是否重大变更", "whether the change is major"),
+        Symbol("change_date", "DATETIME", "item", "changes[].date", "变更日期", "when the change was made"),
     ),
     ForEach.system: (
         Symbol("system_status", "STRING", "item", "systems[].status", "系统建设类型", "new, upgrade, …",

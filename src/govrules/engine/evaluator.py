@@ -332,8 +332,10 @@ class _Evaluation:
         if funding is None:
             env["funding_sources"] = env["fiscal_funded"] = env["fiscal_amount"] = None
         else:
-            env["funding_sources"] = frozenset(f.source._value_ for f in funding)
-            fiscal = [f.amount for f in funding if f.source in FISCAL_SOURCES]
+            # a source given with no money (amount 0) is not a source the project uses
+            used = [f for f in funding if f.amount is None or f.amount > 0]
+            env["funding_sources"] = frozenset(f.source._value_ for f in used)
+            fiscal = [f.amount for f in used if f.source in FISCAL_SOURCES]
             env["fiscal_funded"] = bool(fiscal)
             known = [amount for amount in fiscal if amount is not None]
             env["fiscal_amount"] = sum(known, Decimal(0)) if len(known) == len(fiscal) else None
@@ -410,7 +412,8 @@ class _Evaluation:
         p = self.project
         if for_each is ForEach.change:
             return [{"change_scale": c.scale, "change_increases_investment": c.increases_investment,
-                     "change_cause": c.cause._value_ if c.cause else None, "change_major": c.major}
+                     "change_cause": c.cause._value_ if c.cause else None, "change_major": c.major,
+                     "change_date": c.date}
                     for c in p.changes]
         if for_each is ForEach.system:
             items = []
@@ -631,6 +634,9 @@ class _Evaluation:
         elif self.c.time_guards:
             self._barred_warnings()
         assumptions = self._assumptions(outcomes) if self.presumed else []
+        if not applies:  # only the scope is concluded: what a presumption would decide beyond it is moot
+            assumptions = [a.model_copy(update={"decides": ("scope",)}) if a.decides != ("scope",) else a
+                           for a in assumptions if "scope" in a.decides]
         readings = self._readings() if self.pack.readings and applies else []
         return _unvalidated(Verdict,
             pack=self.pack.id, document=self.pack.document, title=self.pack.title, pack_digest=self.c.digest,
@@ -1112,6 +1118,12 @@ class _Evaluation:
             if not applies:
                 result.append(_unvalidated(ChangeOut, index=index, decision="not_covered", citations=[],
                                         reasons=["本办法不适用于该项目"], rules=[]))
+                continue
+            made, effective = self.project.changes[index].date, self.pack.dates.effective
+            if made is not None and made < effective:
+                why = f"该变更发生于 {made.isoformat()}，在本办法施行（{effective.isoformat()}）之前：不溯及既往"
+                result.append(_unvalidated(ChangeOut, index=index, decision="not_covered", citations=[],
+                                           reasons=[why], rules=[]))
                 continue
             candidates = [o for o in rules if o.item == index]
             key = ("change", *[(o.compiled.rule.id, o.effective) for o in candidates])
