@@ -86,7 +86,8 @@ def test_chuxiong_art16_17_gap_is_a_declared_gap_with_regions_and_examples(repor
     regions = {f.region: f for f in gap}
     # the gap the issue names: a construction project below 500,000 yuan but above the procurement limit
     above_limit = regions[
-        "execution = construction, budget < construction_approval_threshold, procurement_budget > procurement_limit, "
+        "execution = construction, includes_civil_works = false, budget < construction_approval_threshold, "
+        "procurement_budget > procurement_limit, "
         "(emergency_leader_consent = false or emergency = false)"]
     assert all("procurement_limit" in s and "> construction_approval_threshold" not in s for s in above_limit.scenarios)
     assert len(above_limit.scenarios) == 2  # needs procurement_limit below the construction threshold
@@ -95,7 +96,8 @@ def test_chuxiong_art16_17_gap_is_a_declared_gap_with_regions_and_examples(repor
     limit = Decimal(above_limit.parameters["procurement_limit"])
     assert limit < Decimal(example["procurement_budget"]) <= Decimal(example["budget"]) < 500000
     # … and the catalogue half of Art. 17, which needs no particular limit
-    catalogue = regions["execution = construction, budget < construction_approval_threshold, "
+    catalogue = regions["execution = construction, includes_civil_works = false, "
+                        "budget < construction_approval_threshold, "
                         "in_centralized_procurement_catalogue = true, "
                         "(emergency_leader_consent = false or emergency = false)"]
     assert catalogue.scenarios == ()
