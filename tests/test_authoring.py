@@ -107,7 +107,7 @@ def test_every_lint_code_has_a_fixture() -> None:
     assert set(LINT_CODES) <= {f[1] for f in FINDINGS}
 
 
-@pytest.mark.parametrize("fixture", ["clean", "child"])
+@pytest.mark.parametrize("fixture", ["clean", "child", "reading_only_fact"])
 def test_clean_fixtures_have_no_findings(fixture: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert _findings(LINT / f"{fixture}.yaml") == []
     code, out, _ = run(capsys, "check", "--lint-only", str(LINT / f"{fixture}.yaml"), "--format", "json")
@@ -272,7 +272,8 @@ def test_county_verdict_cites_both_measures() -> None:
                "dates": {"contract_signed": False},
                "facts": {"gbt40692_system": True, "involves_public_data": True, "shares_data_as_required": False,
                          "routine_office_procurement": False, "routine_operation_equipment": False,
-                         "emergency": False, "required_by_higher_authority": False, "classified": False}}
+                         "emergency": False, "art15_required_situations": [], "includes_civil_works": False,
+                         "classified": False}}
     verdict = govrules.evaluate(project, pack, as_of=dt.date(2025, 9, 15),
                                 parameters={"procurement_limit": "100万元"})
     assert verdict.scope.status == "in_scope"

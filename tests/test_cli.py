@@ -58,7 +58,8 @@ def test_evaluate_text_names_the_reading_and_marks_presumptions(tmp_path: Path,
     code, out, _ = run(capsys, "evaluate", str(record), "--pack", "chuxiong-2025", "--as-of", "2025-09-01",
                        "--param", "procurement_limit=100万元")
     assert code == 0
-    assert "程序: 审批（州发展改革委(州数据局)）（假定非紧急项目，第十一条）  [第十六条]" in out
+    assert ("程序: 审批（州发展改革委(州数据局)）（假定非紧急项目，第十一条）"
+            "（假定不含土建工程，第十八条）  [第十六条]") in out
     assert "依据默认解读（art16_17，第十七条）" in out and "推定" in out
     code, out, _ = run(capsys, "evaluate", str(record), "--pack", "chuxiong-2025", "--as-of", "2025-09-01",
                        "--param", "procurement_limit=100万元", "--strict", "--format", "json")
@@ -71,7 +72,7 @@ def test_evaluate_text_names_the_reading_and_marks_presumptions(tmp_path: Path,
 def test_check_reports_presumptions_and_readings(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "check", "chuxiong-2025")
     assert code == 0
-    assert "0 making anything apply" in out and "each of 2 reading choices" in out
+    assert "0 making anything apply" in out and "each of 8 reading choices" in out
     assert "`emergency` is not presumed for consequence.art34_accountability" in out
 
 

@@ -196,8 +196,9 @@ def test_stating_the_presumed_value_gives_the_same_verdict_without_the_assumptio
 
 
 def test_a_presumption_never_makes_built_before_approval_apply() -> None:
-    """未批先建 (第六条、第三十四条) is excused by an emergency (第十一条): presuming there was none
-    settles the route, but the consequence stays possible until the project says so."""
+    """未批先建 (第六条、第三十四条) is excused by an emergency (第十一条) and depends on the route, which
+    第十八条 measures on the IT part of a project with civil works: presuming neither settles the route,
+    but the consequence stays possible until the project says so."""
     pack = govrules.load_pack("chuxiong-2025")
     project = {"id": "p", "name": "示例", "level": "prefecture", "execution": "construction", "budget": "80万元",
                "funding": [{"source": "prefecture"}], "dates": {"construction_start": "2025-07-01", "approval": False}}
@@ -206,9 +207,15 @@ def test_a_presumption_never_makes_built_before_approval_apply() -> None:
     statuses = {c.id: c.status for c in verdict.consequences}
     assert statuses["consequence.art6_built_before_approval"] == "possible"
     assert statuses["consequence.art34_accountability"] == "possible"
-    stated = govrules.evaluate({**project, "facts": {"emergency": False}}, pack, dt.date(2025, 9, 1),
-                               parameters={"procurement_limit": "100万元"})
-    assert {c.id: c.status for c in stated.consequences}["consequence.art34_accountability"] == "applies"
+    half = govrules.evaluate({**project, "facts": {"emergency": False}}, pack, dt.date(2025, 9, 1),
+                             parameters={"procurement_limit": "100万元"})
+    # the civil-works presumption alone still holds the sanction back (第十八条 could make the route none)
+    assert {c.id: c.status for c in half.consequences}["consequence.art34_accountability"] == "possible"
+    stated = govrules.evaluate({**project, "facts": {"emergency": False, "includes_civil_works": False}}, pack,
+                               dt.date(2025, 9, 1), parameters={"procurement_limit": "100万元"})
+    statuses = {c.id: c.status for c in stated.consequences}
+    assert statuses["consequence.art34_accountability"] == "applies"
+    assert statuses["consequence.art6_built_before_approval"] == "applies"
 
 
 @pytest.mark.parametrize("limit", ["10万元", "50万元", "79万元", "80万元", "100万元", "1000万元", None])
@@ -221,7 +228,8 @@ def test_chuxiong_800k_construction_needs_approval_whatever_the_limit(limit: str
     assert (verdict.scope.status, verdict.route.decision) == ("in_scope", "approval")
     assert [c.label for c in verdict.route.citations] == ["第十六条"]
     overlap = limit is None or parse_money(limit) >= 800000
-    assert [r.id for r in verdict.readings] == (["art16_17"] if overlap else [])
+    # art15_mandate (第十五条's 除外 for mandated projects) is relied on by every approval project's grounds
+    assert [r.id for r in verdict.readings] == (["art16_17"] if overlap else []) + ["art15_mandate"]
     if overlap:
         reading = verdict.readings[0]
         assert reading.option == "approval_prevails" and reading.default
@@ -305,21 +313,26 @@ def test_check_proves_every_pack_presumes_nothing_into_applying(pack_id: str) ->
 
     report = check_presumptions(govrules.load_pack(pack_id))
     assert report.errors == []
-    # Jingzhou's rules under its four readings read more facts than an exhaustive proof can try for one
-    # rule: that rule is checked on a fixed-seed sample (exact false); every other pack's proof is exhaustive
-    assert report.exact or pack_id == "jingzhou-2017"
+    # Jingzhou's rules under its four readings, and Chuxiong's 第三十四条 accountability rule (the route it
+    # reads now also turns on 第十八条's civil works and IT part, under three readings), read more facts than
+    # an exhaustive proof can try for one rule: that rule is checked on a fixed-seed sample (exact false);
+    # every other pack's proof is exhaustive
+    assert report.exact or pack_id in ("jingzhou-2017", "chuxiong-2025")
 
 
 def test_check_refuses_a_presumption_that_would_make_something_apply(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without holding back, presuming "no emergency" would make 未批先建 apply (第六条、第三十四条):
-    the proof finds it, with the values that show it."""
+    """Without holding back, presuming "no emergency" or "no civil works" would make 未批先建 apply
+    (第六条、第三十四条): the proof finds it, with the values that show it."""
     from govrules.analysis import presumptions
 
     monkeypatch.setattr(presumptions, "held_back", lambda *args: False)
     report = presumptions.check_presumptions(govrules.load_pack("chuxiong-2025"))
     refused = {(d.code, d.rule) for d in report.errors}
     assert ("presumption.applies", "consequence.art34_accountability") in refused
-    assert all("emergency" in d.message for d in report.errors)
+    assert all("`emergency: False`" in d.message or "`includes_civil_works: False`" in d.message
+               for d in report.errors)
+    assert any("`includes_civil_works: False`" in d.message and d.rule == "consequence.art34_accountability"
+               for d in report.errors)
 
 
 @pytest.mark.parametrize("pack_id", PACK_IDS)

@@ -18,6 +18,10 @@ LIMIT = {"procurement_limit": "100万元"}
 #: what a project register holds for an 80万元 Chuxiong construction project
 RECORD = {"id": "cx-80", "name": "楚雄州某业务系统建设项目", "level": "prefecture", "execution": "construction",
           "category": "software_development", "budget": "80万元", "funding": [{"source": "prefecture"}]}
+#: 第十八条 measures a project with civil works on its IT part: presuming nothing, the route of the record
+#: turns on two facts together (emergency and civil works), and a question settles the route only when the
+#: record declares the one — as an application does when it lists no civil-works part
+NO_WORKS = {"facts": {"includes_civil_works": False}}
 
 
 def _questions(strict: bool = True, **changes: object) -> list[govrules.models.verdict.Question]:
@@ -25,7 +29,7 @@ def _questions(strict: bool = True, **changes: object) -> list[govrules.models.v
 
 
 def test_questions_are_ordered_by_what_they_settle() -> None:
-    qs = _questions()
+    qs = _questions(**NO_WORKS)
     tiers = [TIERS.index(q.tier) if q.tier not in ("scope", "route") else 0 for q in qs]
     assert tiers == sorted(tiers)
     assert qs[0].fact == "emergency"  # its ordinary answer (no) settles the route
@@ -35,12 +39,12 @@ def test_questions_are_ordered_by_what_they_settle() -> None:
 
 
 def test_each_answer_gives_its_conclusion_with_the_article() -> None:
-    emergency = next(q for q in _questions() if q.fact == "emergency")
+    emergency = next(q for q in _questions(**NO_WORKS) if q.fact == "emergency")
     answers = {a.answer: {o.conclusion: o for o in a.outcomes} for a in emergency.answers}
     assert answers["false"]["route"].value == "approval"
     assert answers["false"]["route"].citations == ("第十六条",)
     assert answers["true"]["route"].value == "undetermined"  # build first also needs the leader's consent
-    consent = _questions(facts={"emergency": True})
+    consent = _questions(facts={"emergency": True, "includes_civil_works": False})
     first = next(q for q in consent if q.fact == "emergency_leader_consent")
     by_answer = {a.answer: {o.conclusion: o for o in a.outcomes} for a in first.answers}
     assert by_answer["true"]["route"].value == "build_first"
@@ -80,8 +84,12 @@ def test_presumed_facts_are_questions_only_where_the_presumption_decides() -> No
     qs = _questions(strict=False)
     emergency = next(q for q in qs if q.fact == "emergency")
     assert emergency.presumed is False and emergency.tier == "route"
-    # a presumption that decides nothing is not asked
-    assert all(q.fact != "routine_operation_equipment" for q in qs)
+    # a presumption that decides nothing is not asked: the catalogue does not change an 80万元 approval
+    assert all(q.fact != "in_centralized_procurement_catalogue" for q in qs)
+    # one that decides is: under art36_3's default reading, 80万元 of routine equipment below the 100万元
+    # limit is exempt (第三十六条第（三）项) whether or not its items are in the catalogue
+    equipment = next(q for q in qs if q.fact == "routine_operation_equipment")
+    assert equipment.presumed is False and equipment.tier == "scope"
     # unknown facts of the same tier come before presumed ones
     procedure = [q for q in qs if q.tier in ("scope", "route")]
     assert [q.presumed is None for q in procedure] == sorted((q.presumed is None for q in procedure), reverse=True)
@@ -98,7 +106,8 @@ def test_questions_only_on_request() -> None:
 def test_text_report_ends_with_the_procedure_questions(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
     path.write_text("id: cx-80\nname: 示例\nlevel: prefecture\nexecution: construction\n"
-                    "category: software_development\nbudget: 80万元\nfunding:\n  - source: prefecture\n",
+                    "category: software_development\nbudget: 80万元\nfunding:\n  - source: prefecture\n"
+                    "facts:\n  includes_civil_works: false\n",
                     encoding="utf-8")
     assert main(["evaluate", str(path), "--pack", "chuxiong-2025", "--as-of", AS_OF, "--param",
                  "procurement_limit=100万元", "--strict"]) == 0
@@ -116,10 +125,11 @@ def test_text_report_ends_with_the_procedure_questions(capsys: pytest.CaptureFix
 
 
 def _ask(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, answers: str,
-         *extra: str, limit: str = "100万元") -> tuple[int, str, Path]:
+         *extra: str, limit: str = "100万元", no_works: bool = False) -> tuple[int, str, Path]:
     path = tmp_path / "p.yaml"
     path.write_text("id: cx-80\nname: 楚雄州某业务系统建设项目\nlevel: prefecture\nexecution: construction\n"
-                    "category: software_development\nbudget: 80万元\nfunding:\n  - source: prefecture\n",
+                    "category: software_development\nbudget: 80万元\nfunding:\n  - source: prefecture\n"
+                    + ("facts:\n  includes_civil_works: false\n" if no_works else ""),
                     encoding="utf-8")
     out = tmp_path / "answered.yaml"
     monkeypatch.setattr(sys, "stdin", io.StringIO(answers))
@@ -134,27 +144,29 @@ def test_ask_strict_decides_the_route_within_three_questions(monkeypatch: pytest
                                                              tmp_path: Path, limit: str) -> None:
     # the register's five fields, presumptions off: the first question, answered no, decides 审批;
     # the empty answer that follows ends the interview
-    code, out, written = _ask(monkeypatch, capsys, tmp_path, "否\n", "--strict", limit=limit)
+    # (the record declares no civil-works part: otherwise 第十八条 makes the route turn on two facts at once)
+    code, out, written = _ask(monkeypatch, capsys, tmp_path, "否\n", "--strict", limit=limit, no_works=True)
     assert code == 0
     assert out.count("[是/否/不知道] >") == 2  # asked, answered; asked next, ended
     assert "共回答 1 个问题" in out
     assert "程序: 审批（州发展改革委(州数据局)）  [第十六条]" in out
     project = govrules.load_project(written)
-    assert project.facts == {"emergency": False}
+    assert project.facts == {"includes_civil_works": False, "emergency": False}
     verdict = govrules.evaluate(project, "chuxiong-2025", AS_OF, parameters={"procurement_limit": limit}, strict=True)
     assert verdict.route.decision == "approval"
 
 
 def test_ask_until_scope_and_route_are_decided(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
                                                tmp_path: Path) -> None:
-    code, out, written = _ask(monkeypatch, capsys, tmp_path, "n\ny\n是\n否\n否\n否\n", "--strict")
+    code, out, written = _ask(monkeypatch, capsys, tmp_path, "n\ny\n是\n否\n否\n否\n", "--strict", no_works=True)
     assert code == 0
     verdict = govrules.evaluate(govrules.load_project(written), "chuxiong-2025", AS_OF, parameters=LIMIT,
                                 strict=True)
     assert verdict.scope.status == "in_scope" and verdict.route.decision == "approval"
     assert "共回答 6 个问题" in out and "适用范围: 适用" in out
     # 不知道 passes to the next question and never asks it again; the interview ends when none is left
-    code, out, written = _ask(monkeypatch, capsys, tmp_path, "n\ny\n是\n?\n否\n否\n否\n否\n", "--strict")
+    code, out, written = _ask(monkeypatch, capsys, tmp_path, "n\ny\n是\n?\n否\n否\n否\n否\n", "--strict",
+                              no_works=True)
     assert code == 0 and out.count("日常办公软硬件？") == 1
     project = govrules.load_project(written)
     assert project.facts is not None and "routine_office_procurement" not in project.facts
