@@ -37,7 +37,7 @@ AS_OF = {pid: pack.pack.dates.effective + dt.timedelta(days=180) for pid, pack i
 
 #: Declared gaps each bundled pack has (rule ids); no pack has an undeclared defect.
 EXPECTED_DECLARED = {
-    "qujing-2020": {("route.art10_classified_gap",), ("route.art3_county_gap",)},
+    "qujing-2020": {("route.art10_classified_gap",), ("route.art3_county_gap",), ("route.art21_pre_effective",)},
     # and ("route.art16_17_overlap",) when read literally; 第二十四条 sets no procedure for a change that adds
     # investment (its 报备/审批 split presumes none is added)
     "chuxiong-2025": {("route.art16_17_gap",), ("change.art24_more_investment",)},
@@ -137,9 +137,12 @@ def test_bundled_packs_have_only_their_declared_gaps(pack_id: str, reports: dict
 def test_qujing_and_jingzhou_regions(reports: dict[str, list[Finding]]) -> None:
     qujing = {f.rules[0]: f.region for f in reports["qujing-2020"]}
     assert qujing["route.art3_county_gap"] == "level = county"
+    # 第十条's gap is for projects started under the measure; those started before are 第二十一条's gap
     assert set(qujing["route.art10_classified_gap"].split(", ")) == {
         "level != county", "in_annual_plan = false", "required_by_state_province_city = false",
-        "urgent_business_need = false", "classified = true"}
+        "urgent_business_need = false", "classified = true",
+        "dates.construction_start >= effective_date or not yet"}
+    assert "dates.construction_start < effective_date" in qujing["route.art21_pre_effective"]
     jingzhou = [(f.rules[0], f.region) for f in reports["jingzhou-2017"]]
     # 第十条 decides new construction only; applications before the measure are a gap of their own
     by_build_type = [region for rule, region in jingzhou if rule != "route.art10_pre_effective"]
