@@ -20,6 +20,7 @@ import pytest
 import govrules
 from conftest import BundledCase
 from govrules.compile.compiler import NOT_YET
+from govrules.engine import memo
 from govrules.engine.calendar import WorkdayCalendar
 from govrules.engine.combine import Outcome
 from govrules.engine.evaluator import _Evaluation
@@ -220,7 +221,8 @@ def test_a_key_holds_every_declared_input_and_nothing_else() -> None:
         assert reads.key(inputs) != before
 
 
-def test_a_part_cannot_read_what_it_does_not_declare() -> None:
+def test_a_part_cannot_read_what_it_does_not_declare(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(memo, "CHECK_READS", True)  # as for the whole suite (conftest.py)
     pack = govrules.load_pack("chuxiong-2025")
     project = govrules.validate_project({"id": "p", "name": "示例", "execution": "construction", "budget": 500000})
     ev = _Evaluation(pack, project, dt.date(2025, 9, 1), {}, WorkdayCalendar.default(), False)
@@ -228,6 +230,7 @@ def test_a_part_cannot_read_what_it_does_not_declare() -> None:
     given = Reads("narrow", env=("budget",), outcomes=("route",)).view(ev)
     assert given.env["budget"] == Decimal(500000)
     assert given.outcomes["route"] is ev._by_kind["route"]
+    assert memo.CHECK_READS
     for read in (lambda: given.env["level"], lambda: given.env.get("level"), lambda: list(given.env),
                  lambda: given.as_of, lambda: given.calendar, lambda: given.presumed, lambda: given.params.get("x")):
         with pytest.raises(UndeclaredRead):

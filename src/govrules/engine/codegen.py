@@ -671,6 +671,9 @@ class PackRuntime:
         #: presumed fact → the plan indices of the rules it can change (its own, or through an exception
         #: or a ``met_when``), built on first use
         self.readers: dict[str, tuple[int, ...]] = {}
+        #: (its declared key: the presumed fact, what the rules reading it read, the outcomes they feed)
+        #: → the conclusions it decides
+        self.decides: dict[tuple[Any, ...], tuple[str, ...]] = {}
         #: (its declared key: the rule, the values it reads, the facts presumed) → whether a presumption is
         #: held back from a rule, and its strict outcome (condition, effective, defeated by, undecided,
         #: unknown facts)

@@ -4,8 +4,9 @@ A pack's verdicts reuse what they have in common (:class:`~govrules.engine.codeg
 a route worked out once for a set of route outcomes, an obligation once for the dates it reads, the
 presumptions' bookkeeping once for the facts it depends on. Each such part declares its inputs as a
 :class:`Reads`, and its memo key is made from that declaration alone (:meth:`Reads.key`): the part
-is handed a :class:`MemoInputs` and reads nothing else. A part that comes to read something new must
-declare it, or ``tests/test_memo.py`` (which records what each part reads) fails.
+is handed its declared inputs alone (:class:`DeclaredInputs`): under the test suite, reading anything
+else raises (:data:`CHECK_READS`), and ``tests/test_memo.py`` changes each declared input of each part
+and compares the memo with the part worked out afresh.
 """
 
 from __future__ import annotations
@@ -136,22 +137,32 @@ class Reads:
         return DeclaredInputs(self, source, env)
 
 
-class DeclaredInputs:
-    """An evaluation seen through a part's :class:`Reads`: reading anything it does not declare
-    raises :class:`UndeclaredRead` (a bug in the declaration, never the user's input)."""
+#: Whether a part's work sees its inputs through mappings that raise on an undeclared name. Off for
+#: speed (a lookup through them costs ~6× a dict's, on every memo miss); the test suite turns it on
+#: for every test (tests/conftest.py), so a part reading something it does not declare fails there.
+CHECK_READS = False
 
-    __slots__ = ("_reads", "_source", "env", "item_envs", "outcomes", "params")
+
+class DeclaredInputs:
+    """An evaluation seen through a part's :class:`Reads`: what it declares, and (with
+    :data:`CHECK_READS`) reading anything else raises :class:`UndeclaredRead` (a bug in the
+    declaration, never the user's input). The rule kinds, ``as_of``, the calendar and the facts
+    presumed are checked always."""
+
+    __slots__ = ("_check_reads", "_reads", "_source", "env", "item_envs", "outcomes", "params")
 
     def __init__(self, reads: Reads, source: MemoInputs, env: Mapping[str, Any] | None = None) -> None:
         self._reads = reads
         self._source = source
-        self.env: Mapping[str, Any] = _Restricted(source.env if env is None else env, frozenset(reads.env),
-                                                  reads.part, "env")
+        self._check_reads = check = CHECK_READS
+        env = source.env if env is None else env
+        self.env: Mapping[str, Any] = _Restricted(env, frozenset(reads.env), reads.part, "env") if check else env
         self.item_envs: dict[ForEach, list[Mapping[str, Any]]] = {
             kind: [_Restricted(e, frozenset(names), reads.part, f"items.{kind.value}") for e in
-                   source.item_envs.get(kind, ())] for kind, names in reads.items}
-        self.params: Mapping[str, Any] = _Restricted(source.params, frozenset(reads.parameters), reads.part,
-                                                     "parameters")
+                   source.item_envs.get(kind, ())] if check else list(source.item_envs.get(kind, ()))
+            for kind, names in reads.items}
+        self.params: Mapping[str, Any] = (_Restricted(source.params, frozenset(reads.parameters), reads.part,
+                                                      "parameters") if check else source.params)
         self.outcomes: dict[str, list[Outcome]] = {kind: source.outcomes.get(kind, []) for kind in reads.outcomes}
 
     @property
@@ -174,6 +185,8 @@ class DeclaredInputs:
 
     def env_of(self, outcome: Outcome) -> Mapping[str, Any]:
         """The environment ``outcome``'s rule was evaluated on, restricted to the names declared for it."""
+        if not self._check_reads:
+            return self._source.env_of(outcome)
         names = self._reads._by_rule.get(outcome.compiled.index, ())
         return _Restricted(self._source.env_of(outcome), frozenset(names), self._reads.part,
                            f"outcome_env.{outcome.compiled.rule.id}")
@@ -181,6 +194,8 @@ class DeclaredInputs:
     def restricted(self, env: Mapping[str, Any]) -> Mapping[str, Any]:
         """``env`` (an environment the part builds, e.g. with a fact made unknown) restricted to the
         ``env`` names declared and, for a part over items, the item names."""
+        if not self._check_reads:
+            return env
         names = frozenset(self._reads.env).union(*(names for _, names in self._reads.items))
         return _Restricted(env, names, self._reads.part, "env")
 

@@ -37,12 +37,30 @@ class Obligations(Conclusions):
                      outcome_env=tuple((c.index, _obligation_reads(c)) for c in rules), as_of=True, calendar=True)
 
     def _work_out_obligations(self, given: DeclaredInputs) -> tuple[Obligation, ...]:
-        return tuple(self._work_out_obligation(o, given) for o in given.outcomes["obligation"]
-                     if o.effective is not False)
+        return tuple(self._obligation(o, given) for o in given.outcomes["obligation"] if o.effective is not False)
+
+    def _obligation(self, o: Outcome, given: DeclaredInputs) -> Obligation:
+        """The obligation of ``o``, worked out once per pack for each value of what it reads (the rule,
+        the item, its effective value, and its own :class:`Reads` on the outcome's environment): a
+        verdict whose obligations as a whole are new still reuses those seen before."""
+        fast = self._runtime
+        compiled = o.compiled
+        reads: Reads | None = fast.declared.get(("obligation", compiled.index))
+        if reads is None:
+            deadline = compiled.rule.deadline
+            parameter = deadline.parameter if deadline is not None else None
+            reads = fast.declared[("obligation", compiled.index)] = Reads(
+                f"obligation:{compiled.rule.id}", env=_obligation_reads(compiled),
+                parameters=(parameter,) if parameter is not None else (), as_of=True, calendar=True)
+        env = given.env_of(o)
+        obligation: Obligation = self._reused(
+            (reads.key(self, env), o.item, o.effective),
+            lambda: self._work_out_obligation(o, reads.view(self, env)))
+        return obligation
 
     def _work_out_obligation(self, o: Outcome, given: DeclaredInputs) -> Obligation:
         rule: ObligationRule = o.rule
-        env = given.env_of(o)
+        env = given.env  # the outcome's (see _obligation)
         as_of = given.as_of
         due, reason, deadline = self._due(rule, env, given)
         # A provisional deadline lies somewhere in [earliest, latest]: a comparison with as_of or the

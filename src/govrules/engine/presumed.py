@@ -158,11 +158,43 @@ class Presumptions(Obligations):
     def _decides(self, name: str, given: DeclaredInputs) -> tuple[str, ...]:
         """The conclusions that would not be what they are were ``name`` unknown (the other presumptions
         kept): each rule that reads it (directly, through an exception, or in ``met_when``) is evaluated
-        again without it, and the conclusions those rules feed are combined again and compared."""
+        again without it, and the conclusions those rules feed are combined again and compared.
+
+        Worked out once per pack for each value of what it reads (:meth:`_decides_read`): a verdict
+        whose assumptions as a whole are new still reuses those of its presumptions seen before."""
         readers = self._readers(name)
         if not readers:
             return ()
-        return self._work_out_decides(name, readers, given)
+        fast = self._runtime
+        reads: Reads | None = fast.declared.get(("decides", name))
+        if reads is None:
+            reads = fast.declared[("decides", name)] = self._decides_read(name, readers)
+        key = reads.key(self)
+        found: tuple[str, ...] | None = fast.decides.get(key)
+        if found is None:
+            found = self._work_out_decides(name, readers, reads.view(self))
+            if len(fast.decides) < fast.MAX_SHARED:
+                fast.decides[key] = found
+        return found
+
+    def _decides_read(self, name: str, readers: tuple[int, ...]) -> Reads:
+        """What working out the conclusions ``name`` decides reads: what the rules that read it read (in
+        the project's environment and each item's), the outcomes of the kinds they feed, and the
+        number of changes."""
+        symbols: set[str] = {"change_count"}
+        kinds: set[str] = set()
+        item_kinds: set[ForEach] = set()
+        for k in readers:
+            compiled = self.c.plan[k][0]
+            symbols |= self._rule_reads(compiled)
+            kinds.add(compiled.rule.kind)
+            if compiled.rule.for_each is not None:
+                item_kinds.add(compiled.rule.for_each)
+        if kinds & {"scope", "exemption"}:
+            kinds |= {"scope", "exemption"}
+        names = tuple(sorted(symbols))
+        return Reads(f"decides:{name}", env=names, items=tuple((kind, names) for kind in sorted(item_kinds)),
+                     outcomes=tuple(sorted(kinds)))
 
     def _work_out_decides(self, name: str, readers: tuple[int, ...], given: DeclaredInputs) -> tuple[str, ...]:
         plan = self.c.plan
