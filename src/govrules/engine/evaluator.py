@@ -17,8 +17,8 @@ from govrules.compile.compiler import CompiledPack
 from govrules.engine.calendar import WorkdayCalendar
 from govrules.engine.codegen import runtime_of
 from govrules.engine.combine import Outcome, Tri
-from govrules.engine.presumed import Presumptions
 from govrules.engine.presumed import held_back as held_back
+from govrules.engine.readings import Readings
 from govrules.engine.rule_steps import rule_value as rule_value
 from govrules.engine.state import unvalidated
 from govrules.errors import GovrulesError
@@ -142,7 +142,7 @@ def fact_environment(project: Project, pack: CompiledPack, as_of: dt.date, *, pa
                        historical, strict).env
 
 
-class _Evaluation(Presumptions):
+class _Evaluation(Readings):
     """One evaluation of a project under a pack: the environment, the rules, and the verdict combined
     from them (each job in the module of its class, see :mod:`govrules.engine.state`)."""
 

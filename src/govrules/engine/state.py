@@ -3,7 +3,7 @@
 The evaluation (``govrules.engine.evaluator._Evaluation``) is cut along its jobs, one class per
 module, each built on the one below: this state; the environment (:mod:`.environment`); the rule
 steps (:mod:`.rule_steps`); combining outcomes into conclusions (:mod:`.conclusions`); obligations
-(:mod:`.obligations`); presumptions and readings (:mod:`.presumed`).
+(:mod:`.obligations`); presumptions (:mod:`.presumed`); readings (:mod:`.readings`).
 """
 
 from __future__ import annotations
