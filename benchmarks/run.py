@@ -3,6 +3,7 @@
     python -m pip install -e ".[bench]"  # once: govrules and zen-engine, the peer it is compared with
     python benchmarks/run.py            # everything, with the 1,000,000-verdict batch on both cores
     python benchmarks/run.py --quick    # smaller samples and a 20,000-verdict batch
+    python benchmarks/run.py --baseline ../wt-base   # also: the same inputs timed with another checkout
 
 Machines here are noisy: absolute times alone mean little; read the ratios, which compare
 implementations measured in the same run on the same inputs. Without zen-engine (the ``bench``
@@ -357,14 +358,103 @@ def batch(n: int, workers: int = 2, chunk: int = 2_000) -> dict[str, float]:
             "rss_first_tenth_mib": max(rss_at[: max(1, len(rss_at) // 10)]) / 1024}
 
 
+# ----------------------------------------------------------------------------- another checkout, same inputs
+
+#: Run by ``--baseline`` with another checkout's modules first on the path: times the inputs it is
+#: handed on stdin (full verdicts of generated projects per pack, compact and detailed trace, and
+#: register records) with that checkout's ``govrules`` and prints the medians as JSON. It uses only
+#: the public API every version has (``load_pack``, ``validate_project``, ``evaluate(..., trace=)``).
+_BASELINE = r"""
+import datetime as dt, json, statistics, sys, time
+import govrules
+data = json.load(sys.stdin)
+repeat, as_of = data["repeat"], dt.date.fromisoformat(data["as_of"])
+
+def median_us(fn):
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1e6)
+    return statistics.median(samples)
+
+projects = [govrules.validate_project(p) for p in data["projects"]]
+result = {"file": govrules.__file__, "full": {}, "register": {}}
+for pack_id, params in data["packs"].items():
+    pack = govrules.load_pack(pack_id)
+    for trace in (False, True):
+        run = lambda: [govrules.evaluate(p, pack, as_of, parameters=params, trace=trace) for p in projects]
+        run()
+        result["full"][f"{pack_id}:{trace}"] = median_us(run) / len(projects)
+for pack_id, (day, records) in data["register"].items():
+    pack = govrules.load_pack(pack_id)
+    day = dt.date.fromisoformat(day)
+    valid = [(govrules.validate_project(p), params) for p, params in records]
+    run = lambda: [govrules.evaluate(p, pack, day, parameters=params, trace=False) for p, params in valid]
+    run()
+    result["register"][pack_id] = median_us(run) / len(valid)
+print(json.dumps(result))
+"""
+
+
+def baseline_figures(path: Path, raw_projects: list[dict[str, Any]], repeat: int,
+                     rounds: int = 3) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The full-verdict and register figures of the checkout at ``path`` and of this one, on the inputs
+    this run times: each measured by the same script in a subprocess (the checkout's ``src`` first on
+    the path), the two taking turns ``rounds`` times, the best of each figure kept — so that a machine
+    busy at one moment slows both alike."""
+    from govrules.testing.register import register_packs, register_records
+
+    register = {}
+    for pack_id in register_packs():
+        day = govrules.load_pack(pack_id).pack.dates.effective + dt.timedelta(days=120)
+        register[pack_id] = (day.isoformat(), register_records(pack_id))
+    packs = {pack_id: (LIMIT if pack_id == "chuxiong-2025" else {}) for pack_id in govrules.bundled_pack_ids()}
+    inputs = json.dumps({"repeat": repeat, "as_of": AS_OF.isoformat(), "projects": raw_projects, "packs": packs,
+                         "register": register}, default=str)
+    best: list[dict[str, Any]] = [{}, {}]
+    for _ in range(rounds):
+        for side, checkout in enumerate((path, ROOT)):
+            env = {**os.environ, "PYTHONPATH": str(checkout / "src")}
+            done = subprocess.run([sys.executable, "-c", _BASELINE], input=inputs, capture_output=True, text=True,
+                                  env=env, check=True)
+            figures = json.loads(done.stdout)
+            kept = best[side]
+            kept["file"] = figures["file"]
+            for section in ("full", "register"):
+                for key, value in figures[section].items():
+                    kept.setdefault(section, {})[key] = min(value, kept.get(section, {}).get(key, value))
+    return best[0], best[1]
+
+
+def print_baseline(path: Path, then: dict[str, Any], now: dict[str, Any]) -> None:
+    """The two checkouts' figures side by side, as ratios (now ÷ then: below 1 is faster)."""
+    print(f"\n## against the checkout at {path}: the same inputs, µs per verdict, then → now (now ÷ then)")
+    print(f"(modules: {then['file']} → {now['file']}; each checkout with its own bundled packs; the two measured "
+          "in turn, best of 3 each)")
+    for key, after in now["full"].items():
+        pack_id, trace = key.split(":")
+        before = then["full"].get(key)
+        label = f"{pack_id} {'detailed' if trace == 'True' else 'compact'}"
+        if before is None:
+            print(f"{label:<30} not in that checkout")
+            continue
+        print(f"{label:<30} {before:8.1f} → {after:8.1f} µs  ({after / before:4.2f}×)")
+    for pack_id, after in now["register"].items():
+        before = then["register"].get(pack_id)
+        if before is not None:
+            print(f"{pack_id + ' register records':<30} {before:8.1f} → {after:8.1f} µs  ({after / before:4.2f}×)")
+
+
 # ----------------------------------------------------------------------------- main
 
-def register_figures(repeat: int) -> None:
+def register_figures(repeat: int) -> dict[str, float]:
     """Register records (level, execution, category, budget, funding only): how many verdicts decide
     scope and route with the packs' presumptions and without (strict), and what presumptions cost."""
     from govrules.testing.register import register_packs, register_records
 
     print("\n## register records (200 per pack: level, execution, category, budget, funding), presumptions")
+    figures: dict[str, float] = {}
     for pack_id in register_packs():
         pack = govrules.load_pack(pack_id)
         day = pack.pack.dates.effective + dt.timedelta(days=120)
@@ -378,15 +468,20 @@ def register_figures(repeat: int) -> None:
                                for v in run(strict)) / len(records) for strict in (False, True)}
         per = median_us(lambda: run(False), repeat) / len(records)
         per_strict = median_us(lambda: run(True), repeat) / len(records)
+        figures[pack_id] = per
         print(f"{pack_id:<15} scope and route decided: {decided[False]:4.0%} with presumptions, "
               f"{decided[True]:4.0%} strict   compact verdict {per:7.1f} µs ({1e6 / per:7.0f}/s), "
-              f"strict {per_strict:7.1f} µs")
+              f"strict {per_strict:7.1f} µs   target ≥ 20,000/s: {'met' if 1e6 / per >= 20_000 else 'MISSED'}")
+    return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--batch", type=int, default=None, help="verdicts in the batch run (default 1,000,000)")
+    parser.add_argument("--baseline", type=Path, default=None, metavar="PATH",
+                        help="another checkout (e.g. a worktree of an earlier commit): time the same inputs with "
+                             "its modules in a subprocess and print the ratios")
     args = parser.parse_args()
     quick = args.quick
     n_projects = 200 if quick else 1000
@@ -438,6 +533,8 @@ def main() -> None:
               f"with detailed trace {per_trace:8.1f} µs   closures instead of generated code {per_closures:8.1f} µs "
               f"({per_closures / per:4.2f}×)   target ≥ 20,000/s: {'met' if 1e6 / per >= 20_000 else 'MISSED'}")
     register_figures(repeat)
+    if args.baseline is not None:
+        print_baseline(args.baseline, *baseline_figures(args.baseline, raw_projects, repeat))
     validate = median_us(lambda: [govrules.validate_project(p) for p in raw_projects], repeat) / n_projects
     from govrules.output.verdict_json import verdict_json
 

@@ -66,6 +66,10 @@ def pytest_configure(config: pytest.Config) -> None:
     global _CACHE_DIR
     _CACHE_DIR = tempfile.mkdtemp(prefix="govrules-test-cache-")
     os.environ["GOVRULES_CACHE_DIR"] = _CACHE_DIR
+    # every memoised part of every verdict the suite evaluates reads only what it declares
+    from govrules.engine import memo
+
+    memo.CHECK_READS = True
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

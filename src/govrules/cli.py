@@ -427,11 +427,12 @@ def _discard_stdout() -> None:
     """Point stdout at the null device: what its buffer still holds cannot be written, and the
     interpreter's exit would report the failed flush again. Only the process's own stdout: a caller
     that replaced ``sys.stdout`` (a test runner capturing output) keeps its file descriptor 1."""
-    if sys.stdout is not sys.__stdout__:
+    own = sys.__stdout__
+    if own is None or sys.stdout is not own:
         return
     try:
         null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, sys.stdout.fileno())
+        os.dup2(null, own.fileno())
         os.close(null)
     except (OSError, ValueError):  # pragma: no cover - no file descriptor (stdout replaced)
         pass

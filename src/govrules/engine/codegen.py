@@ -31,7 +31,7 @@ from typing import Any, Literal, cast
 from govrules.compile.compiler import BINARY_OPERATORS, FUNCTIONS, CompiledPack, CompiledRule, Lowered, Symbol
 from govrules.engine.citations import cite
 from govrules.engine.combine import Outcome
-from govrules.models.pack import FactType, ForEach
+from govrules.models.pack import FactType
 from govrules.models.verdict import CitationOut, ReadOnlyDict, TraceStep
 
 _CMP = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
@@ -650,13 +650,15 @@ class PackRuntime:
         self.settings: dict[Any, tuple[dict[str, Any], tuple[str, ...], bool, dict[str, Any], Any]] = {}
         #: frozen outputs by key
         self.outputs: dict[Any, Any] = {}
-        #: obligation rule → its id, deadline parameter, and the environment names its status and
-        #: deadline are worked out from
-        self.obligation_reads: dict[int, tuple[str, str | None, tuple[str, ...]]] = {}
-        #: (part of the verdict, everything it depends on) → (it, warnings, missing facts): see
-        #: ``_Evaluation._reused``
+        #: (part of the verdict, everything it declares it reads: a :class:`govrules.engine.memo.Reads`
+        #: key) → (it, warnings, missing facts): see ``_Evaluation._memo``
         self.reused: dict[tuple[Any, ...], tuple[Any, tuple[str, ...], tuple[Any, ...]]] = {}
         self._citations: dict[str, CitationOut] = {}
+        #: part of a verdict → what it reads (a :class:`govrules.engine.memo.Reads`): its memo key is
+        #: made from that declaration
+        self.declared: dict[Any, Any] = {}
+        #: outcome signature (:func:`govrules.engine.memo.outcome_signature`) → the token memo keys hold
+        self.signatures: dict[tuple[Any, ...], int] = {}
         #: the declared true/false facts, by scope
         self.project_flags = frozenset(name for name, f in compiled.project_facts.items() if f.type is FactType.bool)
         self.system_flags = frozenset(name for name, f in compiled.system_facts.items() if f.type is FactType.bool)
@@ -669,12 +671,12 @@ class PackRuntime:
         #: presumed fact → the plan indices of the rules it can change (its own, or through an exception
         #: or a ``met_when``), built on first use
         self.readers: dict[str, tuple[int, ...]] = {}
-        #: presumed fact → (what the rules reading it read, the kinds they feed, the item kinds they range over)
-        self.reader_shapes: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[ForEach, ...]]] = {}
-        #: (presumed fact, what its conclusions depend on) → the conclusions it decides
+        #: (its declared key: the presumed fact, what the rules reading it read, the outcomes they feed)
+        #: → the conclusions it decides
         self.decides: dict[tuple[Any, ...], tuple[str, ...]] = {}
-        #: (rule id, presumed facts, the values it reads) → whether a presumption is held back from it, and
-        #: its strict outcome (condition, effective, defeated by, undecided, unknown facts)
+        #: (its declared key: the rule, the values it reads, the facts presumed) → whether a presumption is
+        #: held back from a rule, and its strict outcome (condition, effective, defeated by, undecided,
+        #: unknown facts)
         self.held: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         #: rule id → what it reads in its condition, its exceptions and ``met_when`` (and sorted)
         self.rule_reads_sorted: dict[str, tuple[str, ...]] = {}

@@ -1,0 +1,237 @@
+"""Memo keys come from what each memoised part declares it reads (govrules.engine.memo).
+
+Each part of a verdict a pack's verdicts reuse (scope, route, grounds, changes, consequences,
+obligations, the presumptions' bookkeeping, readings) declares its inputs; its key is made from that
+declaration, and its work is handed those inputs alone, so reading anything else raises. Here every
+declared input of every part is changed, on the cases of every bundled pack, and what the memo gives
+is compared with the part worked out afresh: a part whose key missed something it reads would be
+served stale and fail, and each part's output is seen to change with its inputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import govrules
+from conftest import BundledCase
+from govrules.compile.compiler import NOT_YET
+from govrules.engine import memo
+from govrules.engine.calendar import WorkdayCalendar
+from govrules.engine.combine import Outcome
+from govrules.engine.evaluator import _Evaluation
+from govrules.engine.memo import Reads, UndeclaredRead
+from govrules.models.pack import ForEach
+
+PACKS = ["chuxiong-2025", "qujing-2020", "jingzhou-2017", "linfen-2021"]
+CASES_PER_PACK = 10
+
+
+def _works(ev: _Evaluation) -> dict[str, Callable[[Any], Any]]:
+    """Each memoised part's work, as the evaluation hands it to the memo."""
+    return {
+        "scope": lambda given: ev._work_out_scope(given.outcomes["scope"], given.outcomes["exemption"]),
+        "route": lambda given: ev._work_out_decision(given.outcomes["route"], "silent"),
+        "grounds": lambda given: tuple(ev._work_out_grounds(given.outcomes["ground"])),
+        "changes": ev._work_out_changes,
+        "consequences": lambda given: tuple(ev._work_out_consequences(given.outcomes["consequence"])),
+        "obligations": ev._work_out_obligations,
+        "assumptions": ev._work_out_assumptions,
+        "readings": ev._work_out_readings,
+    }
+
+
+_OF_TYPE: dict[str, list[Any]] = {
+    "BOOLEAN": [True, False], "FLOAT": [Decimal(0), Decimal(10_000_000)],
+    "DATETIME": [dt.date(2020, 1, 1), dt.date(2026, 6, 1)], "SET": [frozenset()],
+}
+
+
+def _other_values(value: Any, symbol: Any = None) -> list[Any]:
+    """Values to change an input to: unknown, and other known ones of its type (the environment is
+    typed: a true/false fact never holds a number, which would compare equal to it)."""
+    if value is None:
+        if symbol is None:
+            return []
+        if symbol.type == "STRING":
+            return list(symbol.values or ())[:2]
+        return _OF_TYPE.get(symbol.type, [])
+    if value is True or value is False:
+        return [not value, None]
+    if isinstance(value, Decimal):
+        return [value * 10 + 1, Decimal(0), None]
+    if value is NOT_YET:
+        return [dt.date(2020, 1, 1), None]
+    if isinstance(value, dt.date):
+        return [value + dt.timedelta(days=400), value - dt.timedelta(days=4000), None]
+    if isinstance(value, frozenset):
+        return [frozenset(), None]
+    return [None]
+
+
+def _flipped(outcome: Outcome) -> Outcome:
+    effective = {True: None, None: False, False: True}[outcome.effective]
+    condition = outcome.condition if effective is not True else True
+    return Outcome(outcome.compiled, outcome.item, outcome.env, condition, effective, outcome.defeated_by,
+                   outcome.undecided_exceptions)
+
+
+def _changes(ev: _Evaluation, reads: Reads) -> Iterator[str]:
+    """Change each input ``reads`` declares in turn (yielding its name), restoring it after."""
+    symbols = ev._runtime.symbols
+    for name in reads.env:
+        before = ev.env.get(name)
+        values = [before + 1, Decimal(0)] if name == "change_count" else _other_values(before, symbols.get(name))
+        for value in values:
+            ev.env[name] = value
+            yield f"env.{name}"
+        ev.env[name] = before
+    for kind, names in reads.items:
+        for item in ev._item_envs.get(kind, ()):
+            for name in names:
+                before = item.get(name)
+                for value in _other_values(before, symbols.get(name)):
+                    item[name] = value
+                    yield f"items.{kind.value}.{name}"
+                item[name] = before
+    for name in reads.parameters:
+        before = ev.params.get(name)
+        for value in _other_values(before):
+            ev.params[name] = value
+            yield f"parameters.{name}"
+        ev.params[name] = before
+    for kind in reads.outcomes:
+        saved = ev._by_kind.get(kind, [])
+        for position in range(len(saved)):
+            ev._by_kind[kind] = [*saved[:position], _flipped(saved[position]), *saved[position + 1:]]
+            ev._signatures.clear()
+            yield f"outcomes.{kind}"
+        ev._by_kind[kind] = saved
+        ev._signatures.clear()
+    if reads.as_of:
+        before_day = ev.as_of
+        for day in (before_day + dt.timedelta(days=400), before_day - dt.timedelta(days=4000)):
+            ev.as_of = day
+            yield "as_of"
+        ev.as_of = before_day
+    if reads.presumed and ev.presumed:
+        presumed = ev.presumed
+        ev.presumed = presumed[:-1]
+        yield "presumed"
+        ev.presumed = presumed
+
+
+def _fresh(ev: _Evaluation, reads: Reads, work: Callable[[Any], Any]) -> Any:
+    """The part worked out afresh (its warnings and missing facts kept apart, as the memo keeps them)."""
+    missing, warnings = ev.missing, ev.warnings
+    ev.missing, ev.warnings = {}, []
+    try:
+        return work(reads.view(ev)), ev.warnings, ev.missing
+    except Exception as exc:  # e.g. a changed year out of range, or a value of another type: the same either way
+        return type(exc).__name__, [], {}
+    finally:
+        ev.missing, ev.warnings = missing, warnings
+
+
+def _memoised(ev: _Evaluation, reads: Reads, work: Callable[[Any], Any]) -> Any:
+    missing, warnings = ev.missing, ev.warnings
+    ev.missing, ev.warnings = {}, []
+    try:
+        return ev._memo(reads, work), ev.warnings, ev.missing
+    except Exception as exc:
+        return type(exc).__name__, [], {}
+    finally:
+        ev.missing, ev.warnings = missing, warnings
+
+
+@pytest.mark.parametrize("pack_id", PACKS)
+def test_each_declared_input_changes_the_part_and_the_memo_follows(
+        pack_id: str, bundled_cases: Callable[[str], tuple[BundledCase, ...]]) -> None:
+    pack = govrules.load_pack(pack_id)
+    changed: dict[str, set[str]] = {}
+    compared = 0
+    cases = [case for case in bundled_cases(pack_id) if case.project is not None and not case.expects_error]
+    presumed_cases = 0
+    for case in cases:
+        assert case.project is not None
+        ev = _Evaluation(pack, case.project, case.as_of, case.parameters, WorkdayCalendar.default(), False)
+        ev.run()
+        works = _works(ev)
+        presumed_cases += bool(ev.presumed)
+        declared = {part: reads for part, reads in ev._runtime.declared.items() if part in works}
+        assert set(declared) >= {"scope", "grounds", "consequences", "obligations"}
+        for part, reads in declared.items():
+            if part == "assumptions" and (not ev.presumed or presumed_cases > CASES_PER_PACK):
+                continue  # the costliest to work out: on the first cases that presume something only
+            work = works[part]
+            baseline = _fresh(ev, reads, work)
+            assert _memoised(ev, reads, work) == baseline
+            for what in _changes(ev, reads):
+                fresh = _fresh(ev, reads, work)
+                assert _memoised(ev, reads, work) == fresh, f"{pack_id} {case.name}: {part} stale after {what}"
+                compared += 1
+                if fresh != baseline:
+                    changed.setdefault(part, set()).add(what.split(".")[0])
+    assert compared > 100
+    for part in ("scope", "route", "grounds", "consequences"):
+        assert "outcomes" in changed[part], (part, changed.get(part))
+    assert {"outcomes", "as_of"} <= changed["obligations"]
+    assert "env" in changed["changes"]  # the number of changes
+    if pack.pack.readings:
+        assert "env" in changed["readings"]
+    if pack.presumptions:
+        assert {"env", "presumed"} <= changed["assumptions"], changed.get("assumptions")
+
+
+def test_a_key_holds_every_declared_input_and_nothing_else() -> None:
+    class Inputs:
+        def __init__(self) -> None:
+            self.env: dict[str, Any] = {"budget": Decimal(1), "level": "county", "other": 1}
+            self.item_envs = {ForEach.change: [{"change_scale": Decimal("0.2"), "other": 2}]}
+            self.params: dict[str, Any] = {"limit": Decimal(5), "unused": Decimal(6)}
+            self.as_of = dt.date(2025, 9, 1)
+            self.calendar = "calendar"
+            self.presumed = ["emergency"]
+            self.outcomes: dict[str, list[Outcome]] = {}
+
+        def env_of(self, outcome: Outcome) -> Any:
+            return self.env
+
+        def signature(self, kind: str) -> Any:
+            return ("signature", kind)
+
+    reads = Reads("part", env=("budget", "level"), items=((ForEach.change, ("change_scale",)),),
+                  parameters=("limit",), outcomes=("route",), as_of=True, calendar=True, presumed=True)
+    inputs = Inputs()
+    key = reads.key(inputs)
+    assert key == ("part", (Decimal(1), "county"), ((Decimal("0.2"),),), (Decimal(5),), ("signature", "route"),
+                   dt.date(2025, 9, 1), "calendar", ("emergency",))
+    inputs.env = {**inputs.env, "other": 99}
+    inputs.params = {**inputs.params, "unused": Decimal(0)}
+    assert reads.key(inputs) == key  # what it does not declare is not in its key
+    for change in (lambda: inputs.env.update(budget=Decimal(2)), lambda: inputs.params.update(limit=None),
+                   lambda: inputs.item_envs[ForEach.change][0].update(change_scale=None),
+                   lambda: setattr(inputs, "as_of", dt.date(2026, 1, 1)), lambda: inputs.presumed.clear()):
+        before = reads.key(inputs)
+        change()
+        assert reads.key(inputs) != before
+
+
+def test_a_part_cannot_read_what_it_does_not_declare(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(memo, "CHECK_READS", True)  # as for the whole suite (conftest.py)
+    pack = govrules.load_pack("chuxiong-2025")
+    project = govrules.validate_project({"id": "p", "name": "示例", "execution": "construction", "budget": 500000})
+    ev = _Evaluation(pack, project, dt.date(2025, 9, 1), {}, WorkdayCalendar.default(), False)
+    ev.run()
+    given = Reads("narrow", env=("budget",), outcomes=("route",)).view(ev)
+    assert given.env["budget"] == Decimal(500000)
+    assert given.outcomes["route"] is ev._by_kind["route"]
+    assert memo.CHECK_READS
+    for read in (lambda: given.env["level"], lambda: given.env.get("level"), lambda: list(given.env),
+                 lambda: given.as_of, lambda: given.calendar, lambda: given.presumed, lambda: given.params.get("x")):
+        with pytest.raises(UndeclaredRead):
+            read()
