@@ -277,7 +277,11 @@ class _Evaluation(Readings):
         if not applies:  # only the scope is concluded: what a presumption would decide beyond it is moot
             assumptions = [a.model_copy(update={"decides": ("scope",)}) if a.decides != ("scope",) else a
                            for a in assumptions if "scope" in a.decides]
-        readings = self._readings() if self.pack.readings and applies else []
+        readings = self._readings() if self.pack.readings else []
+        if readings and not applies:  # out of scope: the readings the scope itself rests on
+            reading_rules = self._reading_rules()
+            readings = [r for r in readings
+                        if any(c.rule.kind in ("scope", "exemption") for c in reading_rules[r.id])]
         return unvalidated(Verdict,
             pack=self.pack.id, document=self.pack.document, title=self.pack.title, pack_digest=self.c.digest,
             engine_version=__version__, as_of=self.as_of, in_force=in_force, historical=historical,
