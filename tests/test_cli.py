@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-import govrules
 from govrules.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -168,21 +167,3 @@ def test_batch_from_stdin_and_list_file(tmp_path: Path, capsys: pytest.CaptureFi
     code, out, _ = run(capsys, "evaluate", str(listing), "--pack", "chuxiong-2025", "--fail-on-error")
     assert code == 1
     assert json.loads(out.splitlines()[-1])["summary"] == {"records": 2, "verdicts": 1, "errors": 1}
-
-
-def test_diff_analyses_every_reading_option(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "diff", "chuxiong-2025", "jingzhou-2017", "--format", "json")
-    assert code == 0
-    data = json.loads(out)
-    # each option that is not a default, alone, the rest at their defaults (--all-readings: every combination)
-    chuxiong = govrules.load_pack("chuxiong-2025").choice
-    jingzhou = govrules.load_pack("jingzhou-2017").choice
-    expected = [({**chuxiong, reading.id: option.id}, jingzhou)
-                for reading in govrules.load_pack("chuxiong-2025").pack.readings for option in reading.options
-                if option.id != chuxiong[reading.id]]
-    expected += [(chuxiong, {**jingzhou, reading.id: option.id})
-                 for reading in govrules.load_pack("jingzhou-2017").pack.readings for option in reading.options
-                 if option.id != jingzhou[reading.id]]
-    assert [(entry["a"], entry["b"]) for entry in data["readings"]] == expected
-    assert ({**chuxiong, "art16_17": "literal_overlap"}, jingzhou) in expected
-    assert data["readings"][0]["report"]["differences"] and data["differences"]

@@ -139,9 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--examples", action="store_true", help="print an example project for each difference")
     p.add_argument("--fail-on-difference", action="store_true", help="exit 1 when the packs decide some case "
                                                                       "differently")
-    p.add_argument("--all-readings", action="store_true",
-                   help="compare under every combination of the packs' reading options (default: under the "
-                        "defaults, then under each other option of each reading with the rest at their defaults)")
+    p.add_argument("--readings", choices=["default", "each", "all"], default="each",
+                   help="the packs' reading options to compare under: their defaults only; the defaults, then "
+                        "each other option of each reading with the rest at their defaults (the default); "
+                        "or every combination of options")
 
     p = sub.add_parser("test", help="run pack test cases (*.cases.yaml files or folders)")
     p.add_argument("paths", nargs="+")
@@ -663,10 +664,11 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     pack_a, pack_b = load_pack(args.pack_a), load_pack(args.pack_b)
     report = diff_report(pack_a, pack_b, parameters=parameters or None, as_of=args.as_of)
     # the other options of the packs' readings (the report above is under the defaults): each option on
-    # its own, the rest at their defaults; with --all-readings, every combination of options
-    if args.all_readings:
+    # its own, the rest at their defaults; or none, or every combination of options (--readings)
+    pairs: list[tuple[dict[str, str], dict[str, str]]] = []
+    if args.readings == "all":
         pairs = [(a, b) for a in pack_a.reading_choices() for b in pack_b.reading_choices()]
-    else:
+    elif args.readings == "each":
         pairs = [*((a, {}) for a in _one_option_each(pack_a)), *(({}, b) for b in _one_option_each(pack_b))]
     others = []
     for choice_a, choice_b in pairs:

@@ -134,8 +134,26 @@ def diff_report(pack_a: CompiledPack | Pack | str, pack_b: CompiledPack | Pack |
     if unknown:
         raise ProjectError(f"--param for {', '.join(unknown)}: compared packs are {', '.join(sorted(ids))}")
     day = as_of or max(s.pack.dates.effective for s in srcs)
-    return _Diff(srcs, day, given, max_regions=max_regions, samples=samples, max_combinations=max_combinations,
-                 seed=seed).run()
+    key: tuple[Any, ...] | None = None
+    if isinstance(pack_a, CompiledPack) and isinstance(pack_b, CompiledPack):
+        key = (pack_a.digest, tuple(sorted(pack_a.choice.items())), pack_b.digest,
+               tuple(sorted(pack_b.choice.items())), repr(sorted((k, sorted(v.items())) for k, v in given.items())),
+               day, max_regions, samples, max_combinations, seed)
+        done = _DONE.get(key)
+        if done is not None:
+            return done
+    report = _Diff(srcs, day, given, max_regions=max_regions, samples=samples, max_combinations=max_combinations,
+                   seed=seed).run()
+    if key is not None:
+        if len(_DONE) >= 64:
+            _DONE.clear()
+        _DONE[key] = report
+    return report
+
+
+#: reports already made for two compiled packs (by digest and reading choice) and the same settings:
+#: a report is costly (seconds to minutes) and the same pair is often compared again in one process
+_DONE: dict[tuple[Any, ...], PackDiff] = {}
 
 
 # --------------------------------------------------------------------------------------------------
