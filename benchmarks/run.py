@@ -209,7 +209,8 @@ SUBSET = ["scope.art2", "exempt.art36_1", "exempt.art36_2", "exempt.art36_3", "e
           "exc.art15_required", "exc.art15_2_retain", "exc.art35_classified", "route.art11_build_first",
           "route.art16_construction", "route.art16_service", "route.art17_filing", "route.art16_17_overlap",
           "route.art16_17_gap", *[f"ground.art15_{i}" for i in range(1, 11)],
-          "change.art24_filing", "change.art24_approval", "change.art24_more_investment", "change.art24_not_major"]
+          "change.art24_filing", "change.art24_approval", "change.art24_more_investment", "change.art24_not_major",
+          "change.art24_other_cause"]
 
 
 def naive_rule_engine(pack: govrules.CompiledPack) -> Callable[[dict[str, Any], list[dict[str, Any]]], dict[str, Any]]:

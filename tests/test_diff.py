@@ -100,7 +100,9 @@ def test_chuxiong_linfen_route_and_scope(chuxiong_linfen: PackDiff) -> None:
     assert not any("prefecture" in d.region for d in scopes)
     assert not any("no project is within the scope of both measures" in n for n in report.notes)
     assert all(d.in_scope_of == ("chuxiong-2025", "linfen-2021") for d in routes)
-    assert report.exact and all(d.exact for d in report.differences)
+    # the packs' time bars compare event dates with one another (不溯及既往 on both sides), which the
+    # analysis samples: the report says so rather than claiming to be exhaustive
+    assert report.exact or any("sampl" in n for n in report.notes)
     for d in report.differences:
         _check_example(d)
     # the open procurement limit: regions that need a particular limit say so
@@ -277,15 +279,15 @@ def test_beyond_max_combinations_a_fixed_seed_sample_is_compared_and_said() -> N
     assert json.dumps(again.to_dict(), ensure_ascii=False) == json.dumps(report.to_dict(), ensure_ascii=False)
 
 
-def test_where_the_scopes_meet_regions_no_project_of_both_reaches_are_left_out_and_said() -> None:
+def test_where_the_scopes_meet_routes_are_compared_and_regions_of_one_scope_alone_are_marked() -> None:
     report = diff_report("linfen-2021", "qujing-2020")
     routes = [d for d in report.differences if d.analysis == "route"]
     # Linfen approves every project it covers; Qujing files an unplanned project needed by state, province
-    # or city requirements or urgent business (Art. 14(2)); a county project (Qujing's declared gap) is
-    # never within Linfen's scope, nor a classified one (Linfen Art. 3(2))
-    assert [(d.a.decision, d.b.decision) for d in routes] == [("approval", "filing")]
-    assert set(routes[0].in_scope_of) == {"linfen-2021", "qujing-2020"}
-    assert routes[0].b.citations == ("第十四条第二款",)
-    _check_example(routes[0])
-    assert any(n.startswith("route: 2 region(s) where the decisions differ but no project is within both")
-               and "level = county" in n for n in report.notes)
+    # or city requirements or urgent business (Art. 14(2)), and leaves a project begun before its measure
+    # undetermined (Art. 21); its other declared gaps (county, classified) fall where Linfen's scope does not
+    # reach, and are listed as Qujing's alone
+    both = [d for d in routes if set(d.in_scope_of) == {"linfen-2021", "qujing-2020"}]
+    assert [(d.a.decision, d.b.decision) for d in both] == [("approval", "filing"), ("approval", "undetermined")]
+    assert "route.art21_pre_effective" in both[1].b.rules
+    assert all(d.in_scope_of == ("qujing-2020",) and d.b.decision == "undetermined" for d in routes if d not in both)
+    routes = both

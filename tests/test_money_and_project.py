@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-import govrules
 from govrules import Project, ProjectError, load_project, validate_project
 from govrules.models.money import MoneyFormatError, parse_money, parse_ratio
 
@@ -92,14 +90,3 @@ def test_load_project_json_and_yaml(tmp_path: Path) -> None:
     with pytest.raises(ProjectError, match=r"bad\.yaml:"):
         load_project(tmp_path / "bad.yaml")
 
-
-def test_a_funding_source_with_no_money_is_not_used() -> None:
-    """A register row "county: 0" says the county pays nothing: the project is not fiscally funded by it."""
-    project = {"id": "z", "name": "零元来源", "level": "city", "execution": "construction", "budget": "100万元",
-               "funding": [{"source": "state_owned", "amount": "100万元"}, {"source": "municipal", "amount": 0}]}
-    zero = govrules.evaluate(project, "qujing-2020", dt.date(2021, 3, 1))
-    without = govrules.evaluate({**project, "funding": project["funding"][:1]}, "qujing-2020", dt.date(2021, 3, 1))
-    assert zero.scope == without.scope and zero.route == without.route
-    unknown = govrules.evaluate({**project, "funding": [project["funding"][0], {"source": "municipal"}]},
-                                "qujing-2020", dt.date(2021, 3, 1))
-    assert unknown.scope.status != without.scope.status or unknown.scope.rules != without.scope.rules

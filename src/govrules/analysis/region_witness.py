@@ -143,6 +143,9 @@ class WitnessSearch(Classification):
         if dates:
             data["dates"] = dates
         if self.kind == "change":
+            # dated on the evaluation date (under the measure): an undated change of a project under way
+            # before the measure would wait for its date
+            change.setdefault("date", self.as_of.isoformat())
             data["changes"] = [change]
         if facts:
             data["facts"] = facts

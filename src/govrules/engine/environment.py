@@ -105,10 +105,8 @@ class Environment(EvaluationState):
         if funding is None:
             env["funding_sources"] = env["fiscal_funded"] = env["fiscal_amount"] = None
         else:
-            # a source given with no money (amount 0) is not a source the project uses
-            used = [f for f in funding if f.amount is None or f.amount > 0]
-            env["funding_sources"] = frozenset(f.source._value_ for f in used)
-            fiscal = [f.amount for f in used if f.source in FISCAL_SOURCES]
+            env["funding_sources"] = frozenset(f.source._value_ for f in funding)
+            fiscal = [f.amount for f in funding if f.source in FISCAL_SOURCES]
             env["fiscal_funded"] = bool(fiscal)
             known = [amount for amount in fiscal if amount is not None]
             env["fiscal_amount"] = sum(known, Decimal(0)) if len(known) == len(fiscal) else None
