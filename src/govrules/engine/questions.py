@@ -218,7 +218,8 @@ def questions(project: Project | Mapping[str, Any], pack: CompiledPack | str,
 
     >>> import govrules
     >>> qs = govrules.questions({"id": "p", "name": "示例", "execution": "construction", "budget": "80万元",
-    ...                          "level": "prefecture"}, "chuxiong-2025", "2025-09-01", strict=True)
+    ...                          "level": "prefecture", "facts": {"includes_civil_works": False}},
+    ...                         "chuxiong-2025", "2025-09-01", strict=True)
     >>> any(q.fact == "emergency" and q.tier == "route" for q in qs)
     True
     """
