@@ -114,21 +114,8 @@ class Presumptions(Obligations):
         """What the presumptions' bookkeeping reads: the facts presumed; for every fact the pack can
         presume, what the rules that read it read (in the project's environment and each item's),
         and the outcomes of the kinds those rules feed; and the number of changes."""
-        symbols: set[str] = {"change_count"}
-        kinds: set[str] = set()
-        item_kinds: set[ForEach] = set()
-        for name in self.c.presumptions:
-            for k in self._readers(name):
-                compiled = self.c.plan[k][0]
-                symbols |= self._rule_reads(compiled)
-                kinds.add(compiled.rule.kind)
-                if compiled.rule.for_each is not None:
-                    item_kinds.add(compiled.rule.for_each)
-        if kinds & {"scope", "exemption"}:
-            kinds |= {"scope", "exemption"}
-        names = tuple(sorted(symbols))
-        return Reads("assumptions", env=names, items=tuple((kind, names) for kind in sorted(item_kinds)),
-                     outcomes=tuple(sorted(kinds)), presumed=True)
+        readers = tuple(k for name in self.c.presumptions for k in self._readers(name))
+        return self._reads_of_readers("assumptions", readers, presumed=True)
 
     def _work_out_assumptions(self, given: DeclaredInputs) -> tuple[Assumption, ...]:
         result = []
@@ -180,6 +167,11 @@ class Presumptions(Obligations):
         """What working out the conclusions ``name`` decides reads: what the rules that read it read (in
         the project's environment and each item's), the outcomes of the kinds they feed, and the
         number of changes."""
+        return self._reads_of_readers(f"decides:{name}", readers)
+
+    def _reads_of_readers(self, part: str, readers: tuple[int, ...], *, presumed: bool = False) -> Reads:
+        """What the rules at plan positions ``readers`` read (in the project's environment and each
+        item's), the outcomes of the kinds they feed, and the number of changes."""
         symbols: set[str] = {"change_count"}
         kinds: set[str] = set()
         item_kinds: set[ForEach] = set()
@@ -192,8 +184,8 @@ class Presumptions(Obligations):
         if kinds & {"scope", "exemption"}:
             kinds |= {"scope", "exemption"}
         names = tuple(sorted(symbols))
-        return Reads(f"decides:{name}", env=names, items=tuple((kind, names) for kind in sorted(item_kinds)),
-                     outcomes=tuple(sorted(kinds)))
+        return Reads(part, env=names, items=tuple((kind, names) for kind in sorted(item_kinds)),
+                     outcomes=tuple(sorted(kinds)), presumed=presumed)
 
     def _work_out_decides(self, name: str, readers: tuple[int, ...], given: DeclaredInputs) -> tuple[str, ...]:
         plan = self.c.plan

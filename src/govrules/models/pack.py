@@ -192,13 +192,18 @@ class _Inheritable(StrictModel):
     def _omit_unset_inheritance(self, handler: SerializerFunctionWrapHandler,
                                 info: SerializationInfo) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        for key in _INHERITANCE_KEYS:
-            if key in data and data[key] in (None, False, []):
-                del data[key]
+        _drop_unset(data, _INHERITANCE_KEYS)
         return data
 
 
 _INHERITANCE_KEYS = ("measure", "replaces", "extends", "disable", "since", "reaches_existing")
+
+
+def _drop_unset(data: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """Leave out of a serialized model the optional keys an author did not write (empty or false)."""
+    for key in keys:
+        if key in data and data[key] in (None, False, []):
+            del data[key]
 
 
 class MeasureRef(StrictModel):
@@ -248,9 +253,7 @@ class Article(_Inheritable):
     def _omit_unset_heading(self, handler: SerializerFunctionWrapHandler,
                             info: SerializationInfo) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        for key in _INHERITANCE_KEYS:
-            if key in data and data[key] in (None, False, []):
-                del data[key]
+        _drop_unset(data, _INHERITANCE_KEYS)
         if data.get("heading") is None:
             data.pop("heading", None)
         return data
@@ -544,9 +547,7 @@ class _RuleBase(_Inheritable):
     def _omit_unset_inheritance(self, handler: SerializerFunctionWrapHandler,
                                 info: SerializationInfo) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        for key in _INHERITANCE_KEYS:
-            if key in data and data[key] in (None, False, []):
-                del data[key]
+        _drop_unset(data, _INHERITANCE_KEYS)
         if data.get("reading") is None:
             data.pop("reading", None)
         if data.get("text_missing") is False:
@@ -700,9 +701,7 @@ class Pack(_Inheritable):
     def _omit_unset_inheritance(self, handler: SerializerFunctionWrapHandler,
                                 info: SerializationInfo) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        for key in _INHERITANCE_KEYS:
-            if key in data and data[key] in (None, False, []):
-                del data[key]
+        _drop_unset(data, _INHERITANCE_KEYS)
         if not data.get("readings"):
             data.pop("readings", None)
         if not data.get("terms"):
