@@ -148,6 +148,8 @@ ORDER = [
     ("contract_signed", "contract_end"),
     ("acceptance", "acceptance_report_filed"),
     ("application", "approval"),
+    ("construction_start", "completion"),
+    ("completion", "trial_run_end"),
     ("completion", "acceptance"),
     ("decommissioned", "decommission_filed"),
 ]

@@ -99,3 +99,19 @@ def decide(candidates: list[Outcome]) -> Decision:
         reasons += [f"待定: {o.rule.title}" for o in blocking or open_]
         return Decision("undetermined", holding + (blocking or open_), reasons, False)
     return Decision("undetermined", [], [], True)
+
+
+#: What a conclusion that holds on the project's facts becomes while the measure's scope over the project is
+#: undetermined: it holds only if the measure covers the project, so no ground is asserted as triggered, no
+#: consequence as applying and no duty as overdue (learning that the measure does not apply must never turn
+#: an asserted conclusion into nothing). Other statuses stand: they assert nothing the scope could undo.
+WHILE_SCOPE_UNDETERMINED: Mapping[str, str] = {"triggered": "unknown", "applies": "possible", "overdue": "unknown"}
+
+SCOPE_UNDETERMINED_WARNING = ("本办法是否适用尚待确定: 所列程序、事由、义务与后果均以本办法适用为前提，"
+                              "其中的成立、适用与逾期均列为待定或可能 (scope undetermined: every conclusion is "
+                              "conditional on the measure applying)")
+
+
+def conditional_on_scope(status: str) -> str:
+    """The status a ground, consequence or obligation shows while the scope is undetermined."""
+    return WHILE_SCOPE_UNDETERMINED.get(status, status)

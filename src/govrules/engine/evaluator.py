@@ -16,7 +16,7 @@ from typing import Any, Literal
 from govrules.compile.compiler import CompiledPack
 from govrules.engine.calendar import WorkdayCalendar
 from govrules.engine.codegen import runtime_of
-from govrules.engine.combine import Outcome, Tri
+from govrules.engine.combine import SCOPE_UNDETERMINED_WARNING, Outcome, Tri, conditional_on_scope
 from govrules.engine.measure_text import annotate, needs_annotation
 from govrules.engine.presumed import held_back as held_back
 from govrules.engine.readings import Readings
@@ -26,7 +26,7 @@ from govrules.errors import GovrulesError
 from govrules.models.dates import parse_date
 from govrules.models.pack import ForEach
 from govrules.models.project import Project
-from govrules.models.verdict import Route, Successor, TraceStep, Verdict
+from govrules.models.verdict import Consequence, Ground, Obligation, Route, Successor, TraceStep, Verdict
 from govrules.version import __version__
 
 #: Evaluate conditions with each pack's generated function (False: with the closures alone, the
@@ -273,6 +273,10 @@ class _Evaluation(Readings):
             route, grounds, changes, obligations, consequences = self._not_in_force(scope)
         elif self.c.time_guards:
             self._barred_warnings()
+        if scope.status == "undetermined" and (in_force or historical):
+            grounds, obligations, consequences = _conditional(grounds, obligations, consequences)
+            if any(g.status == "unknown" for g in grounds) or obligations or consequences:
+                self.warnings.append(SCOPE_UNDETERMINED_WARNING)
         assumptions = self._assumptions(outcomes) if self.presumed else []
         if not applies:  # only the scope is concluded: what a presumption would decide beyond it is moot
             assumptions = [a.model_copy(update={"decides": ("scope",)}) if a.decides != ("scope",) else a
@@ -291,3 +295,12 @@ class _Evaluation(Readings):
             readings=readings, trace=self.trace,
             articles=self._article_texts(scope, route, grounds, changes, obligations, consequences, assumptions,
                                          readings))
+
+
+def _conditional(grounds: list[Ground], obligations: list[Obligation],
+                 consequences: list[Consequence]) -> tuple[list[Ground], list[Obligation], list[Consequence]]:
+    """The conclusions as they stand while the scope is undetermined (see ``conditional_on_scope``)."""
+    def restated(parts: list[Any], field: str) -> list[Any]:
+        return [p if conditional_on_scope(getattr(p, field)) == getattr(p, field)
+                else p.model_copy(update={field: conditional_on_scope(getattr(p, field))}) for p in parts]
+    return restated(grounds, "status"), restated(obligations, "status"), restated(consequences, "status")

@@ -23,18 +23,21 @@ Event = EventDate
 
 # Events that cannot precede one another; a record that says otherwise (the later event before the earlier
 # one, or on a date while the earlier one is `false`, not yet happened) is refused, not guessed at.
-# (earlier, later): each pair is checked on the later field, so the error names it.
-_DATE_ORDER: tuple[tuple[str, str], ...] = (
+# (earlier, later): each pair is checked on the later field, so the error names it. Public: the test
+# strategies generate records that respect it.
+DATE_ORDER: tuple[tuple[str, str], ...] = (
     ("contract_signed", "acceptance"),
     ("contract_signed", "contract_filed"),
     ("contract_signed", "contract_end"),
     ("acceptance", "acceptance_report_filed"),
     ("application", "approval"),
+    ("construction_start", "completion"),
+    ("completion", "trial_run_end"),
     ("completion", "acceptance"),
     ("decommissioned", "decommission_filed"),
 )
 _EARLIER: dict[str, tuple[str, ...]] = {
-    later: tuple(earlier for earlier, checked in _DATE_ORDER if checked == later) for _, later in _DATE_ORDER}
+    later: tuple(earlier for earlier, checked in DATE_ORDER if checked == later) for _, later in DATE_ORDER}
 
 
 class Level(StrEnum):
@@ -183,7 +186,7 @@ class Dates(StrictModel):
     decommissioned: Event | None = Field(None, description="系统停用")
     decommission_filed: Event | None = Field(None, description="停用报备")
 
-    @field_validator(*dict.fromkeys(later for _, later in _DATE_ORDER))
+    @field_validator(*dict.fromkeys(later for _, later in DATE_ORDER))
     @classmethod
     def _not_before_earlier_events(cls, value: dt.date | Literal[False] | None,
                                    info: ValidationInfo) -> dt.date | Literal[False] | None:

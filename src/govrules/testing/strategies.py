@@ -39,6 +39,7 @@ from govrules.models.money import parse_parameter
 from govrules.models.pack import FactScope, FactType, ObligationRule, Pack
 from govrules.models.project import (
     CATEGORY_EXECUTION,
+    DATE_ORDER,
     EVENT_NAMES,
     Category,
     ChangeCause,
@@ -57,16 +58,6 @@ FEN = Decimal("0.01")
 RATIO_STEP = Decimal("0.0001")
 _MONEY_VARIABLES = {"budget", "procurement_budget", "fiscal_amount", "line_amount", "line_spent"}
 _RATIO_VARIABLES = {"change_scale"}
-# Events that cannot precede one another (as the Project model checks them).
-_ORDER: tuple[tuple[str, str], ...] = (
-    ("application", "approval"),
-    ("contract_signed", "contract_filed"),
-    ("contract_signed", "contract_end"),
-    ("contract_signed", "acceptance"),
-    ("completion", "acceptance"),
-    ("acceptance", "acceptance_report_filed"),
-    ("decommissioned", "decommission_filed"),
-)
 
 
 def _load(pack: CompiledPack | str) -> CompiledPack:
@@ -303,9 +294,9 @@ def _facts(draw: st.DrawFn, facts: list[Any], money: st.SearchStrategy[Decimal],
 def _ordered(events: dict[str, Any]) -> dict[str, Any]:
     """Move later events no earlier than the events they cannot precede, and make them ``False`` (not yet
     happened) when such an event has not happened."""
-    for _ in range(len(_ORDER) + 1):
+    for _ in range(len(DATE_ORDER) + 1):
         changed = False
-        for earlier, later in _ORDER:
+        for earlier, later in DATE_ORDER:
             first, second = events.get(earlier), events.get(later)
             if first is False and isinstance(second, dt.date):
                 events[later] = False
