@@ -211,7 +211,14 @@ def test_a_presumption_never_makes_built_before_approval_apply() -> None:
                              parameters={"procurement_limit": "100万元"})
     # the civil-works presumption alone still holds the sanction back (第十八条 could make the route none)
     assert {c.id: c.status for c in half.consequences}["consequence.art34_accountability"] == "possible"
-    stated = govrules.evaluate({**project, "facts": {"emergency": False, "includes_civil_works": False}}, pack,
+    route_facts = {"emergency": False, "includes_civil_works": False}
+    scope_presumed = govrules.evaluate({**project, "facts": route_facts}, pack, dt.date(2025, 9, 1),
+                                       parameters={"procurement_limit": "100万元"})
+    # the measure reaches the project only by presumption (第二条, 第三十六条): still no sanction applies
+    assert {c.id: c.status for c in scope_presumed.consequences}["consequence.art34_accountability"] == "possible"
+    scope_facts = {"gbt40692_system": True, "involves_public_data": True, "transitional_contract": False,
+                   "routine_office_procurement": False, "routine_operation_equipment": False}
+    stated = govrules.evaluate({**project, "facts": {**route_facts, **scope_facts}}, pack,
                                dt.date(2025, 9, 1), parameters={"procurement_limit": "100万元"})
     statuses = {c.id: c.status for c in stated.consequences}
     assert statuses["consequence.art34_accountability"] == "applies"

@@ -102,14 +102,18 @@ def decide(candidates: list[Outcome]) -> Decision:
 
 
 #: What a conclusion that holds on the project's facts becomes while the measure's scope over the project is
-#: undetermined: it holds only if the measure covers the project, so no ground is asserted as triggered, no
-#: consequence as applying and no duty as overdue (learning that the measure does not apply must never turn
-#: an asserted conclusion into nothing). Other statuses stand: they assert nothing the scope could undo.
+#: undetermined, or settled only by a presumption: it holds only if the measure covers the project, so no ground
+#: is asserted as triggered, no consequence as applying and no duty as overdue (learning that the measure does
+#: not apply must never turn an asserted conclusion into nothing, and a presumption never makes a sanction
+#: apply). Other statuses stand: they assert nothing the scope could undo.
 WHILE_SCOPE_UNDETERMINED: Mapping[str, str] = {"triggered": "unknown", "applies": "possible", "overdue": "unknown"}
 
 SCOPE_UNDETERMINED_WARNING = ("本办法是否适用尚待确定: 所列程序、事由、义务与后果均以本办法适用为前提，"
                               "其中的成立、适用与逾期均列为待定或可能 (scope undetermined: every conclusion is "
                               "conditional on the measure applying)")
+SCOPE_PRESUMED_WARNING = ("本办法适用系依推定得出(见推定事实): 事由成立、后果适用与义务逾期不以推定为据，"
+                          "均列为待定或可能 (scope rests on a presumption: no ground, consequence or overdue "
+                          "duty is asserted on it)")
 
 
 def conditional_on_scope(status: str) -> str:

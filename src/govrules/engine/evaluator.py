@@ -16,7 +16,13 @@ from typing import Any, Literal
 from govrules.compile.compiler import CompiledPack
 from govrules.engine.calendar import WorkdayCalendar
 from govrules.engine.codegen import runtime_of
-from govrules.engine.combine import SCOPE_UNDETERMINED_WARNING, Outcome, Tri, conditional_on_scope
+from govrules.engine.combine import (
+    SCOPE_PRESUMED_WARNING,
+    SCOPE_UNDETERMINED_WARNING,
+    Outcome,
+    Tri,
+    conditional_on_scope,
+)
 from govrules.engine.measure_text import annotate, needs_annotation
 from govrules.engine.presumed import held_back as held_back
 from govrules.engine.readings import Readings
@@ -273,11 +279,15 @@ class _Evaluation(Readings):
             route, grounds, changes, obligations, consequences = self._not_in_force(scope)
         elif self.c.time_guards:
             self._barred_warnings()
-        if scope.status == "undetermined" and (in_force or historical):
-            grounds, obligations, consequences = _conditional(grounds, obligations, consequences)
-            if any(g.status == "unknown" for g in grounds) or obligations or consequences:
-                self.warnings.append(SCOPE_UNDETERMINED_WARNING)
         assumptions = self._assumptions(outcomes) if self.presumed else []
+        if (in_force or historical) and (scope.status == "undetermined" or (scope.status == "in_scope" and any(
+                "scope" in a.decides for a in assumptions))):
+            # the measure's reach over the project is open, or rests on a presumption
+            restated = _conditional(grounds, obligations, consequences)
+            if restated != (grounds, obligations, consequences):
+                grounds, obligations, consequences = restated
+                self.warnings.append(SCOPE_UNDETERMINED_WARNING if scope.status == "undetermined"
+                                     else SCOPE_PRESUMED_WARNING)
         if not applies:  # only the scope is concluded: what a presumption would decide beyond it is moot
             assumptions = [a.model_copy(update={"decides": ("scope",)}) if a.decides != ("scope",) else a
                            for a in assumptions if "scope" in a.decides]
