@@ -20,7 +20,7 @@ nothing — that field is kept, and the reference is only the larger for it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,16 +30,33 @@ from govrules.engine.codegen import runtime_of, step_conclusion
 from govrules.engine.presumed import _presumed_phrase
 from govrules.errors import GovrulesError
 from govrules.models.pack import Citation
-from govrules.models.verdict import Verdict
+from govrules.models.verdict import (
+    Assumption,
+    Consequence,
+    Ground,
+    MissingFact,
+    Obligation,
+    ReadingOut,
+    ReadOnlyDict,
+    TraceStep,
+    Verdict,
+)
 from govrules.output.verdict_json import verdict_json
 from govrules.version import __version__
 
-__all__ = ["FORM", "expand_verdict", "reference_schema", "verdict_reference", "verdict_reference_json"]
+__all__ = ["FORM", "expand_lines", "expand_verdict", "reference_lines", "reference_schema", "verdict_reference",
+           "verdict_reference_json"]
 
 #: the value of a reference's ``form`` key (its first), which a full verdict does not have
 FORM = "reference"
 
+#: the most texts of shared entries kept per pack (then they are dropped and kept anew)
+_KEPT = 20_000
+
 _UNKNOWN = object()  # what the pack gives when it gives nothing: never equal to a verdict's value
+
+#: frozen output models whose fields cannot change either
+_SHARED = frozenset({Ground, MissingFact, Consequence, Obligation, ReadingOut})
 
 _RESULT_VALUE: dict[Any, bool | None] = {"true": True, "false": False, "unknown": None}
 
@@ -69,6 +86,8 @@ class _PackDefaults:
         self._citations: dict[tuple[Any, ...], dict[str, Any]] = {}
         self._rule_citations: dict[str, Any] = {}
         self._given: dict[tuple[Any, ...], dict[str, Any]] = {}
+        #: (object id, part, pack) → (the object, its reference text): held, so that the id is not reused
+        self._texts: dict[tuple[int, str, str], tuple[Any, str]] = {}
 
     def citation(self, measure: str | None, article: int, paragraph: int | None, item: int | None) -> dict[str, Any]:
         """The JSON of the citation of that article, paragraph and item of ``measure`` (None: this pack)."""
@@ -98,6 +117,19 @@ class _PackDefaults:
     def rule(self, rule_id: Any) -> Any:
         compiled = self.rules.get(rule_id) if isinstance(rule_id, str) else None
         return None if compiled is None else compiled.rule
+
+    def entry_text(self, kind: str, obj: Any, entry: dict[str, Any], own: str) -> str:
+        """The reference text of ``entry`` (the JSON of ``obj``, an entry of part ``kind``), kept by
+        the object's identity when it cannot change."""
+        if not _shared_entry(obj):
+            return _dumps(_thin(kind, entry, self, own))
+        key = (id(obj), kind, own)
+        found = self._texts.get(key)
+        if found is None or found[0] is not obj:
+            if len(self._texts) >= _KEPT:
+                self._texts.clear()
+            found = self._texts[key] = (obj, _dumps(_thin(kind, entry, self, own)))
+        return found[1]
 
     def given(self, kind: str, part: _Part, ref: Mapping[str, Any]) -> dict[str, Any]:
         """What the pack gives for the entry ``ref`` names (kept per pack: entries repeat)."""
@@ -340,8 +372,8 @@ def _thick(kind: str, ref: Any, d: _PackDefaults, own: str, where: str) -> Any:
 
 
 def _invalid(message: str) -> GovrulesError:
-    return GovrulesError(f"not a reference verdict of this pack: {message}", code="reference_invalid",
-                         message_zh=f"不是本办法包的引用式结论: {message}")
+    return GovrulesError(f"not a reference verdict: {message}", code="reference_invalid",
+                         message_zh=f"不是引用式结论: {message}")
 
 
 # ------------------------------------------------------------------------------------------ the articles
@@ -421,33 +453,59 @@ def verdict_reference(verdict: Verdict, pack: CompiledPack | str | None = None) 
     by default the bundled pack of ``verdict.pack``. A :class:`~govrules.errors.GovrulesError` with code
     ``reference_pack_mismatch`` is raised when its digest is not the verdict's ``pack_digest``.
     """
+    found: dict[str, Any] = json.loads(verdict_reference_json(verdict, pack))
+    return found
+
+
+def verdict_reference_json(verdict: Verdict, pack: CompiledPack | str | None = None) -> str:
+    """:func:`verdict_reference` as compact JSON text (one line, non-ASCII as is): what a store keeps.
+
+    The text of each entry a pack's verdicts share (a ground, a missing fact, a compact trace step…) is
+    worked out once and kept, as :func:`~govrules.output.verdict_json.verdict_json` keeps their full text.
+    """
     compiled = _pack_of(verdict.pack, pack, verdict.pack_digest, verdict.engine_version)
     d = _defaults(compiled)
     own = verdict.pack
     full: dict[str, Any] = json.loads(verdict_json(verdict))
-    ref: dict[str, Any] = {"form": FORM}
     given_top: dict[str, Any] = {"document": d.pack.document, "title": d.pack.title, "questions": [], "terms": [],
-                 "text_status": None}
+                                 "text_status": None}
+    pieces = [f'"form":{_dumps(FORM)}']
     for name, value in full.items():
         if name == "articles":
-            if not _same(value, _article_texts(full, d)):
-                ref[name] = value
+            if _same(value, _article_texts(full, d)):
+                continue
+            text = _dumps(value)
         elif name in given_top and _same(value, given_top[name]):
             continue
         elif name == "scope":
-            ref[name] = {**value, "citations": [_thin_citation(c, d, own) for c in value["citations"]]}
+            text = _dumps({**value, "citations": [_thin_citation(c, d, own) for c in value["citations"]]})
         elif name == "route":
-            ref[name] = _thin("route", value, d, own)
+            text = _dumps(_thin("route", value, d, own))
         elif name in _PARTS:
-            ref[name] = [_thin(name, entry, d, own) for entry in value]
+            objects = getattr(verdict, name)
+            text = f"[{','.join(d.entry_text(name, o, entry, own) for o, entry in zip(objects, value, strict=True))}]"
         else:
-            ref[name] = value
-    return ref
+            text = _dumps(value)
+        pieces.append(f"{_dumps(name)}:{text}")
+    return f"{{{','.join(pieces)}}}"
 
 
-def verdict_reference_json(verdict: Verdict, pack: CompiledPack | str | None = None) -> str:
-    """:func:`verdict_reference` as compact JSON text (one line, non-ASCII as is)."""
-    return json.dumps(verdict_reference(verdict, pack), ensure_ascii=False, separators=(",", ":"))
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+_SCALARS = (str, int, bool, float, type(None))
+
+
+def _shared_entry(obj: Any) -> bool:
+    """Whether ``obj`` cannot change (and so its reference text can be kept by identity): the frozen
+    parts the engine shares between a pack's verdicts, a compact trace step."""
+    kind = type(obj)
+    if kind in _SHARED:
+        return True
+    if kind is Assumption:
+        return type(obj.value) in _SCALARS
+    return kind is TraceStep and type(obj.saw) is ReadOnlyDict and not obj.saw
 
 
 def expand_verdict(reference: Mapping[str, Any] | str, pack: CompiledPack | str | None = None) -> Verdict:
@@ -458,8 +516,8 @@ def expand_verdict(reference: Mapping[str, Any] | str, pack: CompiledPack | str 
     Raises a :class:`~govrules.errors.GovrulesError`: code ``reference_pack_mismatch`` when the pack's
     digest is not the reference's ``pack_digest``, ``reference_engine_mismatch`` when another version of
     govrules wrote it, ``reference_invalid`` when it is not a reference form (a full verdict, a field
-    the part does not have, or one left out that the pack does not give); a
-    :class:`~govrules.errors.ProjectError`-like validation error of the expanded verdict otherwise.
+    the part does not have, one left out that the pack does not give, or a value the verdict's model
+    refuses: the message names the field's path).
     """
     if isinstance(reference, str):
         try:
@@ -492,6 +550,47 @@ def expand_verdict(reference: Mapping[str, Any] | str, pack: CompiledPack | str 
     except (KeyError, TypeError, AttributeError) as exc:
         raise _invalid(f"a part is missing or malformed ({exc!r})") from None
     return _validated(full)
+
+
+def reference_lines(lines: Iterable[dict[str, Any]], pack: CompiledPack | str | None = None
+                    ) -> Iterator[dict[str, Any]]:
+    """Batch lines (:func:`govrules.output.batch.evaluate_records`) with each verdict in reference form."""
+    for line in lines:
+        verdict = line.get("verdict")
+        if verdict is not None:
+            if not isinstance(verdict, Verdict):
+                verdict = Verdict.model_validate(verdict)
+            line = {**line, "verdict": verdict_reference(verdict, pack)}
+        yield line
+
+
+def expand_lines(lines: Iterable[str], pack: CompiledPack | str | None = None, *, source: str = "-"
+                 ) -> Iterator[str]:
+    """JSON Lines with each reference verdict expanded: a batch's lines (``"verdict"`` in reference form)
+    become the lines the batch writes in the full form; a line that is itself a reference becomes the
+    verdict's JSON; any other line (an error, the summary) is passed on as it is. A line that is not
+    JSON, or a reference that cannot be expanded, raises a :class:`~govrules.errors.GovrulesError`
+    naming ``source`` and the line."""
+    from govrules.output.batch import jsonl_line
+
+    for number, text in enumerate(lines, 1):
+        if not text.strip():
+            continue
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise _invalid(f"{source}:{number}: not JSON ({exc})") from None
+        try:
+            if isinstance(data, dict) and data.get("form") == FORM:
+                yield verdict_json(expand_verdict(data, pack))
+            elif isinstance(data, dict) and isinstance(data.get("verdict"), dict):
+                yield jsonl_line({**data, "verdict": expand_verdict(data["verdict"], pack)})
+            else:
+                yield text
+        except GovrulesError as exc:
+            exc.message = f"{source}:{number}: {exc.message}"
+            exc.args = (exc.message,)
+            raise
 
 
 def _validated(full: dict[str, Any]) -> Verdict:

@@ -1,0 +1,241 @@
+"""The reference form of a verdict: every field its pack gives left out, and put back byte for byte.
+
+For the verdict of every case of every bundled pack (and of the example packs: one that extends a
+bundled pack, one whose text survives in part and defines a term), of each pack's register records, of
+every reading of the packs that have them and of generated projects — with the trace detailed and
+compact — the reference form expanded under the pack gives the original verdict's JSON exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import govrules
+from conftest import BundledCase
+from govrules.compile.compiler import CompiledPack
+from govrules.compile.loading import load_pack
+from govrules.engine.evaluator import evaluate
+from govrules.models.verdict import Verdict
+from govrules.output.reference import expand_verdict, verdict_reference, verdict_reference_json
+from govrules.output.verdict_json import verdict_json
+from govrules.packs.projects import load_project, validate_project
+from govrules.testing.cases import load_case_file
+from govrules.testing.register import register_packs, register_records
+from govrules.testing.strategies import evaluations
+
+ROOT = Path(__file__).resolve().parents[1]
+PACK_IDS = ["chuxiong-2025", "qujing-2020", "jingzhou-2017", "linfen-2021"]
+AS_OF = dt.date(2025, 9, 1)
+#: the bound on the compact reference form of the sparse Chuxiong register record (a quarter of the
+#: 74,391 bytes its compact full form once took)
+SIZE_BOUND = 18_500
+
+
+#: what the pack gives for each entry of a part, left out of every verdict the engine builds: what the
+#: reference form works out from the pack is what the engine built
+_PACK_GIVES = {
+    "grounds": {"kind", "title", "citation", "exception"},
+    "obligations": {"action", "citation"},
+    "consequences": {"effect", "citation"},
+    "missing_facts": {"path", "zh", "en"},
+    "assumptions": {"value", "because", "citation", "zh"},
+    "readings": {"question", "text", "reason", "default", "citation", "alternatives"},
+    "terms": {"zh", "en", "citation", "quote"},
+    "trace": {"kind", "condition", "conclusion"},
+}
+
+
+def _round_trip(verdict: Verdict, pack: CompiledPack, where: str, *, as_engine_built: bool = True) -> str:
+    """Check that the reference form of ``verdict`` expands to the verdict's JSON; return the reference text."""
+    full = verdict_json(verdict)
+    text = verdict_reference_json(verdict, pack)
+    reference = json.loads(text)
+    assert reference["form"] == "reference", where
+    if as_engine_built:
+        assert "articles" not in reference and "document" not in reference, where
+        for part, given in _PACK_GIVES.items():
+            for entry in reference.get(part, []):
+                assert given.isdisjoint(entry), (where, part, entry)
+    expanded = expand_verdict(text, pack)
+    assert verdict_json(expanded) == full, where
+    assert verdict_json(expand_verdict(reference, pack)) == full, where
+    return text
+
+
+def _sparse_chuxiong(trace: str) -> Verdict:
+    project, parameters = register_records("chuxiong-2025")[0]
+    return evaluate(validate_project(project), load_pack("chuxiong-2025"), AS_OF, parameters=parameters,
+                    trace=trace)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("pack_id", PACK_IDS)
+def test_every_case_verdict_round_trips(pack_id: str, bundled_cases: Callable[[str], tuple[BundledCase, ...]]
+                                        ) -> None:
+    pack = load_pack(pack_id)
+    checked = 0
+    for case in bundled_cases(pack_id):
+        if case.project is None:
+            continue
+        for trace in ("detailed", "compact"):
+            try:
+                verdict = evaluate(case.project, pack, case.as_of, parameters=case.parameters, trace=trace,
+                                   historical=case.historical)
+            except govrules.GovrulesError:
+                assert case.expects_error, case.name
+                continue
+            _round_trip(verdict, pack, f"{pack_id}: {case.name} ({trace})")
+            checked += 1
+    assert checked > 0
+
+
+@pytest.mark.parametrize("pack_id", register_packs())
+def test_register_records_round_trip(pack_id: str) -> None:
+    pack = load_pack(pack_id)
+    for project, parameters in register_records(pack_id):
+        validated = validate_project(project)
+        for trace in ("detailed", "compact"):
+            verdict = evaluate(validated, pack, AS_OF, parameters=parameters, trace=trace)
+            _round_trip(verdict, pack, f"{project['id']} ({trace})")
+
+
+@pytest.mark.parametrize("pack_file", ["county/lufeng-2025-example.yaml", "partial/linfen-2021-excerpt.yaml"])
+def test_example_pack_cases_round_trip(pack_file: str) -> None:
+    """A pack that extends another (its citations of inherited articles name that pack) and one whose
+    text survives in part, with a defined term (``terms``, ``text_status``, ``text_missing``)."""
+    pack = load_pack(ROOT / "examples" / pack_file)
+    case_file = load_case_file(ROOT / "examples" / pack_file.replace(".yaml", ".cases.yaml"))
+    inherited = annotated = 0
+    for index, _case in enumerate(case_file.model.cases):
+        inputs = case_file.inputs(index)
+        try:
+            project = validate_project(inputs.project)
+            verdicts = [evaluate(project, pack, inputs.as_of or AS_OF, parameters=inputs.parameters, trace=trace)
+                        for trace in ("detailed", "compact")]
+        except govrules.GovrulesError:
+            continue
+        for verdict in verdicts:
+            text = _round_trip(verdict, pack, f"{pack_file}: {inputs.name}")
+            if '"pack":"chuxiong-2025"' in verdict_json(verdict):
+                inherited += 1
+                cited = json.loads(text)["scope"]["citations"]
+                for citation, ref in zip(verdict.scope.citations, cited, strict=True):
+                    assert ("pack" in ref) == (citation.pack != verdict.pack), ref
+            annotated += bool(verdict.terms) and verdict.text_status is not None
+    assert (inherited if "county" in pack_file else annotated) > 0
+
+
+def test_every_reading_round_trips() -> None:
+    """A verdict under another reading than the default (the pack's digest is the same)."""
+    for pack_id in PACK_IDS:
+        pack = load_pack(pack_id)
+        for choice in pack.reading_choices():
+            for project, parameters in register_records(pack_id, count=5):
+                verdict = evaluate(project, pack, AS_OF, parameters=parameters, readings=choice, trace="compact")
+                _round_trip(verdict, pack, f"{pack_id} {choice}")
+
+
+def test_examples_with_questions_round_trip() -> None:
+    for path in sorted((ROOT / "examples").glob("*.yaml")):
+        project = load_project(path)
+        for pack_id in PACK_IDS:
+            pack = load_pack(pack_id)
+            _round_trip(evaluate(project, pack, AS_OF, questions=True), pack, f"{path.name} under {pack_id}")
+
+
+@pytest.mark.parametrize("pack_id", PACK_IDS)
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_generated_projects_round_trip(pack_id: str, data: st.DataObject) -> None:
+    pack = load_pack(pack_id)
+    parameters, project = data.draw(evaluations(pack))
+    for trace in ("compact", "detailed"):
+        _round_trip(evaluate(project, pack, AS_OF, parameters=parameters, trace=trace), pack, trace)
+
+
+def test_the_sparse_chuxiong_record_is_within_the_size_bound() -> None:
+    compact = _sparse_chuxiong("compact")
+    size = len(verdict_reference_json(compact).encode())
+    assert size <= SIZE_BOUND, size
+    assert len(verdict_json(compact).encode()) > 3 * size  # what the full form takes
+    detailed = _sparse_chuxiong("detailed")
+    # the values each rule saw are the verdict's own: kept
+    assert len(verdict_reference_json(detailed).encode()) > size
+
+
+def test_what_the_pack_gives_is_left_out_and_what_names_an_entry_is_kept() -> None:
+    verdict = _sparse_chuxiong("compact")
+    reference = verdict_reference(verdict)
+    assert "document" not in reference and "title" not in reference and "articles" not in reference
+    ground = reference["grounds"][0]
+    assert ground == {"id": "ground.art15_1", "status": "unknown", "exception_id": "exc.art15_required_1"}
+    assert reference["scope"]["citations"] == [{"article": 2}]
+    fact = next(m for m in reference["missing_facts"] if m["name"] == "builds_own_machine_room")
+    assert fact == {"name": "builds_own_machine_room", "needed_by": ["ground.art15_2"]}
+    step = reference["trace"][0]
+    assert step == {"rule": "exc.art11_emergency", "result": "false"}
+    assert all("condition" not in s and "saw" not in s for s in reference["trace"])
+    detailed = verdict_reference(_sparse_chuxiong("detailed"))
+    assert all("saw" in s for s in detailed["trace"] if s["rule"] == "exc.art11_emergency")
+
+
+def test_a_value_that_differs_from_the_pack_is_kept() -> None:
+    """Nothing is lost when a verdict says otherwise than its pack: the field is kept, whole."""
+    verdict = _sparse_chuxiong("compact")
+    pack = load_pack("chuxiong-2025")
+    ground = verdict.grounds[0]
+    other_citation = ground.citation.model_copy(update={"item_text": "另一段文字", "label": "别处"})
+    odd = verdict.model_copy(update={
+        "grounds": [ground.model_copy(update={"title": "另一个标题", "citation": other_citation}),
+                    *verdict.grounds[1:]],
+        "articles": {"chuxiong-2025": {"2": "改过的条文"}}})
+    text = _round_trip(odd, pack, "changed", as_engine_built=False)
+    reference = json.loads(text)
+    assert reference["grounds"][0]["title"] == "另一个标题"
+    assert reference["grounds"][0]["citation"] == {"article": 15, "item": 1, "label": "别处",
+                                                   "item_text": "另一段文字"}
+    assert reference["articles"] == {"chuxiong-2025": {"2": "改过的条文"}}
+
+
+def test_a_reference_of_another_pack_is_refused() -> None:
+    text = verdict_reference_json(_sparse_chuxiong("compact"))
+    with pytest.raises(govrules.GovrulesError) as refused:
+        expand_verdict(text, load_pack("qujing-2020"))
+    assert refused.value.code == "reference_pack_mismatch"
+    assert "chuxiong-2025" in refused.value.message
+    changed = {**json.loads(text), "pack_digest": "sha256:" + "0" * 64}
+    with pytest.raises(govrules.GovrulesError) as refused:
+        expand_verdict(changed)  # the bundled pack of its id, whose digest is another
+    assert refused.value.code == "reference_pack_mismatch"
+    with pytest.raises(govrules.GovrulesError) as refused:
+        verdict_reference(_sparse_chuxiong("compact"), "qujing-2020")
+    assert refused.value.code == "reference_pack_mismatch"
+
+
+def test_what_is_not_a_reference_is_refused() -> None:
+    verdict = _sparse_chuxiong("compact")
+    for bad, says in [(verdict_json(verdict), "form"), ("[1,", "JSON"),
+                      ({**verdict_reference(verdict), "engine_version": "0.0.1"}, "0.0.1"),
+                      ({**verdict_reference(verdict), "grounds": [{"id": "ground.art15_1", "status": "unknown",
+                                                                   "colour": "red"}]}, "grounds.0: colour"),
+                      ({**verdict_reference(verdict), "grounds": [{"id": "ground.nope", "status": "unknown"}]},
+                       "grounds.0.kind"),
+                      ({**verdict_reference(verdict), "as_of": "someday"}, "as_of")]:
+        with pytest.raises(govrules.GovrulesError) as refused:
+            expand_verdict(bad)
+        assert refused.value.code in ("reference_invalid", "reference_engine_mismatch"), bad
+        assert says in refused.value.message, refused.value.message
+
+
+def test_public_api() -> None:
+    assert govrules.verdict_reference is verdict_reference
+    assert govrules.verdict_reference_json is verdict_reference_json
+    assert govrules.expand_verdict is expand_verdict
+    assert {"verdict_reference", "verdict_reference_json", "expand_verdict"} <= set(govrules.__all__)
