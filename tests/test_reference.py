@@ -9,6 +9,7 @@ compact — the reference form expanded under the pack gives the original verdic
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -17,13 +18,27 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+try:  # the schema check runs where jsonschema is installed (it is in the `test` extra)
+    import jsonschema
+except ImportError:  # pragma: no cover
+    jsonschema = None
+
 import govrules
 from conftest import BundledCase
+from govrules.cli import main
 from govrules.compile.compiler import CompiledPack
 from govrules.compile.loading import load_pack
 from govrules.engine.evaluator import evaluate
 from govrules.models.verdict import Verdict
-from govrules.output.reference import expand_verdict, verdict_reference, verdict_reference_json
+from govrules.output.batch import evaluate_records, iter_records, write_jsonl
+from govrules.output.reference import (
+    expand_lines,
+    expand_verdict,
+    reference_lines,
+    reference_schema,
+    verdict_reference,
+    verdict_reference_json,
+)
 from govrules.output.verdict_json import verdict_json
 from govrules.packs.projects import load_project, validate_project
 from govrules.testing.cases import load_case_file
@@ -239,3 +254,84 @@ def test_public_api() -> None:
     assert govrules.verdict_reference_json is verdict_reference_json
     assert govrules.expand_verdict is expand_verdict
     assert {"verdict_reference", "verdict_reference_json", "expand_verdict"} <= set(govrules.__all__)
+
+
+EXAMPLE = str(ROOT / "examples" / "chuxiong-data-platform.yaml")
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_committed_reference_schema_is_current_and_references_validate(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "schema", "reference")
+    committed = json.loads((ROOT / "schemas" / "reference.schema.json").read_text("utf-8"))
+    assert code == 0 and json.loads(out) == committed == reference_schema()
+    if jsonschema is None:  # pragma: no cover
+        return
+    validator = jsonschema.validators.validator_for(committed)
+    validator.check_schema(committed)
+    check = validator(committed)
+    for trace in ("compact", "detailed"):
+        verdict = _sparse_chuxiong(trace)
+        check.validate(verdict_reference(verdict))
+        with pytest.raises(jsonschema.ValidationError):  # a full verdict is not a reference
+            check.validate(verdict.model_dump(mode="json"))
+
+
+def test_cli_evaluate_reference_and_expand_it_back(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    common = ["evaluate", EXAMPLE, "--pack", "chuxiong-2025", "--as-of", "2025-09-01", "--format", "json"]
+    code, full, _ = _run(capsys, *common)
+    assert code == 0
+    code, reference, _ = _run(capsys, *common, "--form", "reference")
+    assert code == 0 and json.loads(reference)["form"] == "reference" and len(reference) < len(full) / 2
+    path = tmp_path / "reference.json"
+    path.write_text(reference, "utf-8")
+    code, expanded, _ = _run(capsys, "expand", str(path))
+    assert code == 0 and expanded == full
+    code, expanded, _ = _run(capsys, "expand", str(path), "--pack", "chuxiong-2025")
+    assert code == 0 and expanded == full
+    code, _, err = _run(capsys, "expand", str(path), "--pack", "qujing-2020")
+    assert code == 2 and "reference_pack_mismatch" in err
+    full_path = tmp_path / "full.json"
+    full_path.write_text(full, "utf-8")
+    code, _, err = _run(capsys, "expand", str(full_path))
+    assert code == 2 and "reference_invalid" in err
+    code, _, err = _run(capsys, *common[:-2], "--form", "reference")  # the text report has no forms
+    assert code == 2 and "--format json" in err
+
+
+def test_batch_lines_in_reference_form_expand_to_the_full_lines(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "records.jsonl"
+    records = [json.dumps(project, ensure_ascii=False).encode() for project, _ in register_records("chuxiong-2025",
+                                                                                                   count=6)]
+    path.write_bytes(b"\n".join([*records, b'{"id": "broken json", ', b'{"id": "bad", "name": "\xb2\xe2"}'])
+                     + b"\n")
+    pack = load_pack("chuxiong-2025")
+    for trace in (True, False):
+        full, reference = io.StringIO(), io.StringIO()
+        write_jsonl(evaluate_records(iter_records(str(path)), pack, AS_OF, trace=trace, json_ready=False), full)
+        write_jsonl(reference_lines(evaluate_records(iter_records(str(path)), pack, AS_OF, trace=trace,
+                                                     json_ready=False), pack), reference)
+        assert len(reference.getvalue()) < len(full.getvalue()) / 2
+        expanded = "".join(line + "\n" for line in expand_lines(reference.getvalue().splitlines(), pack))
+        assert expanded == full.getvalue()
+    # the command line: --form reference on a batch, and expand on its output
+    common = ["evaluate", str(path), "--pack", "chuxiong-2025", "--as-of", "2025-09-01", "--trace", "compact"]
+    code, full_lines, _ = _run(capsys, *common)
+    code_ref, reference_lines_out, _ = _run(capsys, *common, "--form", "reference")
+    assert code == code_ref == 0
+    lines = [json.loads(line) for line in reference_lines_out.splitlines()]
+    assert [line.get("ok") for line in lines[:-1]] == [True] * 6 + [False, False]
+    assert all(line["verdict"]["form"] == "reference" for line in lines[:6])
+    out = tmp_path / "reference.jsonl"
+    out.write_text(reference_lines_out, "utf-8")
+    code, expanded_out, _ = _run(capsys, "expand", str(out))
+    assert code == 0 and expanded_out == full_lines
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(reference_lines_out.replace('"form":"reference"', '"form":"reference","colour":1', 1), "utf-8")
+    code, _, err = _run(capsys, "expand", str(broken))
+    assert code == 2 and f"{broken}:1:" in err and "colour" in err
