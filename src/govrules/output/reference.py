@@ -27,7 +27,7 @@ from typing import Any
 from govrules.compile.compiler import CompiledPack, CompiledRule
 from govrules.engine.citations import cite
 from govrules.engine.codegen import runtime_of, step_conclusion
-from govrules.engine.presumed import _presumed_phrase
+from govrules.engine.presumed import presumed_phrase
 from govrules.errors import GovrulesError
 from govrules.models.pack import Citation
 from govrules.models.verdict import (
@@ -215,7 +215,7 @@ def _assumption_given(d: _PackDefaults, ref: Mapping[str, Any]) -> dict[str, Any
                 "decides": ref.get("decides", [])}
     citation = None if fact.citation is None else cite(d.pack, fact.citation).model_dump(mode="json")
     return {"fact": name, "value": fact.presume, "because": fact.because, "citation": citation,
-            "zh": _presumed_phrase(fact), "decides": ref.get("decides", [])}
+            "zh": presumed_phrase(fact), "decides": ref.get("decides", [])}
 
 
 def _reading_given(d: _PackDefaults, ref: Mapping[str, Any]) -> dict[str, Any]:
