@@ -234,6 +234,16 @@ def test_a_reference_of_another_pack_is_refused() -> None:
     assert refused.value.code == "reference_pack_mismatch"
 
 
+def test_a_verdict_of_a_pack_that_is_not_bundled_needs_its_pack() -> None:
+    pack = load_pack(ROOT / "examples" / "county" / "lufeng-2025-example.yaml")
+    verdict = evaluate({"id": "p", "name": "n", "budget": "60万元", "execution": "construction"}, pack,
+                       dt.date(2025, 9, 15), trace="compact")
+    with pytest.raises(govrules.GovrulesError) as refused:
+        verdict_reference(verdict)
+    assert refused.value.code == "pack_not_found" and "evaluated under" in refused.value.message
+    _round_trip(verdict, pack, "lufeng")
+
+
 def test_what_is_not_a_reference_is_refused() -> None:
     verdict = _sparse_chuxiong("compact")
     for bad, says in [(verdict_json(verdict), "form"), ("[1,", "JSON"),

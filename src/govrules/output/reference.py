@@ -426,10 +426,22 @@ def _defaults(compiled: CompiledPack) -> _PackDefaults:
 def _pack_of(name: str, pack: CompiledPack | str | None, digest: Any, engine: Any) -> CompiledPack:
     """The pack a verdict (or reference) of pack ``name`` with ``digest`` refers to: ``pack``, or the
     bundled pack of that id; refused when its digest is not the verdict's."""
-    if pack is None or isinstance(pack, str):
+    if pack is None:
+        from govrules.compile.loading import load_pack
+        from govrules.errors import PackError
+
+        try:
+            pack = load_pack(name)
+        except PackError as exc:
+            if exc.code != "pack_not_found":
+                raise
+            raise GovrulesError(f"{exc.message}: pass the pack the verdict was evaluated under (pack=…, --pack)",
+                                code="pack_not_found",
+                                message_zh=f"找不到内置办法包 {name}: 请给出评估所依据的办法包（--pack）") from None
+    elif isinstance(pack, str):
         from govrules.compile.loading import load_pack
 
-        pack = load_pack(pack or name)
+        pack = load_pack(pack)
     if digest != pack.digest:
         raise GovrulesError(
             f"the verdict was evaluated under pack {name} with digest {digest}, not under this pack "
