@@ -252,6 +252,8 @@ def test_what_is_not_a_reference_is_refused() -> None:
                                                                    "colour": "red"}]}, "grounds.0: colour"),
                       ({**verdict_reference(verdict), "grounds": [{"id": "ground.nope", "status": "unknown"}]},
                        "grounds.0.kind"),
+                      ({**verdict_reference(verdict), "route": {"decision": "approval", "rules": ["route.nope"]}},
+                       "route.authority"),
                       ({**verdict_reference(verdict), "as_of": "someday"}, "as_of")]:
         with pytest.raises(govrules.GovrulesError) as refused:
             expand_verdict(bad)

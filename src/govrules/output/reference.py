@@ -50,7 +50,8 @@ __all__ = ["FORM", "expand_lines", "expand_verdict", "reference_lines", "referen
 #: the value of a reference's ``form`` key (its first), which a full verdict does not have
 FORM = "reference"
 
-#: the most texts of shared entries kept per pack (then they are dropped and kept anew)
+#: the most texts of shared entries kept per pack (then they are dropped and kept anew), and of what the
+#: pack gives for each kind of entry
 _KEPT = 20_000
 
 _UNKNOWN = object()  # what the pack gives when it gives nothing: never equal to a verdict's value
@@ -102,7 +103,8 @@ class _PackDefaults:
                              ).model_dump(mode="json")
             except (TypeError, ValueError, AttributeError):
                 found = {}
-            self._citations[key] = found
+            if len(self._citations) < _KEPT:  # a reference may name any article: the kept ones are bounded
+                self._citations[key] = found
         return found
 
     def rule_citation(self, rule_id: Any) -> Any:
@@ -110,8 +112,9 @@ class _PackDefaults:
         found = self._rule_citations.get(rule_id)
         if found is None:
             compiled = self.rules.get(rule_id) if isinstance(rule_id, str) else None
-            found = _UNKNOWN if compiled is None else self.runtime.citation(compiled.rule).model_dump(mode="json")
-            self._rule_citations[rule_id] = found
+            if compiled is None:
+                return _UNKNOWN
+            found = self._rule_citations[rule_id] = self.runtime.citation(compiled.rule).model_dump(mode="json")
         return found
 
     def rule(self, rule_id: Any) -> Any:
@@ -141,7 +144,7 @@ class _PackDefaults:
         found = self._given.get(key) if key is not None else None
         if found is None:
             found = part.given(self, ref)
-            if key is not None and len(self._given) < 50_000:
+            if key is not None and len(self._given) < _KEPT:
                 self._given[key] = found
         return found
 
@@ -365,10 +368,15 @@ def _thick(kind: str, ref: Any, d: _PackDefaults, own: str, where: str) -> Any:
                 value = _thick_citation(value, d, own)
             elif name in part.citations and type(value) is list:
                 value = [_thick_citation(c, d, own) for c in value]
-        elif value is _UNKNOWN:
+        elif _unknown(value):
             raise _invalid(f"{where}.{name}: left out, but the pack does not give it")
         full[name] = value
     return full
+
+
+def _unknown(value: Any) -> bool:
+    """Whether the pack gives ``value`` only in part (a rule it does not have, among those named)."""
+    return value is _UNKNOWN or (type(value) is list and any(map(_unknown, value)))
 
 
 def _invalid(message: str) -> GovrulesError:
