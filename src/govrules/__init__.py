@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from govrules.models.pack import Pack
     from govrules.models.project import BudgetLine, ChangeRequest, Funding, Project, ProjectJurisdiction, System
     from govrules.models.verdict import Verdict
+    from govrules.output.reference import expand_verdict, verdict_reference, verdict_reference_json
     from govrules.packs.bundled import bundled_pack_ids
 
 # The public names and the modules that define them. They are imported on first access (PEP 562), so
@@ -75,6 +76,7 @@ _LAZY: dict[str, str] = {
     "YearSchedule": "govrules.engine.calendar",
     "bundled_pack_ids": "govrules.packs.bundled",
     "evaluate": "govrules.engine.evaluator",
+    "expand_verdict": "govrules.output.reference",
     "evaluate_all": "govrules.engine.multi_pack",
     "load_pack": "govrules.compile.loading",
     "load_project": "govrules.engine.projects",
@@ -87,6 +89,8 @@ _LAZY: dict[str, str] = {
     "check_consistency": "govrules.analysis.consistency",
     "check_pack": "govrules.analysis.lint",
     "diff_packs": "govrules.analysis.diff",
+    "verdict_reference": "govrules.output.reference",
+    "verdict_reference_json": "govrules.output.reference",
 }
 
 __all__ = [
@@ -118,6 +122,7 @@ __all__ = [
     "diff_packs",
     "evaluate",
     "evaluate_all",
+    "expand_verdict",
     "load_pack",
     "load_project",
     "load_year_schedule",
@@ -126,6 +131,8 @@ __all__ = [
     "schedule_template",
     "statutory_holidays",
     "validate_project",
+    "verdict_reference",
+    "verdict_reference_json",
 ]
 
 

@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pack", required=True, help="bundled pack id or path to a pack file")
     p.add_argument("--as-of", type=_date, help="evaluation date (default: today)")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--form", choices=["full", "reference"], default="full",
+                   help="JSON (and batch lines): the full verdict (default), or its reference form — each field "
+                        "the pack gives left out (govrules expand puts them back)")
     p.add_argument("--param", type=_param, action="append", default=[], metavar="NAME=VALUE",
                    help="set a settable pack parameter, e.g. procurement_limit=1000000")
     p.add_argument("--trace", choices=["detailed", "compact"], default="detailed",
@@ -160,8 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="with --template: write to FILE (default: standard output)")
     p.add_argument("--format", choices=["text", "json"], default="text")
 
-    p = sub.add_parser("schema", help="JSON Schema of packs or projects")
-    p.add_argument("which", choices=["pack", "project", "verdict"])
+    p = sub.add_parser("expand", help="the full verdict of a reference-form verdict (or of each line of a batch's "
+                                      "JSON Lines)")
+    p.add_argument("file", help="a reference verdict (JSON), JSON Lines of a batch, or - (standard input)")
+    p.add_argument("--pack", help="the pack it was evaluated under: bundled id or path (default: the bundled pack "
+                                  "it names)")
+
+    p = sub.add_parser("schema", help="JSON Schema of packs, projects, verdicts or reference verdicts")
+    p.add_argument("which", choices=["pack", "project", "verdict", "reference"])
 
     p = sub.add_parser("new-pack", help="write the skeleton of a new pack, its cases file and a README")
     p.add_argument("id", help="the pack id: lower-case letters, digits and '-' (e.g. lufeng-2025)")
@@ -334,6 +343,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     pack = load_pack(args.pack)
     project = None if is_batch_source(args.project) else _single_project(args.project, pack)
+    if args.form == "reference" and project is not None and args.format != "json":
+        raise GovrulesError("--form reference is a form of the JSON verdict: add --format json",
+                            code="form_needs_json", message_zh="--form reference 仅用于 JSON 输出: 请加 --format json")
     if project is None:
         _resume_collector()  # a batch: unbounded work
         records = iter_records(args.project)
@@ -344,15 +356,63 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
                                  calendar=_calendar(args.calendar), trace=_trace(args), json_ready=False,
                                  historical=args.historical,
                                  strict=args.strict, readings=dict(args.reading))
+        if args.form == "reference":
+            from govrules.output.reference import reference_lines
+
+            lines = reference_lines(lines, pack)
         return _write_batch(lines, write_jsonl, fail_on_error=args.fail_on_error)
     verdict = evaluate(project, pack, args.as_of, parameters=dict(args.param), calendar=_calendar(args.calendar),
                        trace=_trace(args), historical=args.historical,
                        strict=args.strict, readings=dict(args.reading),
                        questions=args.questions if args.questions is not None else args.format == "text")
-    if args.format == "json":
+    if args.format == "json" and args.form == "reference":
+        from govrules.output.reference import verdict_reference
+
+        _print_json(verdict_reference(verdict, pack))
+    elif args.format == "json":
         _say_json(verdict_json(verdict, indent=2))
     else:
         _say(render_text(verdict))
+    return EXIT_OK
+
+
+def _cmd_expand(args: argparse.Namespace) -> int:
+    from govrules.output.reference import expand_lines, expand_verdict
+    from govrules.output.verdict_json import verdict_json
+
+    pack = None
+    if args.pack is not None:
+        from govrules.compile.loading import load_pack
+
+        pack = load_pack(args.pack)
+    if args.file == "-":
+        raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+    else:
+        from govrules.packs.yaml_io import read_bounded
+
+        try:
+            raw = read_bounded(Path(args.file), _BATCH_FILE_LIMIT)
+            if len(raw) > _BATCH_FILE_LIMIT:
+                raise GovrulesError(f"{args.file}: larger than {_BATCH_FILE_LIMIT} bytes; expand it a part at a "
+                                    "time (- reads JSON Lines from standard input)", code="file_too_large",
+                                    message_zh=f"{args.file}: 文件过大")
+        except OSError as exc:
+            raise GovrulesError(f"{args.file}: {exc.strerror or exc}", code="file_unreadable",
+                                message_zh=f"{args.file}: 无法读取") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise GovrulesError(f"{args.file}: not UTF-8 ({exc.reason} at byte {exc.start})", code="reference_invalid",
+                            message_zh=f"{args.file}: 不是 UTF-8 文本") from None
+    try:
+        single = json.loads(text)
+    except ValueError:
+        single = None  # JSON Lines: a line at a time
+    if isinstance(single, dict) and "verdict" not in single and "summary" not in single:
+        _say_json(verdict_json(expand_verdict(single, pack), indent=2))
+        return EXIT_OK
+    for line in expand_lines(text.splitlines(), pack, source=args.file):
+        print(line)
     return EXIT_OK
 
 
@@ -777,6 +837,11 @@ def _display_width(text: str) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
+    if args.which == "reference":
+        from govrules.output.reference import reference_schema
+
+        _print_json(reference_schema())
+        return EXIT_OK
     from govrules.models.schemas import schema_for
 
     _print_json(schema_for(args.which))

@@ -320,3 +320,8 @@ def _presumed_phrase(fact: Any) -> str:
     if fact.presume is False:
         return f"并非{fact.zh}"
     return f"{fact.zh}为{fact.presume}"
+
+
+#: the public name of the phrase, for the verdict's reference form (govrules.output.reference), which
+#: derives an assumption's ``zh`` as the engine does
+presumed_phrase = _presumed_phrase
