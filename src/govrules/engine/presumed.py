@@ -126,7 +126,7 @@ class Presumptions(Obligations):
             result.append(self._shared(
                 key, Assumption, fact=name, value=fact.presume, because=fact.because,
                 citation=self._cite_citation(fact.citation) if fact.citation is not None else None,
-                zh=_presumed_phrase(fact), decides=decides))
+                zh=presumed_phrase(fact), decides=decides))
         return tuple(result)
 
     def _readers(self, name: str) -> tuple[int, ...]:
@@ -310,9 +310,9 @@ def held_back(compiled: CompiledRule, strict_effective: Tri, presumed_env: Mappi
     return met is not None and met.fn(presumed_env) is False and met.fn(strict_env) is not False
 
 
-def _presumed_phrase(fact: Any) -> str:
-    """The presumption in a few words, for the text report: the pack's ``presumed_zh``, or the fact's
-    meaning with the value."""
+def presumed_phrase(fact: Any) -> str:
+    """The presumption in a few words (an assumption's ``zh``; the verdict's reference form derives it the
+    same way): the pack's ``presumed_zh``, or the fact's meaning with the value."""
     if fact.presumed_zh:
         return str(fact.presumed_zh)
     if fact.presume is True:
@@ -320,8 +320,3 @@ def _presumed_phrase(fact: Any) -> str:
     if fact.presume is False:
         return f"并非{fact.zh}"
     return f"{fact.zh}为{fact.presume}"
-
-
-#: the public name of the phrase, for the verdict's reference form (govrules.output.reference), which
-#: derives an assumption's ``zh`` as the engine does
-presumed_phrase = _presumed_phrase
