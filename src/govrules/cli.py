@@ -520,12 +520,19 @@ def _cmd_packs(args: argparse.Namespace) -> int:
     from govrules.compile.loading import load_pack
     from govrules.packs.bundled import bundled_pack_ids
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for pack_id in bundled_pack_ids():
         pack = load_pack(pack_id).pack
+        dates = pack.dates
+        window = dates.effective_between
+        # an unknown date is null (JSON) or 不详 (text), never a stand-in such as the window's first day
         rows.append({"id": pack.id, "title": pack.title, "document": pack.document, "issuer": pack.issuer,
-                     "issued": pack.dates.issued.isoformat(), "effective": pack.dates.effective.isoformat(),
-                     "effective_basis": pack.dates.effective_basis.value,
+                     "issued": dates.issued.isoformat() if dates.issued else None,
+                     "effective": dates.effective.isoformat() if window is None else None,
+                     "effective_basis": dates.effective_basis.value,
+                     "effective_between": None if window is None else {
+                         "earliest": window.earliest.isoformat(),
+                         "latest": window.latest.isoformat() if window.latest else None},
                      "superseded_on": pack.superseded.on.isoformat() if pack.superseded else None,
                      "rules": len(pack.rules), "articles": len(pack.articles)})
     if args.format == "json":
@@ -533,8 +540,11 @@ def _cmd_packs(args: argparse.Namespace) -> int:
     else:
         for r in rows:
             until = f"，{r['superseded_on']}起被取代" if r["superseded_on"] else ""
-            _say(f"{r['id']:<15} {r['document'] or '(无文号)'}  《{r['title']}》  施行 {r['effective']}{until}  "
-                  f"{r['articles']}条 {r['rules']}规则")
+            between = r["effective_between"]
+            effective = r["effective"] if between is None else f"日期不详（不早于{between['earliest']}" + (
+                f"，{between['latest']}前已施行）" if between["latest"] else "）")
+            _say(f"{r['id']:<15} {r['document'] or '(无文号)'}  《{r['title']}》  印发 {r['issued'] or '不详'}  "
+                 f"施行 {effective}{until}  {r['articles']}条 {r['rules']}规则")
     return EXIT_OK
 
 
