@@ -620,7 +620,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     located = [dataclasses.replace(f.to_diagnostic(), location=result.locate_rule(f.rules[0]) if f.rules else None)
                for f in findings]
     consistency_errors = [f for f in findings if f.severity == "error"]
-    presumption_errors = presumptions.errors if presumptions is not None else []
+    presumption_errors = [d if d.location is not None or d.rule is None
+                          else dataclasses.replace(d, location=result.locate_rule(d.rule))
+                          for d in (presumptions.errors if presumptions is not None else [])]
     ok = result.ok and not consistency_errors and not presumption_errors
     if args.format == "json":
         diagnostics = [d.to_dict() for d in result.diagnostics] + [d.to_dict() for d in presumption_errors]
@@ -643,7 +645,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
             for _label, fact, rule_id in presumptions.held_back:
                 held.setdefault((fact, rule_id), [])
             for fact, rule_id in held:
-                _say(f"note[presumption.held_back]: `{fact}` is not presumed for {rule_id} (it would make it apply)")
+                at = result.locate_fact(fact, "presume")
+                _say(f"{f'{at}: ' if at else ''}note[presumption.held_back]: `{fact}` is not presumed for {rule_id} "
+                     "(it would make it apply)")
         measures = pack.pack.measures()
         of = f" (of {len(measures)} measures: {', '.join(m.pack for m in measures)})" if len(measures) > 1 else ""
         # the totals count every line printed above, by severity; the parts say where they come from
