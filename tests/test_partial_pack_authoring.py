@@ -110,7 +110,8 @@ def test_a_pack_without_an_issue_date_evaluates_and_extends(tmp_path: Path) -> N
     assert verdict.text_status is not None and verdict.text_status.effective_known is False
     child = ("format: govrules/pack@1\nid: child-2018\nextends: excerpt-2017.yaml\ntitle: 子办法（测试）\n"
              "document: 测〔2018〕1号\nissuer: 测试县\njurisdiction: {name: 测试县, level: county}\n"
-             "dates: {effective_basis: unknown, effective_between: {earliest: 2018-01-01, note: 印发、施行日期均不详}}\n"
+             "dates: {effective_basis: unknown,\n"
+             "        effective_between: {earliest: 2018-01-01, note: 印发、施行日期均不详}}\n"
              "text: {complete: false, from_article: 2}\n"
              "articles:\n  - {number: 1, text: 本县参照执行。, informational: 参照条款}\n")
     (tmp_path / "excerpt-2017.yaml").write_text(TEXT, encoding="utf-8")
@@ -142,7 +143,8 @@ def test_presuming_no_exception_to_an_obligation_is_held_back(tmp_path: Path) ->
     assert duty.status == "unknown"
     assert "classified" in {m.name for m in verdict.missing_facts}
     assert ("classified", "obligation.art7_platform") in {(f, r) for _, f, r in check_presumptions(pack).held_back}
-    stated = govrules.evaluate({**PROJECT, "facts": {**PROJECT["facts"], "classified": False}}, pack, as_of="2019-09-01")
+    stated = govrules.evaluate({**PROJECT, "facts": {**PROJECT["facts"], "classified": False}}, pack,
+                               as_of="2019-09-01")
     assert next(o for o in stated.obligations if o.id == "obligation.art7_platform").status == "pending"
     strict = govrules.evaluate(PROJECT, pack, as_of="2019-09-01", strict=True)
     assert next(o for o in strict.obligations if o.id == "obligation.art7_platform").status == "unknown"
