@@ -261,3 +261,38 @@ def _block_mappings(draw: st.DrawFn) -> str:
 @given(_block_mappings())
 def test_empty_values_are_placed_the_same_both_ways(text: str) -> None:
     _assert_same(text)
+
+
+#: (text, where the mistake is, words of the message, words of the hint): a YAML error inside a flow
+#: mapping or sequence is placed where it is, not on the next key of the enclosing block that the
+#: parser met still inside the collection.
+FLOW_ERRORS = [
+    # a missing `}`: the next top-level key, the next list item, the next key of a nested block, the end
+    ("id: x\nfacts: {a: {type: bool, zh: x}\nrules: []\n", (2, 31), "flow mapping opened at 2:8 is not closed",
+     "close it with `}`"),
+    ("id: x\nfacts: {a: {type: bool, zh: x}  # c\n# more\n\nrules: []\n", (2, 31), "is not closed", "`}`"),
+    ("facts:\n  - {name: a, type: bool,\n     zh: x\nrules: []\n", (3, 11), "opened at 2:5 is not closed", "`}`"),
+    ("facts:\n  - {name: a, type: bool, zh: x\n  - {name: b, type: bool, zh: y}\n", (2, 32), "is not closed", "`}`"),
+    ("rules:\n  - id: r\n    cite: {article: 1,\n           paragraph: 2\n    title: x\n", (4, 24),
+     "opened at 3:11 is not closed", "`}`"),
+    ("cases:\n  - name: a\n    expect: {scope: in_scope, route: approval\n  - name: b\n", (3, 46), "is not closed",
+     "`}`"),
+    ("id: x\nfacts: {a: {type: bool, zh: x}", (2, 31), "is not closed", "`}`"),
+    ("id: x\nlist: [a, b\nother: 1\n", (2, 12), "flow sequence opened at 2:7 is not closed", "close it with `]`"),
+    # an unquoted ': ' in a flow value: at the colon, with the value to quote
+    ("facts:\n  - {name: a, type: bool, zh: 项目: 新建, en: y}\n", (2, 33), "in the flow mapping opened at 2:5",
+     'zh: "项目: 新建"'),
+    ("facts:\n  - {name: a, type: bool,\n     zh: 项目: 新建}\n", (3, 12), "in the flow mapping opened at 2:5",
+     'zh: "项目: 新建"'),
+    ("rules:\n  - id: r\n    cite: {article: 1, note: a: b}\n", (3, 31), "opened at 3:11", 'note: "a: b"'),
+]
+
+
+@pytest.mark.parametrize(("text", "where", "message", "hint"), FLOW_ERRORS)
+def test_a_flow_collection_error_is_placed_where_it_is_on_both_paths(text: str, where: tuple[int, int],
+                                                                     message: str, hint: str) -> None:
+    outcome = _assert_same(text)
+    assert outcome[0] == "refused"
+    (found, shown), = outcome[1]
+    assert (found["code"], found["line"], found["column"]) == ("yaml.syntax", *where), shown
+    assert message in found["message"] and hint in (found["hint"] or ""), shown

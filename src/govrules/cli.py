@@ -580,12 +580,19 @@ def _cmd_packs(args: argparse.Namespace) -> int:
     from govrules.compile.loading import load_pack
     from govrules.packs.bundled import bundled_pack_ids
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for pack_id in bundled_pack_ids():
         pack = load_pack(pack_id).pack
+        dates = pack.dates
+        window = dates.effective_between
+        # an unknown date is null (JSON) or 不详 (text), never a stand-in such as the window's first day
         rows.append({"id": pack.id, "title": pack.title, "document": pack.document, "issuer": pack.issuer,
-                     "issued": pack.dates.issued.isoformat(), "effective": pack.dates.effective.isoformat(),
-                     "effective_basis": pack.dates.effective_basis.value,
+                     "issued": dates.issued.isoformat() if dates.issued else None,
+                     "effective": dates.effective.isoformat() if window is None else None,
+                     "effective_basis": dates.effective_basis.value,
+                     "effective_between": None if window is None else {
+                         "earliest": window.earliest.isoformat(),
+                         "latest": window.latest.isoformat() if window.latest else None},
                      "superseded_on": pack.superseded.on.isoformat() if pack.superseded else None,
                      "rules": len(pack.rules), "articles": len(pack.articles)})
     if args.format == "json":
@@ -593,8 +600,11 @@ def _cmd_packs(args: argparse.Namespace) -> int:
     else:
         for r in rows:
             until = f"，{r['superseded_on']}起被取代" if r["superseded_on"] else ""
-            _say(f"{r['id']:<15} {r['document'] or '(无文号)'}  《{r['title']}》  施行 {r['effective']}{until}  "
-                  f"{r['articles']}条 {r['rules']}规则")
+            between = r["effective_between"]
+            effective = r["effective"] if between is None else f"日期不详（不早于{between['earliest']}" + (
+                f"，{between['latest']}前已施行）" if between["latest"] else "）")
+            _say(f"{r['id']:<15} {r['document'] or '(无文号)'}  《{r['title']}》  印发 {r['issued'] or '不详'}  "
+                 f"施行 {effective}{until}  {r['articles']}条 {r['rules']}规则")
     return EXIT_OK
 
 
@@ -670,7 +680,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     located = [dataclasses.replace(f.to_diagnostic(), location=result.locate_rule(f.rules[0]) if f.rules else None)
                for f in findings]
     consistency_errors = [f for f in findings if f.severity == "error"]
-    presumption_errors = presumptions.errors if presumptions is not None else []
+    presumption_errors = [d if d.location is not None or d.rule is None
+                          else dataclasses.replace(d, location=result.locate_rule(d.rule))
+                          for d in (presumptions.errors if presumptions is not None else [])]
     ok = result.ok and not consistency_errors and not presumption_errors
     if args.format == "json":
         diagnostics = [d.to_dict() for d in result.diagnostics] + [d.to_dict() for d in presumption_errors]
@@ -693,7 +705,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
             for _label, fact, rule_id in presumptions.held_back:
                 held.setdefault((fact, rule_id), [])
             for fact, rule_id in held:
-                _say(f"note[presumption.held_back]: `{fact}` is not presumed for {rule_id} (it would make it apply)")
+                at = result.locate_fact(fact, "presume")
+                _say(f"{f'{at}: ' if at else ''}note[presumption.held_back]: `{fact}` is not presumed for {rule_id} "
+                     "(it would make it apply)")
         measures = pack.pack.measures()
         of = f" (of {len(measures)} measures: {', '.join(m.pack for m in measures)})" if len(measures) > 1 else ""
         # the totals count every line printed above, by severity; the parts say where they come from

@@ -61,11 +61,27 @@ def constant_rules(pack: CompiledPack) -> frozenset[str]:
     return frozenset(found)
 
 
+def constant_terms(pack: CompiledPack) -> frozenset[str]:
+    """Defined terms that hold with nothing known about the project (as :func:`constant_rules`): a case
+    in which such a term holds does not exercise its definition."""
+    env: dict[str, object] = dict(pack.parameter_defaults())
+    env["effective_date"] = pack.pack.dates.effective
+    found = set()
+    for term in pack.pack.terms:
+        try:
+            if pack.table.term(term.id)[0].fn(env) is True:
+                found.add(term.id)
+        except Exception:
+            continue
+    return frozenset(found)
+
+
 def article_coverage(pack: CompiledPack, case_verdicts: Iterable[tuple[str, Verdict]] = ()) -> list[ArticleCoverage]:
     """Every article of ``pack`` (its own, then inherited ones); with ``case_verdicts`` (each case's name and
     the verdict it gave, e.g. from :func:`govrules.testing.cases.run_case_file`), the cases in which its
-    rules concluded true — not counting rules whose condition is constant (:func:`constant_rules`), which
-    hold in every case and so are exercised by none."""
+    rules concluded true, or a term it defines held — not counting rules or terms whose condition is
+    constant (:func:`constant_rules`, :func:`constant_terms`), which hold in every case and so are
+    exercised by none."""
     model = pack.pack
     rows: dict[tuple[str, int], ArticleCoverage] = {}
     for a in model.articles:
@@ -83,14 +99,22 @@ def article_coverage(pack: CompiledPack, case_verdicts: Iterable[tuple[str, Verd
         rule_article[rule.id] = key
     for parameter in model.parameters:
         rows[(parameter.cite.measure or model.id, parameter.cite.article)].parameters.append(parameter.name)
+    term_article: dict[str, tuple[str, int]] = {}
     for term in model.terms:
-        rows[(term.cite.measure or model.id, term.cite.article)].terms.append(term.id)
+        key = (term.cite.measure or model.id, term.cite.article)
+        rows[key].terms.append(term.id)
+        term_article[term.id] = key
     constant = constant_rules(pack)
+    constant_defined = constant_terms(pack) if term_article else frozenset()
     for name, verdict in case_verdicts:
         fired = {step.rule for step in verdict.trace if step.result == "true" and step.rule not in constant}
         # an obligation that applies to every project is exercised where the project decided its status
         fired |= {o.id for o in verdict.obligations if o.id in constant and (o.status in ("met", "overdue") or o.late)}
-        for key in sorted({rule_article[r] for r in fired if r in rule_article}):
+        articles = {rule_article[r] for r in fired if r in rule_article}
+        # a definition is exercised where the project falls under it, as a rule where it concludes true
+        articles |= {term_article[t.id] for t in verdict.terms
+                     if t.holds == "true" and t.id in term_article and t.id not in constant_defined}
+        for key in sorted(articles):
             if name not in rows[key].cases:
                 rows[key].cases.append(name)
     order = {m.pack: i for i, m in enumerate(model.measures())}

@@ -82,11 +82,27 @@ class CheckResult:
     document: Document | None = None
 
     def locate_rule(self, rule_id: str) -> SourceLocation | None:
-        """Where rule ``rule_id`` is written (its ``when``), for findings that concern a rule."""
-        compiled = self.pack.by_id.get(rule_id)
-        if compiled is None or self.document is None:
+        """Where rule ``rule_id`` is written (its ``when``), for findings that concern a rule — of any
+        option of the pack's readings, not only the default ones; a parameter's name for a finding about
+        a parameter (a citation)."""
+        if self.document is None:
             return None
-        return self.document.locate(("rules", compiled.index, "when"))
+        for compiled in self.pack.all_rules:
+            if compiled.id == rule_id:
+                return self.document.locate(("rules", compiled.index, "when"))
+        for i, parameter in enumerate(self.pack.pack.parameters):
+            if parameter.name == rule_id:
+                return self.document.locate(("parameters", i, "name"))
+        return None
+
+    def locate_fact(self, name: str, key: str = "name") -> SourceLocation | None:
+        """Where fact ``name`` is declared (its ``key``: ``name``, ``presume``)."""
+        if self.document is None:
+            return None
+        for i, fact in enumerate(self.pack.pack.facts):
+            if fact.name == name:
+                return self.document.locate(("facts", i, key))
+        return None
 
     @property
     def errors(self) -> list[Diagnostic]:

@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    ConfigDict,
     Field,
     PlainValidator,
     SerializationInfo,
@@ -75,15 +76,28 @@ class EffectiveWindow(StrictModel):
         return self
 
 
+def _dates_schema(schema: dict[str, Any]) -> None:
+    """What the validators of :class:`PackDates` require, for editors that read the JSON Schema: with a
+    known effective date, ``issued`` and ``effective``; with ``effective_basis: unknown``, neither."""
+    schema["required"] = [key for key in schema.get("required", []) if key not in ("issued", "effective")]
+    schema["if"] = {"properties": {"effective_basis": {"not": {"const": "unknown"}}}}
+    schema["then"] = {"required": ["issued", "effective"], "properties": {"issued": {"type": "string"}}}
+
+
 class PackDates(StrictModel):
     """The measure's dates; ``effective`` is the one the text names (issuance or publication).
 
     With ``effective_basis: unknown`` the date is not known: ``effective_between`` says the window it
     falls in, and ``effective`` is its earliest day (filled in when left out): the day before which
     the measure is surely not in force. Between the window's bounds ``in_force`` is undetermined.
+    ``issued`` may then be left out (null) when the date of issue is lost too; with a known effective
+    date it is required.
     """
 
-    issued: Date
+    model_config = ConfigDict(json_schema_extra=lambda schema, _cls: _dates_schema(schema))
+
+    issued: Date | None = Field(None, description="印发/成文 date; required unless effective_basis is unknown, "
+                                                  "where null (or absent) says it is not known either")
     published: Date | None = None
     effective: Date
     effective_basis: EffectiveBasis
@@ -114,14 +128,18 @@ class PackDates(StrictModel):
         if self.effective_between is not None and self.effective != self.effective_between.earliest:
             raise ValueError("with effective_basis: unknown, leave out `effective` (it is effective_between."
                              "earliest)")
+        if self.issued is None and not unknown:
+            raise ValueError("`issued` (the date of issue, 印发/成文日期) is required when the effective date is "
+                             "known; it may be left out only with effective_basis: unknown")
         return self
 
     @model_serializer(mode="wrap")
     def _omit_unset_window(self, handler: SerializerFunctionWrapHandler,
                            info: SerializationInfo) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        if data.get("effective_between") is None:
-            data.pop("effective_between", None)
+        for key in ("issued", "effective_between"):  # left out by the author: dumped (and digested) without
+            if data.get(key) is None:
+                data.pop(key, None)
         return data
 
 

@@ -198,6 +198,9 @@ def _load_pure(text: str, file: str, limits: Limits) -> Document:
             if isinstance(exc.character, int) else f"invalid YAML: {exc.reason}",
             _offset_location(file, text, exc.position), hint="remove the control character")]) from None
     except MarkedYAMLError as exc:
+        flow = _flow_error(text, file, exc)
+        if flow is not None:
+            raise YamlInputError([flow]) from None
         mark = exc.problem_mark or exc.context_mark
         loc = SourceLocation(file, mark.line + 1, mark.column + 1) if mark else SourceLocation(file, 1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
@@ -251,6 +254,88 @@ def _quote_hint(text: str, line: int | None, problem: str) -> str | None:
                     f"or holding ': ' or ' #', as YAML: {key}: \"{value.replace(chr(34), chr(92) + chr(34))}\" "
                     f"(or write `{key}: >-` and the condition on the next line, indented)")
     return None
+
+
+_FLOW_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*:\s")
+
+
+def _flow_error(text: str, file: str, exc: MarkedYAMLError) -> Diagnostic | None:
+    """The diagnostic of a syntax error inside a flow mapping or sequence (``{…}``, ``[…]``), placed where
+    the mistake is; None for any other error.
+
+    ruamel's problem mark is the token the parser could not take. When that token is on the same line as
+    the one before it, it is the mistake (an unquoted ``: `` in a value). When it is on a later line — the
+    next key of the enclosing block, the next list item, the end of the file — the collection was left
+    open, and the mistake is where it should have been closed: just after its last token (the context
+    mark, where the collection opens, is named in the message).
+    """
+    problem, opened, mark = exc.problem or "", exc.context_mark, exc.problem_mark
+    if (opened is None or mark is None or not problem.startswith("expected ',' or ")
+            or exc.context not in ("while parsing a flow mapping", "while parsing a flow sequence")):
+        return None
+    what, closer = ("mapping", "}") if exc.context == "while parsing a flow mapping" else ("sequence", "]")
+    start = f"{opened.line + 1}:{opened.column + 1}"
+    lines = text.splitlines()
+    unclosed = _unclosed_at(lines, opened.line, mark.line)
+    if unclosed is None:
+        last = _token_end_before(text, mark.index)
+        if last is not None and last.line < mark.line:
+            unclosed = (last.line, last.column)
+        elif problem.endswith(("'<stream end>'", f"'{'}' if closer == ']' else ']'}'")):
+            unclosed = (mark.line, mark.column)  # the file, or the enclosing collection, ends first
+    if unclosed is not None:
+        return Diagnostic(
+            "yaml.syntax", f"invalid YAML: the flow {what} opened at {start} is not closed: `{closer}` is missing "
+            f"here ({problem}, at {mark.line + 1}:{mark.column + 1})",
+            SourceLocation(file, unclosed[0] + 1, unclosed[1] + 1),
+            hint=f"close it with `{closer}` here, or write it as a block {what} "
+                 f"(one {'`key: value`' if closer == '}' else '`- item`'} a line)")
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    keys = list(_FLOW_KEY.finditer(line, 0, mark.column))
+    hint = "inside `{…}` or `[…]` a value holding ': ', ',', a bracket or ' #' must be quoted"
+    if keys and problem.endswith("but got ':'"):
+        key = keys[-1]
+        end = min([i for i in (line.find(c, mark.column) for c in ",}]") if i >= 0] or [len(line)])
+        value = line[key.end():end].strip()
+        hint = (f"quote the value of `{key.group(1)}` — inside `{{…}}` a ': ' ends a key: "
+                f"{key.group(1)}: \"{value.replace(chr(34), chr(92) + chr(34))}\"")
+    return Diagnostic("yaml.syntax", f"invalid YAML: {problem} (in the flow {what} opened at {start})",
+                      SourceLocation(file, mark.line + 1, mark.column + 1), hint=hint)
+
+
+def _unclosed_at(lines: list[str], opened: int, problem: int) -> tuple[int, int] | None:
+    """Where a flow collection opened on line ``opened`` (0-based) was left open, when a line up to
+    ``problem`` is indented no deeper than that line — the next key or item of the enclosing block, which
+    the lenient parser read as more of the collection (a plain value may run on over lines): the end of
+    the last line with content before it (0-based line and column). None when no line is."""
+    def indent(line: str) -> int:
+        return len(line) - len(line.lstrip(" "))
+
+    def content(line: str) -> bool:
+        return bool(line.strip()) and not line.lstrip().startswith("#")
+
+    base = indent(lines[opened])
+    for number in range(opened + 1, min(problem, len(lines) - 1) + 1):
+        if content(lines[number]) and indent(lines[number]) <= base:
+            before = next(n for n in range(number - 1, opened - 1, -1) if content(lines[n]))
+            text = lines[before]
+            comment = text.find(" #")  # a comment after the value (a quoted ' #' is rare in a flow value)
+            return before, len((text[:comment] if comment >= 0 else text).rstrip())
+    return None
+
+
+def _token_end_before(text: str, index: int) -> Any:
+    """The end mark of the last YAML token that ends before character ``index`` of ``text``, or None."""
+    last = None
+    try:
+        for token in YAML(typ="safe", pure=True).scan(StringIO(text)):
+            if token.start_mark.index >= index:
+                break
+            if token.end_mark.index <= index and token.end_mark.index > token.start_mark.index:
+                last = token.end_mark
+    except YAMLError:
+        pass
+    return last
 
 
 def _offset_location(file: str, text: str, offset: Any) -> SourceLocation:
