@@ -156,7 +156,8 @@ def test_a_presumption_may_clear_an_obligation(tmp_path: Path) -> None:
     pack = _presuming_classified(tmp_path, "true")
     verdict = govrules.evaluate(PROJECT, pack, as_of="2019-09-01")
     assert "obligation.art7_platform" not in {o.id for o in verdict.obligations}
-    assert [a.fact for a in verdict.assumptions if a.fact == "classified"] == ["classified"]
+    decides = [a.decides for a in verdict.assumptions if a.fact == "classified"]
+    assert decides == [("obligation:obligation.art7_platform",)]
 
 
 # -- coverage of an article encoded only by defined terms ---------------------------------------------------

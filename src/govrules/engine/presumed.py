@@ -295,7 +295,10 @@ class Presumptions(Obligations):
                 for o in outcomes.get(kind, []):
                     if o.effective is not False:
                         found[f"{kind}:{o.compiled.rule.id}" + ("" if o.item is None else f":{o.item}")] = o.effective
-        return {name: value for name, value in found.items() if value is not None or name in ("scope", "route")}
+        # an obligation or consequence that is unknown is a conclusion too (listed as unknown / possible), which
+        # a presumption that clears it decides; a ground's status is never None
+        return {name: value for name, value in found.items()
+                if value is not None or name in ("scope", "route") or name.startswith(("obligation:", "consequence:"))}
 
 
 def held_back(compiled: CompiledRule, strict_effective: Tri, presumed_env: Mapping[str, Any],
