@@ -109,6 +109,31 @@ def test_jingzhou_register_route_waits_on_the_build_type() -> None:
     assert len(records) - om_records < 180  # the ceiling with every build type known: 81.5%
 
 
+def test_jingzhou_recorded_level_is_not_overridden_by_the_city_money_presumption() -> None:
+    """第二条 "市本级……(包括其他国有资金)": the pack reads 其他国有资金 as the city's and presumes registered
+    state-owned money to be it. A record that names a provincial owner says otherwise: its listed major
+    project (第三条第二款, 广播电视网设施) is in scope under the second half of 第二条 and filed (第十一条),
+    not put out of scope by the presumption against its own level. With the level unknown, the level is
+    what decides between the two branches, and both answers are shown."""
+    pack = govrules.load_pack("jingzhou-2017")
+    as_of = dt.date(2021, 3, 1)
+    project: dict[str, Any] = {
+        "id": "q24", "name": "省属广电网络公司投资 荆州广播电视网改造", "level": "province",
+        "execution": "construction", "category": "infrastructure_construction", "budget": "3000万元",
+        "funding": [{"source": "state_owned", "amount": "3000万元"}],
+        "facts": {"major_infrastructure_type": "broadcast_tv_network", "build_type": "expansion"}}
+    verdict = govrules.evaluate(project, pack, as_of)
+    assert (verdict.scope.status, verdict.route.decision) == ("in_scope", "filing")
+    assert [c.label for c in verdict.route.citations] == ["第十一条"]
+    assert not any(a.fact == "non_city_soe_own_investment" and a.decides for a in verdict.assumptions)
+    city = govrules.evaluate({**project, "level": "city"}, pack, as_of)  # the city's own money: 第十条
+    assert (city.scope.status, city.route.decision) == ("in_scope", "undetermined")  # expansion: a gap
+    level = next(q for q in govrules.questions({**project, "level": None}, pack, as_of) if q.fact == "level")
+    routes = {a.answer: {o.conclusion: o.value for o in a.outcomes}.get("route") for a in level.answers}
+    assert routes["province"] == "filing"
+    assert routes["city"] == "undetermined"
+
+
 @pytest.mark.parametrize("pack_id", PACK_IDS)
 def test_strict_verdicts_are_those_of_the_pack_without_presumptions(pack_id: str) -> None:
     pack = govrules.load_pack(pack_id)

@@ -295,3 +295,19 @@ def test_an_undated_change_of_a_project_under_way_before_the_measure_waits_for_i
     # begun under the measure: judged by the rules without the date
     later = {**project, "dates": {"construction_start": "2025-07-01", "contract_signed": "2025-06-15"}}
     assert govrules.evaluate(later, "chuxiong-2025", day, parameters=limit).changes[0].decision == "filing"
+
+
+def test_jingzhou_july_deadline_on_a_rest_day_is_not_moved_and_the_verdict_says_so() -> None:
+    """第八条 "于每年7月底前": the pack reads a fixed date (期日), not the end of a period that 民法典
+    第二百零三条 would move off a rest day. 31 July 2021 was a Saturday: an application on Monday 2 August
+    is late, and the obligation's action tells the reader of the verdict which reading that rests on."""
+    project: dict[str, Any] = {
+        "id": "q10", "name": "7月31日周六 2022年度 8月2日申报", "level": "city", "execution": "construction",
+        "category": "software_development", "budget": "100万元",
+        "funding": [{"source": "municipal", "amount": "100万元"}],
+        "dates": {"application": "2021-08-02"}, "facts": {"build_type": "new_construction", "funding_year": 2022}}
+    verdict = govrules.evaluate(project, "jingzhou-2017", dt.date(2021, 9, 1))
+    assert dt.date(2021, 7, 31).weekday() == 5
+    application = next(o for o in verdict.obligations if o.id == "obligation.art8_application")
+    assert (application.status, application.due, application.late) == ("met", dt.date(2021, 7, 31), True)
+    assert "休息日的不顺延" in application.action and "第二百零三条" in application.action
