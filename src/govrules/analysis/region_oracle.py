@@ -3,6 +3,7 @@ decide there, combined as the evaluator combines them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, cast
@@ -11,13 +12,13 @@ from govrules.analysis.region_space import AnalysisResult, AnalysisSpace
 from govrules.analysis.space import (
     Dimension,
 )
-from govrules.compile.compiler import CompiledRule
+from govrules.compile.compiler import NOT_YET, CompiledRule
 from govrules.engine.combine import Outcome, any_true, decide
 from govrules.models.pack import (
     ExemptionRule,
     ScopeRule,
 )
-from govrules.models.project import FISCAL_SOURCES
+from govrules.models.project import DATE_ORDER, FISCAL_SOURCES
 
 
 class AnalysisOracle(AnalysisSpace):
@@ -61,7 +62,14 @@ class AnalysisOracle(AnalysisSpace):
         if env.get("fiscal_funded") is False and isinstance(env.get("fiscal_amount"), Decimal) \
                 and env["fiscal_amount"] != 0:
             return False
-        return not (env.get("system_count") == 0 and env.get("all_systems_in_catalogue") is False)
+        if env.get("system_count") == 0 and env.get("all_systems_in_catalogue") is False:
+            return False
+        # events in an order no record may give (the project model refuses it: completion before the start, …)
+        for earlier, later in DATE_ORDER:
+            first, second = env.get(f"dates.{earlier}"), env.get(f"dates.{later}")
+            if isinstance(second, dt.date) and (first is NOT_YET or (isinstance(first, dt.date) and second < first)):
+                return False
+        return True
 
     def outcomes(self, rules: list[CompiledRule], env: Mapping[str, Any]) -> list[Outcome]:
         result = []
