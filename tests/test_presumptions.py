@@ -403,3 +403,66 @@ def test_a_fact_read_only_under_another_option_of_a_reading_is_not_unused() -> N
     assert pack.choice["art3_arranged"] == "describes"
     unused = [d for d in lint(pack) if d.code == "lint.unused_fact"]
     assert unused == []
+
+
+# --------------------------------------------------------------------------------------------------
+# What the record shows (`inferred`): not a presumption
+
+
+def _qujing_record(**dates: Any) -> dict[str, Any]:
+    return {"id": "q", "name": "施行前建成的系统", "level": "city", "execution": "construction",
+            "funding": [{"source": "municipal"}], "dates": dates,
+            "facts": {"classified": False, "in_annual_plan": False}}
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_fact_the_record_shows_is_true_in_strict_evaluations_too_and_is_no_assumption(strict: bool) -> None:
+    pack = govrules.load_pack("qujing-2020")
+    day = dt.date(2021, 3, 1)
+    verdict = govrules.evaluate(_qujing_record(completion="2019-10-01"), pack, day, strict=strict)
+    assert verdict.route.decision == "undetermined" and verdict.route.gap
+    assert "started_before_effective" not in {a.fact for a in verdict.assumptions}
+    assert "started_before_effective" not in {m.name for m in verdict.missing_facts}
+    assert any(w.startswith("由项目记录推知 facts.started_before_effective 为是") for w in verdict.warnings)
+    # the record shows nothing: a completion on the effective date proves no earlier start
+    later = govrules.evaluate(_qujing_record(completion="2020-06-10"), pack, day, strict=strict)
+    assert not any("推知" in w for w in later.warnings)
+    if strict:
+        assert later.route.decision == "undetermined" and not later.route.gap
+    else:
+        assert later.route.decision == "approval"
+        assert "started_before_effective" in {a.fact for a in later.assumptions}
+
+
+def test_a_stated_value_is_kept_where_the_record_shows_otherwise() -> None:
+    pack = govrules.load_pack("qujing-2020")
+    record = _qujing_record(completion="2019-10-01")
+    record["facts"]["started_before_effective"] = False
+    verdict = govrules.evaluate(record, pack, dt.date(2021, 3, 1))
+    assert verdict.route.decision == "approval"
+    assert any("填写为否，但项目记录表明为是" in w for w in verdict.warnings)
+    record["facts"]["started_before_effective"] = True
+    assert not any("推知" in w or "填写为否" in w
+                   for w in govrules.evaluate(record, pack, dt.date(2021, 3, 1)).warnings)
+
+
+@pytest.mark.parametrize(("inferred", "problem"), [
+    ('{when: "emergency", because: x}', "reads emergency"),
+    ('{when: "dates[\'completion\'] <", because: x}', "(inferred)"),
+])
+def test_an_inference_reading_a_fact_or_not_compiling_is_refused_at_its_place(inferred: str, problem: str) -> None:
+    text = (ROOT / "src" / "govrules" / "policies" / "chuxiong-2025.yaml").read_text("utf-8")
+    marker = 'en: "the unit\'s internal systems are integrated"'
+    assert marker in text
+    text = text.replace(marker, f"{marker}, inferred: {inferred}")
+    with pytest.raises(PackError, match=re.escape(problem)) as info:
+        load_pack_text(text, file="chuxiong-2025.yaml", base_dir=ROOT / "src" / "govrules" / "policies")
+    assert all(d.location is not None and d.location.line > 1 for d in info.value.diagnostics)
+
+
+def test_only_a_project_bool_fact_may_be_inferred() -> None:
+    from govrules.models.pack import Fact
+
+    with pytest.raises(ValueError, match="only a project true/false fact"):
+        Fact.model_validate({"name": "kind", "type": "enum", "values": ["a", "b"], "zh": "类", "en": "kind",
+                             "inferred": {"when": "true", "because": "x"}})

@@ -80,7 +80,10 @@ class AnalysisOracle(AnalysisSpace):
             effective = value
             if compiled.rule.unless and value is not False:
                 for exc_id in compiled.rule.unless:
-                    exc_value = self.src.by_id[exc_id].condition.fn(env)
+                    exception = self.src.by_id.get(exc_id)
+                    if exception is None:  # an exception of another reading's option, as the engine skips it
+                        continue
+                    exc_value = exception.condition.fn(env)
                     if exc_value is True:
                         defeated.append(exc_id)
                     elif exc_value is None:

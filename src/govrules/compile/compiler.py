@@ -990,6 +990,8 @@ class CompiledPack:
     choice: dict[str, str] = field(default_factory=dict)
     #: the project facts the pack presumes, by name
     presumptions: dict[str, Fact] = field(default_factory=dict)
+    #: the project facts the record can show (``inferred``), by name: the compiled ``inferred.when``
+    inferences: dict[str, tuple[Lowered, Fact]] = field(default_factory=dict)
     _variants: dict[tuple[tuple[str, str], ...], CompiledPack] = field(default_factory=dict, repr=False,
                                                                         compare=False)
 
@@ -1005,6 +1007,9 @@ class CompiledPack:
         self.presumptions = {f.name: f for f in self.pack.facts
                              if f.presume is not None and f.scope.value == "project"}
         self.project_facts = {f.name: f for f in self.pack.facts if f.scope.value == "project"}
+        # checked when the pack was compiled (pack_compiler._check_inference)
+        self.inferences = {f.name: (compile_condition(f.inferred.when, self.table, None)[0], f)
+                           for f in self.pack.facts if f.inferred is not None}
         self.system_facts = {f.name: f for f in self.pack.facts if f.scope.value == "system"}
         # Evaluation order and groupings are fixed per pack: compute them once, not per verdict.
         self.ordered = sorted(self.rules, key=lambda r: (r.rule.kind != "exception", r.index))

@@ -45,6 +45,25 @@ def _expression_location(text_lines: list[str], start: SourceLocation, expressio
     return start
 
 
+def _check_inference(name: str, text: str, table: SymbolTable, where: SourceLocation | None, file: str,
+                     lines_of: Any) -> list[Diagnostic]:
+    """An ``inferred.when`` compiles and reads the record only (core values, event dates, parameters):
+    not a fact or a term, so no inference rests on another or on a presumption."""
+    start = where or SourceLocation(file, 1, 1)
+    try:
+        condition, _ = compile_condition(text, table, None)
+    except ConditionError as exc:
+        return [Diagnostic(exc.code, f"fact `{name}` (inferred): {exc.message}",
+                           _expression_location(lines_of(start), start, text, exc.offset), hint=exc.hint, rule=name)]
+    read = sorted(s for s in condition.symbols() if table.symbols[s].source not in ("core", "event", "parameter"))
+    if read:
+        return [Diagnostic("fact.inferred_reads_fact", f"fact `{name}`: `inferred.when` reads {', '.join(read)}; "
+                           "it may read the project's core values, event dates and parameters only", start,
+                           hint="what the record shows is read from its dates and fields, not from other facts",
+                           rule=name)]
+    return []
+
+
 def compile_pack(pack: Pack, document: Document | None = None, text: str | None = None) -> CompiledPack:
     """Check references and compile every condition; raise :class:`PackError` with all problems found."""
     file = document.file if document else "<pack>"
@@ -165,6 +184,9 @@ def compile_pack(pack: Pack, document: Document | None = None, text: str | None 
     for i, fact in enumerate(pack.facts):
         if fact.citation is not None:
             errors.extend(_check_citation(fact.citation, articles, at("facts", i, "citation"), fact.name, pack, chain))
+        if fact.inferred is not None:
+            errors.extend(_check_inference(fact.name, fact.inferred.when, table, at("facts", i, "inferred", "when"),
+                                           file, lines_of))
     for i, rule in enumerate(pack.rules):
         for reading_id, option_id in (rule.reading or {}).items():
             declared = readings.get(reading_id)

@@ -136,6 +136,21 @@ class Environment(EvaluationState):
                     self._facts(system.facts, f"systems.{i}.facts", project_scope=False)
         return env
 
+    def _infer(self, env: dict[str, Any]) -> None:
+        """The facts the project's record shows (a fact's ``inferred``): one left out is true where its
+        condition holds — before any presumption, and in strict evaluations too. A stated value is kept;
+        where the record says otherwise, a warning says so."""
+        for name, (condition, fact) in self.c.inferences.items():
+            if condition.fn(env) is not True:
+                continue
+            because = fact.inferred.because if fact.inferred is not None else ""
+            if env[name] is None:
+                env[name] = True
+                self.warnings.append(f"由项目记录推知 facts.{name} 为是（{fact.zh}）: {because}")
+            elif env[name] is False:
+                self.warnings.append(f"facts.{name} 填写为否，但项目记录表明为是（{fact.zh}）: {because}；"
+                                     "结论以填写为准")
+
     def _facts(self, raw: Mapping[str, Any], path: str, *, project_scope: bool) -> dict[str, Any]:
         declared = self.c.project_facts if project_scope else self.c.system_facts
         values: dict[str, Any] = dict.fromkeys(declared)

@@ -203,6 +203,8 @@ class _Evaluation(Readings):
         if place is not None and not place.governed_by(self.pack.jurisdiction.name, self.pack.jurisdiction.level):
             self.warnings.append(not_this_jurisdiction(place.name, self.pack.jurisdiction.name))
         self.env = self._environment()
+        if compiled.inferences:
+            self._infer(self.env)
         for index, change in enumerate(project.changes):
             scale = change.scale
             if scale is not None and scale > 1:  # `scale: 10` for 10%: a thousand per cent

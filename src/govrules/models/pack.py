@@ -298,7 +298,7 @@ class _Presumable(_Inheritable):
     def _omit_unset_inheritance(self, handler: SerializerFunctionWrapHandler,
                                 info: SerializationInfo) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        for key in ("presume", "because", "citation", "presumed_zh"):
+        for key in ("presume", "because", "citation", "presumed_zh", "inferred"):
             if key in data and data[key] is None:
                 del data[key]
         return data
@@ -325,6 +325,16 @@ class FactScope(StrEnum):
     system = "system"
 
 
+class Inference(StrictModel):
+    """What the project's own record shows of a true/false fact left out: where ``when`` holds, the fact
+    is true — e.g. a completion before the measure took effect shows a start of construction before it.
+    Not a presumption: it holds in a strict evaluation too, and a stated value is kept."""
+
+    when: str = Field(description="condition (rule-engine expression) over the project's core values, event dates "
+                                  "and the pack's parameters; where it is true, the fact left out is true")
+    because: str = Field(min_length=1, description="why the record shows the fact (Chinese)")
+
+
 class Fact(_Presumable):
     """A fact of the pack's vocabulary: a question a reviewer answers about a project.
 
@@ -347,6 +357,9 @@ class Fact(_Presumable):
                                                           "does")
     presumed_zh: str | None = Field(
         None, description="a short phrase for the text report: （假定<presumed_zh>，<article>）, e.g. 非紧急项目")
+    inferred: Inference | None = Field(
+        None, description="a project bool fact left out is true where the record shows it (checked before any "
+                          "presumption, in strict evaluations too)")
 
     @model_validator(mode="after")
     def _values_for_enums(self) -> "Fact":
@@ -354,6 +367,8 @@ class Fact(_Presumable):
             raise ValueError(f"fact `{self.name}` of type {self.type.value} needs `values`")
         if self.type not in (FactType.enum, FactType.set) and self.values:
             raise ValueError(f"fact `{self.name}`: `values` is only for enum and set facts")
+        if self.inferred is not None and (self.type is not FactType.bool or self.scope is not FactScope.project):
+            raise ValueError(f"fact `{self.name}`: only a project true/false fact may be `inferred`")
         if self.presume is None:
             if self.because is not None or self.citation is not None or self.presumed_zh is not None:
                 raise ValueError(f"fact `{self.name}`: `because`, `citation` and `presumed_zh` go with `presume`")
