@@ -676,6 +676,12 @@ class PackRuntime:
         #: and a list of them is named in memo keys by the identities alone
         self.shared_outcomes: dict[int, Outcome] = {}
         self.shared_ids: set[int] = set()
+        #: the values of the presumable facts in an environment (a tuple), and the pattern of those left
+        #: out (the values, as true, false or None) → (the facts presumed, the values they take)
+        names = tuple(compiled.presumptions)
+        self.presumable: Callable[[dict[str, Any]], tuple[Any, ...]] = (
+            operator.itemgetter(*names) if len(names) > 1 else lambda env: tuple(env[n] for n in names))
+        self.presumed: dict[tuple[Any, ...], tuple[list[str], dict[str, Any]]] = {}
         #: rule (plan index) → (condition, effective, defeated by, undecided) → its shared outcome over the
         #: project, for the rules whose exceptions are decided per project (made on first use)
         self.shared_by_rule: dict[int, dict[Any, Outcome]] = {}

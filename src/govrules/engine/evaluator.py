@@ -208,11 +208,18 @@ class _Evaluation(Readings):
         #: the presumed facts this project leaves out, in the pack's order (none when strict)
         self.presumed: list[str] = []
         if compiled.presumptions and not strict:
+            # which facts are presumed follows from which presumable facts are left out: worked out once
+            # per pack for each such pattern (the values read at once by one C call)
             env = self.env
-            for name, fact in compiled.presumptions.items():
-                if env[name] is None:
-                    env[name] = fact.presume
-                    self.presumed.append(name)
+            values = fast.presumable(env)
+            found = fast.presumed.get(values)
+            if found is None:
+                names = [name for name, value in zip(compiled.presumptions, values, strict=True) if value is None]
+                found = (names, {name: compiled.presumptions[name].presume for name in names})
+                if len(fast.presumed) < fast.MAX_SHARED:
+                    fast.presumed[values] = found
+            self.presumed = list(found[0])
+            env.update(found[1])
         self._item_envs: dict[ForEach, list[dict[str, Any]]] = {}
         self._signatures: dict[str, Any] = {}
 
