@@ -258,24 +258,29 @@ class Conclusions(RuleSteps):
                        obligations: list[Obligation], consequences: list[Consequence],
                        assumptions: list[Assumption], readings: list[ReadingOut]) -> dict[str, dict[str, str]]:
         """The text of every article the verdict cites, once (citations carry the cited item's only)."""
-        cited: list[CitationOut] = [*scope.citations, *route.citations]
-        for g in grounds:
-            cited.append(g.citation)
-            if g.exception is not None:
-                cited.append(g.exception)
-        for c in changes:
-            cited.extend(c.citations)
-        cited.extend(o.citation for o in obligations)
-        cited.extend(q.citation for q in consequences)
-        cited.extend(a.citation for a in assumptions if a.citation is not None)
-        cited.extend(r.citation for r in readings)
-        # Worked out once per pack for each list of citations: the citations are the pack's shared
-        # objects, named by identity (the entry holds them, so an identity is never reused).
+        # Worked out once per pack for each list of what cites: the citations, grounds, obligations,
+        # consequences, assumptions and readings are frozen (each cites what it cites for good),
+        # named by identity (the entry holds them, so an identity is never reused).
+        change_citations = [citation for c in changes for citation in c.citations]
+        held = (scope.citations, route.citations, grounds, change_citations, obligations, consequences,
+                assumptions, readings)
+        key = ("articles", *map(id, scope.citations), *map(id, route.citations), *map(id, grounds),
+               *map(id, change_citations), *map(id, obligations), *map(id, consequences), *map(id, assumptions),
+               *map(id, readings))
         fast = self._runtime
-        key = ("articles", *map(id, cited))
         known = fast.reused.get(key)
         if known is None:
-            known = ((self._work_out_article_texts(cited), tuple(cited)), (), ())
+            cited: list[CitationOut] = [*scope.citations, *route.citations]
+            for g in grounds:
+                cited.append(g.citation)
+                if g.exception is not None:
+                    cited.append(g.exception)
+            cited.extend(change_citations)
+            cited.extend(o.citation for o in obligations)
+            cited.extend(q.citation for q in consequences)
+            cited.extend(a.citation for a in assumptions if a.citation is not None)
+            cited.extend(r.citation for r in readings)
+            known = ((self._work_out_article_texts(cited), tuple(tuple(h) for h in held)), (), ())
             if len(fast.reused) < fast.MAX_SHARED:
                 fast.reused[key] = known
         texts: dict[str, dict[str, str]] = known[0][0]
