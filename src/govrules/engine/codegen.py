@@ -135,6 +135,9 @@ class _Writer:
         self.steps: list[dict[Any, TraceStep]] = []
         self.new_step: Callable[..., TraceStep] = lambda *args: None  # type: ignore[assignment]
         self.outcome: Any = None
+        self.shared_outcome: Callable[..., Outcome] = Outcome
+        self.shared_outcomes_of: Callable[[CompiledRule], dict[Any, Outcome]] = lambda compiled: {}
+        self.make_shared_outcome: Callable[..., Outcome] = Outcome
         self.detailed = False
 
     def emit(self, line: str) -> None:
@@ -369,6 +372,8 @@ def generate(compiled: CompiledPack, path: PackRuntime | None = None, *,
     writer.detailed = detailed
     path = path or PackRuntime(compiled, generate_rules=False)
     writer.steps, writer.new_step, writer.outcome = path.rule_steps, path.step, path.outcome
+    writer.shared_outcome = path.shared_outcome
+    writer.shared_outcomes_of, writer.make_shared_outcome = path.shared_outcomes_of, path.make_shared_outcome
     w = writer.emit
     w("def rules(env, items, exception_values, outcomes_by_kind, missing_facts, trace, undecided, step):")
     w("    get = env.get")
@@ -457,9 +462,16 @@ def _emit(writer: _Writer, k: int, scope: _Scope, indent: str, item: str) -> Non
         if item == "None" and isinstance(defeated, tuple) and isinstance(undecided, tuple):
             def shared(value: bool | None) -> str:
                 result = value if effective == "v" else _TRI[effective]
-                return writer.value(writer.outcome(compiled, None, None, value, result, defeated, undecided))
+                return writer.value(writer.shared_outcome(compiled, None, None, value, result, defeated, undecided))
 
             built = shared(False) if condition_false else f"{shared(True)} if v else {shared(None)}"
+        elif item == "None":
+            # exceptions decided per project: one shared outcome per way they end, made on first use
+            table = writer.value(writer.shared_outcomes_of(compiled))
+            maker = writer.value(writer.make_shared_outcome)
+            texts = [_literal(x) if isinstance(x, tuple) else x for x in (defeated, undecided)]
+            built = (f"{table}.get((v, {effective}, {texts[0]}, {texts[1]})) or "
+                     f"{maker}({rule_value}, v, {effective}, {texts[0]}, {texts[1]})")
         else:
             texts = [_literal(x) if isinstance(x, tuple) else x for x in (defeated, undecided)]
             built = (f"{outcome}({rule_value}, {item}, {'None' if item == 'None' else env}, v, "
@@ -659,6 +671,20 @@ class PackRuntime:
         self.declared: dict[Any, Any] = {}
         #: outcome signature (:func:`govrules.engine.memo.outcome_signature`) → the token memo keys hold
         self.signatures: dict[tuple[Any, ...], int] = {}
+        #: the outcomes over the project the generated functions append (constants of their branches),
+        #: by identity: held here so that an identity stays theirs for the life of the pack's runtime,
+        #: and a list of them is named in memo keys by the identities alone
+        self.shared_outcomes: dict[int, Outcome] = {}
+        self.shared_ids: set[int] = set()
+        #: the values of the presumable facts in an environment (a tuple), and the pattern of those left
+        #: out (the values, as true, false or None) → (the facts presumed, the values they take)
+        names = tuple(compiled.presumptions)
+        self.presumable: Callable[[dict[str, Any]], tuple[Any, ...]] = (
+            operator.itemgetter(*names) if len(names) > 1 else lambda env: tuple(env[n] for n in names))
+        self.presumed: dict[tuple[Any, ...], tuple[list[str], dict[str, Any]]] = {}
+        #: rule (plan index) → (condition, effective, defeated by, undecided) → its shared outcome over the
+        #: project, for the rules whose exceptions are decided per project (made on first use)
+        self.shared_by_rule: dict[int, dict[Any, Outcome]] = {}
         #: the declared true/false facts, by scope
         self.project_flags = frozenset(name for name, f in compiled.project_facts.items() if f.type is FactType.bool)
         self.system_flags = frozenset(name for name, f in compiled.system_facts.items() if f.type is FactType.bool)
@@ -716,6 +742,29 @@ class PackRuntime:
             else:
                 self.rules = built
         return self.rules_detailed if detailed else self.rules
+
+    def shared_outcome(self, *fields: Any) -> Outcome:
+        """A new outcome over the project for a generated function to share (see :attr:`shared_outcomes`)."""
+        outcome = Outcome(*fields)
+        self.shared_outcomes[id(outcome)] = outcome
+        self.shared_ids.add(id(outcome))
+        return outcome
+
+    def shared_outcomes_of(self, compiled: CompiledRule) -> dict[Any, Outcome]:
+        """The table of ``compiled``'s shared outcomes over the project, by (condition, effective,
+        defeated by, undecided): what the generated function looks its outcome up in."""
+        return self.shared_by_rule.setdefault(compiled.index, {})
+
+    def make_shared_outcome(self, compiled: CompiledRule, condition: Any, effective: Any, defeated: tuple[str, ...],
+                            undecided: tuple[str, ...]) -> Outcome:
+        """``compiled``'s outcome over the project with these results, shared (and kept in its table
+        while there is room; otherwise a fresh one, named in memo keys by its signature)."""
+        table = self.shared_by_rule.setdefault(compiled.index, {})
+        if len(self.shared_ids) >= self.MAX_SHARED:
+            return Outcome(compiled, None, None, condition, effective, defeated, undecided)
+        outcome = table[(condition, effective, defeated, undecided)] = self.shared_outcome(
+            compiled, None, None, condition, effective, defeated, undecided)
+        return outcome
 
     def citation(self, rule: Any) -> CitationOut:
         """The full citation of ``rule``."""

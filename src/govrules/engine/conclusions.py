@@ -28,11 +28,38 @@ from govrules.models.verdict import (
 class Conclusions(RuleSteps):
     """Combines outcomes per kind into the verdict's conclusions."""
 
-    def _scope(self, outcomes: dict[str, list[Outcome]]) -> Scope:
-        reads = self._declared("scope", lambda: Reads("scope", outcomes=("scope", "exemption")))
-        status, citations, reasons = self._memo(
+    def _scope(self) -> tuple[Any, ...]:
+        """The scope's status, citations and reasons (memoised on the scope and exemption outcomes)."""
+        reads = self._scope_reads()
+        found: tuple[Any, ...] = self._memo(
             reads, lambda given: self._work_out_scope(given.outcomes["scope"], given.outcomes["exemption"]))
+        return found
+
+    @staticmethod
+    def _scope_out(found: tuple[Any, ...]) -> Scope:
+        """The verdict's scope from what :meth:`_scope` found (its lists the verdict's own)."""
+        status, citations, reasons = found
         return unvalidated(Scope, status=status, citations=list(citations), reasons=list(reasons))
+
+    def _scope_reads(self) -> Reads:
+        """What the scope part reads."""
+        return self._declared("scope", lambda: Reads("scope", outcomes=("scope", "exemption")))
+
+    def _route_reads(self) -> Reads:
+        """What the route part reads."""
+        return self._declared("route", lambda: Reads("route", outcomes=("route",)))
+
+    def _grounds_reads(self) -> Reads:
+        """What the grounds part reads."""
+        return self._declared("grounds", lambda: Reads("grounds", outcomes=("ground",)))
+
+    def _changes_reads(self) -> Reads:
+        """What the changes part reads."""
+        return self._declared("changes", lambda: Reads("changes", env=("change_count",), outcomes=("change",)))
+
+    def _consequences_reads(self) -> Reads:
+        """What the consequences part reads."""
+        return self._declared("consequences", lambda: Reads("consequences", outcomes=("consequence",)))
 
     def _work_out_scope(self, scopes: list[Outcome], exemptions: list[Outcome]) -> Any:
         for o in exemptions:
@@ -56,11 +83,19 @@ class Conclusions(RuleSteps):
         self.warnings.extend(decision.warnings)
         return decision.decision, decision.deciding, decision.reasons, decision.gap
 
-    def _route(self, outcomes: dict[str, list[Outcome]]) -> Route:
-        reads = self._declared("route", lambda: Reads("route", outcomes=("route",)))
+    def _route(self) -> tuple[Any, ...]:
+        """The route's decision, authority, citations, reasons, gap and rules (memoised on the route
+        outcomes)."""
+        reads = self._route_reads()
         silent = "本办法未对此类项目规定审批或备案程序（办法未作规定，不作推定）"
-        decision, authority, citations, reasons, gap, rules = self._memo(
+        found: tuple[Any, ...] = self._memo(
             reads, lambda given: self._work_out_decision(given.outcomes["route"], silent))
+        return found
+
+    @staticmethod
+    def _route_out(found: tuple[Any, ...]) -> Route:
+        """The verdict's route from what :meth:`_route` found (its lists the verdict's own)."""
+        decision, authority, citations, reasons, gap, rules = found
         return unvalidated(Route, decision=decision, authority=authority, citations=list(citations),
                             reasons=list(reasons), gap=gap, rules=list(rules))
 
@@ -72,9 +107,11 @@ class Conclusions(RuleSteps):
         return (decision, authority, [self._cite(o.rule) for o in deciding], reasons, gap,
                 tuple(o.rule.id for o in deciding))
 
-    def _grounds(self, outcomes: dict[str, list[Outcome]]) -> list[Ground]:
-        reads = self._declared("grounds", lambda: Reads("grounds", outcomes=("ground",)))
-        return list(self._memo(reads, lambda given: tuple(self._work_out_grounds(given.outcomes["ground"]))))
+    def _grounds(self) -> tuple[Ground, ...]:
+        reads = self._grounds_reads()
+        found: tuple[Ground, ...] = self._memo(
+            reads, lambda given: tuple(self._work_out_grounds(given.outcomes["ground"])))
+        return found
 
     def _work_out_grounds(self, outcomes: list[Outcome]) -> list[Ground]:
         # each Ground is also shared by the verdicts whose lists differ
@@ -120,16 +157,23 @@ class Conclusions(RuleSteps):
             grounds.append(ground)
         return grounds
 
-    def _changes(self, outcomes: dict[str, list[Outcome]], applies: bool) -> list[ChangeOut]:
-        if not applies:
+    def _changes(self) -> tuple[Any, ...]:
+        """Each change's decision as the change rules' outcomes give it (memoised on them and the
+        number of changes); :meth:`_changes_out` applies the changes' dates."""
+        reads = self._changes_reads()
+        found: tuple[Any, ...] = self._memo(reads, self._work_out_changes)
+        return found
+
+    def _changes_out(self, found: tuple[Any, ...] | None) -> list[ChangeOut]:
+        """The verdict's changes from what :meth:`_changes` found (None: the measure does not apply),
+        each change's date applied."""
+        if found is None:
             return [unvalidated(ChangeOut, index=index, decision="not_covered", citations=[],
                                 reasons=["本办法不适用于该项目"], rules=[])
                     for index in range(len(self.project.changes))]
-        reads = self._declared("changes", lambda: Reads("changes", env=("change_count",), outcomes=("change",)))
         result: list[ChangeOut] = []
         effective = self.pack.dates.effective
-        for index, (decision, authority, citations, reasons, gap, rule_ids) in enumerate(
-                self._memo(reads, self._work_out_changes)):
+        for index, (decision, authority, citations, reasons, gap, rule_ids) in enumerate(found):
             made = self.project.changes[index].date
             if made is not None and made < effective:
                 why = f"该变更发生于 {made.isoformat()}，在本办法施行（{effective.isoformat()}）之前：不溯及既往"
@@ -160,9 +204,11 @@ class Conclusions(RuleSteps):
         return tuple(self._work_out_decision([o for o in rules if o.item == index], silent)
                      for index in range(int(given.env["change_count"])))
 
-    def _consequences(self, outcomes: dict[str, list[Outcome]]) -> list[Consequence]:
-        reads = self._declared("consequences", lambda: Reads("consequences", outcomes=("consequence",)))
-        return list(self._memo(reads, lambda given: tuple(self._work_out_consequences(given.outcomes["consequence"]))))
+    def _consequences(self) -> tuple[Consequence, ...]:
+        reads = self._consequences_reads()
+        found: tuple[Consequence, ...] = self._memo(
+            reads, lambda given: tuple(self._work_out_consequences(given.outcomes["consequence"])))
+        return found
 
     def _work_out_consequences(self, outcomes: list[Outcome]) -> list[Consequence]:
         result: list[Consequence] = []
@@ -212,24 +258,29 @@ class Conclusions(RuleSteps):
                        obligations: list[Obligation], consequences: list[Consequence],
                        assumptions: list[Assumption], readings: list[ReadingOut]) -> dict[str, dict[str, str]]:
         """The text of every article the verdict cites, once (citations carry the cited item's only)."""
-        cited: list[CitationOut] = [*scope.citations, *route.citations]
-        for g in grounds:
-            cited.append(g.citation)
-            if g.exception is not None:
-                cited.append(g.exception)
-        for c in changes:
-            cited.extend(c.citations)
-        cited.extend(o.citation for o in obligations)
-        cited.extend(q.citation for q in consequences)
-        cited.extend(a.citation for a in assumptions if a.citation is not None)
-        cited.extend(r.citation for r in readings)
-        # Worked out once per pack for each list of citations: the citations are the pack's shared
-        # objects, named by identity (the entry holds them, so an identity is never reused).
+        # Worked out once per pack for each list of what cites: the citations, grounds, obligations,
+        # consequences, assumptions and readings are frozen (each cites what it cites for good),
+        # named by identity (the entry holds them, so an identity is never reused).
+        change_citations = [citation for c in changes for citation in c.citations]
+        held = (scope.citations, route.citations, grounds, change_citations, obligations, consequences,
+                assumptions, readings)
+        key = ("articles", *map(id, scope.citations), *map(id, route.citations), *map(id, grounds),
+               *map(id, change_citations), *map(id, obligations), *map(id, consequences), *map(id, assumptions),
+               *map(id, readings))
         fast = self._runtime
-        key = ("articles", *map(id, cited))
         known = fast.reused.get(key)
         if known is None:
-            known = ((self._work_out_article_texts(cited), tuple(cited)), (), ())
+            cited: list[CitationOut] = [*scope.citations, *route.citations]
+            for g in grounds:
+                cited.append(g.citation)
+                if g.exception is not None:
+                    cited.append(g.exception)
+            cited.extend(change_citations)
+            cited.extend(o.citation for o in obligations)
+            cited.extend(q.citation for q in consequences)
+            cited.extend(a.citation for a in assumptions if a.citation is not None)
+            cited.extend(r.citation for r in readings)
+            known = ((self._work_out_article_texts(cited), tuple(tuple(h) for h in held)), (), ())
             if len(fast.reused) < fast.MAX_SHARED:
                 fast.reused[key] = known
         texts: dict[str, dict[str, str]] = known[0][0]

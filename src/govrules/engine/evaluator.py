@@ -24,6 +24,7 @@ from govrules.engine.combine import (
     conditional_on_scope,
 )
 from govrules.engine.measure_text import annotate, needs_annotation
+from govrules.engine.memo import DeclaredInputs, Reads
 from govrules.engine.presumed import held_back as held_back
 from govrules.engine.readings import Readings
 from govrules.engine.rule_steps import rule_value as rule_value
@@ -215,11 +216,18 @@ class _Evaluation(Readings):
         #: the presumed facts this project leaves out, in the pack's order (none when strict)
         self.presumed: list[str] = []
         if compiled.presumptions and not strict:
+            # which facts are presumed follows from which presumable facts are left out: worked out once
+            # per pack for each such pattern (the values read at once by one C call)
             env = self.env
-            for name, fact in compiled.presumptions.items():
-                if env[name] is None:
-                    env[name] = fact.presume
-                    self.presumed.append(name)
+            values = fast.presumable(env)
+            found = fast.presumed.get(values)
+            if found is None:
+                names = [name for name, value in zip(compiled.presumptions, values, strict=True) if value is None]
+                found = (names, {name: compiled.presumptions[name].presume for name in names})
+                if len(fast.presumed) < fast.MAX_SHARED:
+                    fast.presumed[values] = found
+            self.presumed = list(found[0])
+            env.update(found[1])
         self._item_envs: dict[ForEach, list[dict[str, Any]]] = {}
         self._signatures: dict[str, Any] = {}
 
@@ -255,6 +263,29 @@ class _Evaluation(Readings):
                     self._step(k, index, env, fn(env))
         return self._by_kind
 
+    def _outcome_conclusions(self) -> tuple[Any, ...]:
+        """Scope, route, grounds, changes, obligations and consequences as the outcomes give them (route,
+        changes None and the rest empty when the measure does not apply to the project).
+
+        Memoised as one part on everything those parts declare they read (they share most of it), so
+        that a verdict whose conclusions were seen before builds one key instead of six; on a miss
+        each part is worked out through its own memo, on its own declared inputs."""
+        reads = self._declared("conclusions", self._conclusions_read)
+        found: tuple[Any, ...] = self._memo(reads, self._work_out_conclusions)
+        return found
+
+    def _conclusions_read(self) -> Reads:
+        return Reads.union("conclusions", [self._scope_reads(), self._route_reads(), self._grounds_reads(),
+                                           self._changes_reads(), self._obligations_reads(),
+                                           self._consequences_reads()])
+
+    def _work_out_conclusions(self, given: DeclaredInputs) -> tuple[Any, ...]:
+        # each part is handed its own declared inputs by its own memo: `given` (their union) is not read
+        scope = self._scope()
+        if scope[0] not in ("in_scope", "undetermined"):
+            return scope, None, (), None, (), ()
+        return scope, self._route(), self._grounds(), self._changes(), self._obligations(), self._consequences()
+
     def run(self) -> Verdict:
         in_force = self.in_force
         historical = not in_force and self.asked_historical
@@ -262,19 +293,21 @@ class _Evaluation(Readings):
         if self.presumed:
             self._hold_back(outcomes)
         self._signatures.clear()  # the outcomes are final: memo keys may read them from here on
-        for outcome in self._undecided:
-            self._exception_unknowns(outcome)
+        if self._undecided:
+            self._exceptions_unknowns()
         if self.c.dividing:
             self._zero_divisions(outcomes)
-        scope = self._scope(outcomes)
+        found_scope, found_route, found_grounds, found_changes, found_obligations, found_consequences = (
+            self._outcome_conclusions())
+        scope = self._scope_out(found_scope)
         applies = scope.status in ("in_scope", "undetermined")
-        route = self._route(outcomes) if applies else unvalidated(Route,
+        route = self._route_out(found_route) if found_route is not None else unvalidated(Route,
             decision="none", authority=None, citations=scope.citations,
             reasons=["本办法不适用于该项目，无需按本办法履行审批或备案程序"], rules=[])
-        grounds = self._grounds(outcomes) if applies else []
-        changes = self._changes(outcomes, applies)
-        obligations = self._obligations(outcomes) if applies else []
-        consequences = self._consequences(outcomes) if applies else []
+        grounds = list(found_grounds)
+        changes = self._changes_out(found_changes)
+        obligations = list(found_obligations)
+        consequences = list(found_consequences)
         if not applies:
             self.missing.clear()
         elif not in_force and not historical:

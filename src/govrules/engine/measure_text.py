@@ -10,11 +10,14 @@ fill as ``text_missing`` rather than as silences of the measure.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from govrules.compile.compiler import CompiledPack, ConditionError
 from govrules.engine.citations import cite
+from govrules.engine.codegen import runtime_of
+from govrules.engine.memo import MemoInputs, Reads
 from govrules.models.pack import Pack
 from govrules.models.verdict import ChangeOut, ComparedAmount, Route, TermOut, TextStatus, Verdict
 
@@ -88,7 +91,38 @@ def text_status(pack: Pack, as_of: dt.date) -> TextStatus | None:
 
 
 def term_outputs(compiled: CompiledPack, env: dict[str, Any]) -> list[TermOut]:
-    """Each defined term of ``compiled`` and whether it holds on ``env`` (the values the rules saw)."""
+    """Each defined term of ``compiled`` and whether it holds on ``env`` (the values the rules saw):
+    worked out once per pack for each value of what the terms read."""
+    runtime = runtime_of(compiled)
+    reads: Reads | None = runtime.declared.get("terms")
+    if reads is None:
+        names: set[str] = set()
+        for term in compiled.pack.terms:
+            try:
+                names |= compiled.table.term(term.id)[0].symbols()
+            except ConditionError:
+                continue
+        reads = runtime.declared["terms"] = Reads("terms", env=tuple(sorted(names)))
+    key = reads.key(cast(MemoInputs, _EnvOnly(env)))
+    found: tuple[TermOut, ...] | None = runtime.outputs.get(key)
+    if found is None:
+        found = tuple(_work_out_terms(compiled, reads.view(cast(MemoInputs, _EnvOnly(env))).env))
+        if len(runtime.outputs) < runtime.MAX_SHARED:
+            runtime.outputs[key] = found
+    return list(found)
+
+
+class _EnvOnly:
+    """An environment as the source of a part that reads nothing else (see :class:`Reads`)."""
+
+    __slots__ = ("env", "params")
+
+    def __init__(self, env: Mapping[str, Any]) -> None:
+        self.env = env
+        self.params: Mapping[str, Any] = {}
+
+
+def _work_out_terms(compiled: CompiledPack, env: Mapping[str, Any]) -> list[TermOut]:
     table = compiled.table
     out: list[TermOut] = []
     for term in compiled.pack.terms:

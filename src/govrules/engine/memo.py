@@ -56,8 +56,9 @@ class MemoInputs(Protocol):
         """The environment ``outcome``'s rule was evaluated on."""
 
     def signature(self, kind: str) -> Any:
-        """What identifies :func:`outcome_signature` of the outcomes of ``kind`` (it, or a token
-        standing for it one to one)."""
+        """What identifies :func:`outcome_signature` of the outcomes of ``kind``: it, a token standing
+        for it one to one, or — when every one is an outcome over the project the pack's generated
+        function shares — a tuple of their identities (ints), which stand for their signatures."""
 
 
 _SIGNATURE = operator.attrgetter("compiled.index", "item", "condition", "effective", "defeated_by",
@@ -68,6 +69,12 @@ def outcome_signature(outcomes: Sequence[Outcome]) -> tuple[tuple[Any, ...], ...
     """Everything a combining step can read of ``outcomes``: per outcome its rule (pack index), item,
     condition, effective value and the exceptions that defeated it or are undecided."""
     return tuple(map(_SIGNATURE, outcomes))
+
+
+def _over_project(signature: Any) -> bool:
+    """Whether a signature names outcomes all over the project: none, or shared outcomes of the
+    generated function by identity (a tuple of ints; see ``EvaluationState.signature``)."""
+    return type(signature) is tuple and (not signature or type(signature[0]) is int)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,15 +118,17 @@ class Reads:
         if self.parameters:
             parts.append(tuple(map(source.params.get, self.parameters)))
         if self.outcomes:
-            outcomes = source.outcomes
-            for rule_kind in self.outcomes:
-                parts.append(source.signature(rule_kind))
+            signatures = list(map(source.signature, self.outcomes))
+            parts.extend(signatures)
             if self.outcome_env:
                 # the outcomes over the project (most) read the project's environment: its values once;
-                # each other outcome (over an item, or held back) its own, by position
+                # each other outcome (over an item, or held back) its own, by position among the
+                # outcomes of the kinds not all over the project
                 parts.append(tuple(map(source.env.get, self._all_outcome_names)))
-                own = [o for rule_kind in self.outcomes for o in outcomes.get(rule_kind, ())]
-                if any(o.env is not None for o in own):
+                outcomes = source.outcomes
+                own = [o for rule_kind, signature in zip(self.outcomes, signatures, strict=True)
+                       if not _over_project(signature) for o in outcomes.get(rule_kind, ())]
+                if own and any(o.env is not None for o in own):
                     reads = self._by_rule
                     parts.append(tuple((position, tuple(map(o.env.get, reads.get(o.compiled.index, ()))))
                                        for position, o in enumerate(own) if o.env is not None))
@@ -130,6 +139,27 @@ class Reads:
         if self.presumed:
             parts.append(tuple(source.presumed))
         return tuple(parts)
+
+    @classmethod
+    def union(cls, part: str, parts: Sequence[Reads]) -> Reads:
+        """What ``parts`` read together: a part made of them (whose work hands each of them its own
+        view) is keyed on every input one of them declares."""
+        def merged(values: Any) -> tuple[Any, ...]:
+            return tuple(dict.fromkeys(v for p in parts for v in values(p)))
+
+        items: dict[ForEach, dict[str, None]] = {}
+        for p in parts:
+            for kind, names in p.items:
+                items.setdefault(kind, {}).update(dict.fromkeys(names))
+        outcome_env: dict[int, dict[str, None]] = {}
+        for p in parts:
+            for index, names in p.outcome_env:
+                outcome_env.setdefault(index, {}).update(dict.fromkeys(names))
+        return cls(part, env=merged(lambda p: p.env), items=tuple((k, tuple(n)) for k, n in items.items()),
+                   parameters=merged(lambda p: p.parameters), outcomes=merged(lambda p: p.outcomes),
+                   outcome_env=tuple((i, tuple(n)) for i, n in outcome_env.items()),
+                   as_of=any(p.as_of for p in parts), calendar=any(p.calendar for p in parts),
+                   presumed=any(p.presumed for p in parts))
 
     def view(self, source: MemoInputs, env: Mapping[str, Any] | None = None) -> DeclaredInputs:
         """``source`` restricted to what this part declares: what its work is handed (``env`` as for

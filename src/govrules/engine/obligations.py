@@ -23,9 +23,14 @@ from govrules.models.verdict import Obligation
 class Obligations(Conclusions):
     """Works out each obligation's deadline and status."""
 
-    def _obligations(self, outcomes: dict[str, list[Outcome]]) -> list[Obligation]:
-        reads = self._declared("obligations", self._obligations_read)
-        return list(self._memo(reads, self._work_out_obligations))
+    def _obligations_reads(self) -> Reads:
+        """What the obligations part reads (see :meth:`_obligations_read`)."""
+        return self._declared("obligations", self._obligations_read)
+
+    def _obligations(self) -> tuple[Obligation, ...]:
+        reads = self._obligations_reads()
+        found: tuple[Obligation, ...] = self._memo(reads, self._work_out_obligations)
+        return found
 
     def _obligations_read(self) -> Reads:
         """What the obligations read: the obligation outcomes, the dates and ``met_when`` facts each

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Literal
@@ -11,6 +12,7 @@ from govrules.compile.compiler import NOT_YET, CompiledRule, zero_divisors
 from govrules.engine.codegen import step_conclusion
 from govrules.engine.combine import Outcome, Tri
 from govrules.engine.environment import Environment
+from govrules.engine.memo import DeclaredInputs, Reads
 from govrules.models.verdict import TraceStep
 
 _RESULT: dict[Tri, Literal["true", "false", "unknown"]] = {True: "true", False: "false", None: "unknown"}
@@ -80,6 +82,33 @@ class RuleSteps(Environment):
                     f"规则 {compiled.id} 的条件除以零（{zero} 为 0），无法判断，结论待定；"
                     f"division by zero in `{compiled.id}`: its conclusion is undetermined")
 
+    def _exceptions_unknowns(self) -> None:
+        """Record the unknown facts that keep undecided the exceptions of the outcomes that have some.
+
+        Those over the project are worked out together, once per pack for each set of them and value
+        of what they read (one key a verdict); those over an item, one by one."""
+        over_project: list[str] = []
+        for outcome in self._undecided:
+            if outcome.env is None:
+                over_project.extend(outcome.undecided_exceptions)
+            else:
+                self._exception_unknowns(outcome)
+        if not over_project:
+            return
+        exc_ids = tuple(dict.fromkeys(over_project))
+        walked = self._exceptions_walked
+        walked.update((exc_id, None) for exc_id in exc_ids)
+        fast = self._runtime
+        reads: Reads | None = fast.declared.get(("exception unknowns", exc_ids))
+        if reads is None:
+            if len(fast.declared) >= fast.MAX_SHARED:
+                self._work_out_exception_unknowns(exc_ids, self)
+                return
+            reads = fast.declared[("exception unknowns", exc_ids)] = Reads(
+                f"exception unknowns:{exc_ids!r}", env=tuple(sorted({name for exc_id in exc_ids
+                                                        for name in self.c.by_id[exc_id].symbols})))
+        self._memo(reads, functools.partial(self._work_out_exception_unknowns, exc_ids))
+
     def _exception_unknowns(self, outcome: Outcome) -> None:
         for exc_id in outcome.undecided_exceptions:
             # an exception undecided for several rules (Art. 15's grounds share one) is walked once
@@ -89,6 +118,12 @@ class RuleSteps(Environment):
             self._exceptions_walked.add(key)
             compiled = self.c.by_id[exc_id]
             for name in compiled.condition.unknowns(self._env_of(outcome)):
+                self.missing.setdefault(name, set()).add(exc_id)
+
+    def _work_out_exception_unknowns(self, exc_ids: tuple[str, ...], given: DeclaredInputs | RuleSteps) -> None:
+        """Record the unknown facts that keep the exceptions ``exc_ids`` undecided on ``given.env``."""
+        for exc_id in exc_ids:
+            for name in self.c.by_id[exc_id].condition.unknowns(given.env):
                 self.missing.setdefault(name, set()).add(exc_id)
 
 

@@ -105,7 +105,15 @@ class EvaluationState:
         small to hash and compare), taken once per evaluation once the outcomes are final."""
         found = self._signatures.get(kind)
         if found is None:
-            signature = outcome_signature(self._by_kind.get(kind, ()))
+            outcomes = self._by_kind.get(kind, ())
+            ids = tuple(map(id, outcomes))
+            if self._runtime.shared_ids.issuperset(ids):
+                # every one a shared outcome of the generated function, which stands for its own
+                # signature: their identities (a tuple of ints: never equal to a token, and equal to a
+                # signature only when both are empty, which say the same)
+                self._signatures[kind] = ids
+                return ids
+            signature = outcome_signature(outcomes)
             tokens = self._runtime.signatures
             found = tokens.get(signature)
             if found is None:
