@@ -216,7 +216,7 @@ def test_stating_the_presumed_value_gives_the_same_verdict_without_the_assumptio
         a.pop(key), b.pop(key)
     assert a == b
     emergency = next(x for x in presumed.assumptions if x.fact == "emergency")
-    assert emergency.value is False and emergency.decides == ("route",)
+    assert emergency.value is False and emergency.decides == ("route", "obligation:obligation.art11_complete_approval")
     assert emergency.citation is not None and emergency.citation.label == "第十一条"
 
 
