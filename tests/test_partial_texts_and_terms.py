@@ -31,7 +31,7 @@ jurisdiction: {name: 测试市, level: city}
 dates:
   issued: 2025-01-01
   effective_basis: unknown
-  effective_between: {earliest: 2025-03-01, latest: 2025-04-01, note: 仅知于2025年3月施行}
+  effective_between: {earliest: 2025-03-01, latest: 2025-03-31, note: 仅知于2025年3月施行}
 text: {complete: false, from_article: 3, note: 仅存序言及第一条、第二条}
 articles:
   - {number: 0, heading: 前言, text: 为规范升级改造项目管理，制定本办法。, informational: 立法目的}
@@ -130,8 +130,9 @@ def test_a_text_missing_rule_is_a_gap_and_names_the_lost_text() -> None:
 @pytest.mark.parametrize(("as_of", "expected"), [
     ("2025-02-28", False),          # before the window: surely not yet
     ("2025-03-01", "undetermined"),
-    ("2025-03-31", "undetermined"),
-    ("2025-04-01", True),           # by then it is in force
+    ("2025-03-30", "undetermined"),
+    ("2025-03-31", True),           # latest: the last day it can have taken effect, so in force that day
+    ("2025-04-01", True),
 ])
 def test_in_force_is_undetermined_inside_the_window_of_an_unknown_date(as_of: str, expected: object) -> None:
     verdict = govrules.evaluate(_project(), _pack(), as_of=as_of)
@@ -152,10 +153,19 @@ def test_an_undetermined_verdict_writes_the_same_json_as_pydantic() -> None:
 
 def test_an_unknown_date_needs_its_window() -> None:
     with pytest.raises(PackError, match="effective_between"):
-        window = "  effective_between: {earliest: 2025-03-01, latest: 2025-04-01, note: 仅知于2025年3月施行}\n"
+        window = "  effective_between: {earliest: 2025-03-01, latest: 2025-03-31, note: 仅知于2025年3月施行}\n"
         _pack(PACK.replace(window, ""))
     with pytest.raises(PackError, match="latest"):
-        _pack(PACK.replace("latest: 2025-04-01", "latest: 2025-02-01"))
+        _pack(PACK.replace("latest: 2025-03-31", "latest: 2025-02-01"))
+
+
+def test_the_window_is_described_as_the_day_it_is_in_force_by() -> None:
+    verdict = govrules.evaluate(_project(), _pack(), as_of="2025-03-30")
+    assert verdict.text_status is not None
+    assert verdict.text_status.summary.endswith("施行日期不详（不早于2025-03-01，至迟2025-03-31施行）")
+    assert verdict.text_status.effective_latest is not None and verdict.text_status.effective_latest.day == 31
+    reason = verdict.text_status.in_force_reason or ""
+    assert "至迟2025-03-31施行" in reason and "前" not in reason.split("；")[0]
 
 
 # -------------------------------------------------------------------------------- preamble
@@ -308,3 +318,14 @@ def test_a_pack_that_extends_another_inherits_its_terms(tmp_path: Path) -> None:
     verdict = govrules.evaluate(_project(), load_pack(tmp_path / "child.yaml"), as_of="2025-07-01")
     assert verdict.route.decision == "filing" and verdict.terms[0].id == "managed_as_om"
     assert verdict.terms[0].citation.pack == "partial-2025"
+
+
+def test_the_status_line_labels_the_text_note_and_the_date_note() -> None:
+    verdict = govrules.evaluate(_project(), _pack(), as_of="2025-03-15")
+    line = next(x for x in render_text(verdict).splitlines() if x.startswith("原文状况"))
+    assert "（原文：仅存序言及第一条、第二条；施行日期：仅知于2025年3月施行）" in line
+    same = PACK.replace("note: 仅存序言及第一条、第二条", "note: 仅知于2025年3月施行")
+    verdict = govrules.evaluate(_project(), _pack(same), as_of="2025-03-15")
+    assert verdict.text_status is not None and verdict.text_status.note == "仅知于2025年3月施行"
+    line = next(x for x in render_text(verdict).splitlines() if x.startswith("原文状况"))
+    assert line.count("仅知于2025年3月施行") == 1

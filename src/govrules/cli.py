@@ -601,8 +601,9 @@ def _cmd_packs(args: argparse.Namespace) -> int:
         for r in rows:
             until = f"，{r['superseded_on']}起被取代" if r["superseded_on"] else ""
             between = r["effective_between"]
+            # latest is a day the measure is in force (the last day it can have taken effect)
             effective = r["effective"] if between is None else f"日期不详（不早于{between['earliest']}" + (
-                f"，{between['latest']}前已施行）" if between["latest"] else "）")
+                f"，至迟{between['latest']}施行）" if between["latest"] else "）")
             _say(f"{r['id']:<15} {r['document'] or '(无文号)'}  《{r['title']}》  印发 {r['issued'] or '不详'}  "
                  f"施行 {effective}{until}  {r['articles']}条 {r['rules']}规则")
     return EXIT_OK
