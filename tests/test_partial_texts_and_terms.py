@@ -112,6 +112,18 @@ def test_an_article_listed_although_lost_and_text_missing_in_a_complete_pack_are
     assert any(d.code == "pack.text_missing_complete" for d in caught.value.diagnostics)
 
 
+def test_a_text_missing_rule_that_decides_is_told_what_to_write() -> None:
+    text = PACK + ("  - {id: route.lost, kind: route, title: 其他项目的程序在缺失部分, decision: approval, "
+                   "text_missing: true, when: not managed_as_om, cite: {article: 1}}\n")
+    with pytest.raises(PackError) as caught:
+        _pack(text)
+    [found] = [d for d in caught.value.diagnostics if d.code == "pack.text_missing_decision"]
+    assert found.message == ("a `text_missing: true` rule must have `decision: undetermined` (it marks what the "
+                             "lost text may decide); found `approval`")
+    assert found.hint is not None and "decision: undetermined" in found.hint
+    assert found.location is not None and found.location.line == len(text.splitlines())
+
+
 def test_text_metadata_must_say_what_is_lost() -> None:
     with pytest.raises(PackError, match="complete: false"):
         _pack(PACK.replace("from_article: 3, ", ""))
