@@ -721,9 +721,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
             parts += (f"; consistency: {len(consistency_errors)} error(s), {consistency_warnings} warning(s)"
                       + (f", of which {gaps} declared gap(s)" if gaps else ""))
         if presumptions is not None and pack.presumptions:
-            parts += (f"; presumptions: {len(pack.presumptions)}, {len(presumption_errors)} making anything "
-                      f"apply ({presumptions.checked} rule(s) checked"
-                      f"{'' if presumptions.exact else ', some by sampling'})")
+            # what was counted: the proof covers only the ground, consequence and obligation rules that read
+            # a presumed fact (a presumption may settle scope, route and changes freely)
+            applying = (f"{len(presumption_errors)} making a ground, consequence or obligation apply"
+                        if presumption_errors else "none making a ground, consequence or obligation apply")
+            held_rules = {rule_id for _label, _fact, rule_id in presumptions.held_back}
+            parts += (f"; presumptions: {len(pack.presumptions)} presumed fact(s), {applying} (proof over "
+                      f"{len(presumptions.rules)} rule(s) reading a presumed fact"
+                      f"{'' if presumptions.exact else ', some by sampling'}; held back from {len(held_rules)} "
+                      "rule(s))")
         if len(pack.reading_choices()) > 1:
             parts += f"; analysed under each of {len(pack.reading_choices())} reading choices"
         _say(f"{pack.file}: {len(pack.rules)} rules, {len(pack.pack.articles)} articles{of}, "
