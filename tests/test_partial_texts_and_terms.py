@@ -341,3 +341,11 @@ def test_the_status_line_labels_the_text_note_and_the_date_note() -> None:
     assert verdict.text_status is not None and verdict.text_status.note == "仅知于2025年3月施行"
     line = next(x for x in render_text(verdict).splitlines() if x.startswith("原文状况"))
     assert line.count("仅知于2025年3月施行") == 1
+
+
+@pytest.mark.parametrize(("signed", "reads"), [("2025-02-28", False), ("2025-03-01", True)])
+def test_effective_date_of_an_unknown_date_is_the_window_s_earliest(signed: str, reads: bool) -> None:
+    text = PACK.replace("decision: filing, when: managed_as_om,",
+                        "decision: filing, when: \"managed_as_om and dates['contract_signed'] >= effective_date\",")
+    verdict = govrules.evaluate(_project(dates={"contract_signed": signed}), _pack(text), as_of="2025-06-01")
+    assert (verdict.route.decision == "filing") is reads
