@@ -349,3 +349,33 @@ def test_effective_date_of_an_unknown_date_is_the_window_s_earliest(signed: str,
                         "decision: filing, when: \"managed_as_om and dates['contract_signed'] >= effective_date\",")
     verdict = govrules.evaluate(_project(dates={"contract_signed": signed}), _pack(text), as_of="2025-06-01")
     assert (verdict.route.decision == "filing") is reads
+
+
+def test_cases_check_a_change_s_gap_and_text_missing_and_refuse_an_unknown_change(tmp_path: Path) -> None:
+    (tmp_path / "partial-2025.yaml").write_text(PACK, encoding="utf-8")
+    cases = tmp_path / "partial-2025.cases.yaml"
+    cases.write_text("pack: partial-2025.yaml\nas_of: 2025-06-01\n"
+                     "base: {id: b, name: 测试, budget: 50万元, facts: {original_investment: 500万元},\n"
+                     "       changes: [{major: true, scale: 0.3}, {major: false, scale: 0.02}]}\ncases:\n"
+                     "  - {name: lost, expect: {changes: [undetermined, undetermined], changes_gap: [true, true], "
+                     "changes_text_missing: [true, null]}}\n"
+                     "  - {name: wrong gap, expect: {changes_gap: [true, false]}}\n"
+                     "  - {name: wrong text_missing, expect: {changes_text_missing: [false]}}\n", encoding="utf-8")
+    verdict = govrules.evaluate(_project(changes=[{"major": True, "scale": "0.3"}]), _pack(), as_of="2025-06-01")
+    assert verdict.changes[0].gap and verdict.changes[0].text_missing  # what the cases below rely on
+    results = run_case_file(cases)
+    assert [r.passed for r in results] == [True, False, False]
+    assert results[1].failures == ["changes_gap[1]: expected False, got True"]
+    assert results[2].failures == ["changes_text_missing[0]: expected False, got True"]
+    # an index past the project's change requests: refused before any case runs, where it is written
+    text = cases.read_text(encoding="utf-8").replace("changes_gap: [true, false]", "changes_gap: [true, true, true]")
+    cases.write_text(text, encoding="utf-8")
+    problems = check_references(load_case_file(cases), load_pack(tmp_path / "partial-2025.yaml"))
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "wrong gap" in row)
+    assert len(problems) == 1 and f":{line}:" in problems[0], problems
+    assert "changes_gap: the project has 2 change request(s), so no change 2" in problems[0]
+    # and at run time, against the verdict's change requests
+    from govrules.testing.cases import Expectation, compare
+    assert compare(Expectation(changes_text_missing=[True, None, True]), verdict) == [
+        "changes_text_missing[1]: expected None, but the verdict has no change 1 (1 change request(s))",
+        "changes_text_missing[2]: expected True, but the verdict has no change 2 (1 change request(s))"]
