@@ -210,3 +210,14 @@ def test_json_numbers_up_to_forty_characters_are_exact() -> None:
     data = read_project_data(('{"a": ' + "9" * 40 + ', "b": 0.1, "c": [{"d": 1}]}').encode(), "r.json")
     assert data == {"a": int("9" * 40), "b": Decimal("0.1"), "c": [{"d": 1}]}
     assert type(data["b"]) is Decimal and type(data["c"][0]["d"]) is int
+
+
+def test_a_reading_on_a_term_is_refused_with_the_pattern_to_use(minimal_pack_text: str) -> None:
+    text = minimal_pack_text.replace("rules:\n", "terms:\n  - {id: by_law, zh: 依法, en: by law, cite: {article: 2}, "
+                                     "quote: 法律要求的除外, when: required_by_law, reading: {r: a}}\nrules:\n", 1)
+    with pytest.raises(PackError) as info:
+        load_pack_text(text, file="pack.yaml")
+    [error] = info.value.diagnostics
+    assert "terms.0: unknown key `reading`" in error.message
+    assert error.hint is not None and "a reading selects rules, not a term's definition" in error.hint
+    assert "comma" not in error.hint

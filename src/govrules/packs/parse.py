@@ -59,6 +59,10 @@ def _validation_diagnostic(error: Any, document: Document) -> Diagnostic:
             location = document.key_positions[(*path, key)]
         if path in document.flow_mappings and _not_a_key(key):
             hint = _split_value_hint(mapping, key)
+        elif key == "reading" and len(path) == 2 and path[0] == "terms":
+            hint = ("a reading selects rules, not a term's definition: put the part the options share in the term "
+                    "and the rest in a rule per option (`reading: {id: option}`), or define one term per option, "
+                    "each read by its option's rules (docs/guide.md § 12)")
     where = ".".join(str(p) for p in path) or "(top)"
     loc = tuple(str(p) for p in error["loc"])
     if len(loc) >= 3 and loc[0] == "parameters" and loc[2] == "unit":
