@@ -90,17 +90,16 @@ def test_check_says_when_no_rule_the_proof_covers_reads_a_presumed_fact(
     pack.write_text(MINIMAL_PACK.replace("zh: 法律要求, en: required by law}",
                                          "zh: 法律要求, en: required by law, presume: false, because: 由单位说明}"),
                     encoding="utf-8")
-    code, out, _ = run(capsys, "check", str(pack), "--lint-only")
+    _, out, _ = run(capsys, "check", str(pack), "--lint-only")
     assert "presumptions" not in out  # --lint-only: no proof, no count
-    code, out, _ = run(capsys, "check", str(pack))
+    _, out, _ = run(capsys, "check", str(pack))
     assert ("presumptions: 1 presumed fact(s), none making a ground, consequence or obligation apply (proof over "
             "1 rule(s) reading a presumed fact; held back from 1 rule(s))") in out.splitlines()[-1], out
     # a presumed fact only a route rule reads: nothing to prove, and the line says so rather than "0 checked"
-    pack.write_text(MINIMAL_PACK.replace(
-        "  - {name: required_by_law,", "  - {name: pilot, type: bool, zh: 试点, en: pilot, presume: false, because: 由单位说明}\n"
-        "  - {name: required_by_law,").replace("budget >= threshold", "budget >= threshold and not pilot"),
-        encoding="utf-8")
-    code, out, _ = run(capsys, "check", str(pack))
+    pilot = "  - {name: pilot, type: bool, zh: 试点, en: pilot, presume: false, because: 由单位说明}\n"
+    pack.write_text(MINIMAL_PACK.replace("  - {name: required_by_law,", pilot + "  - {name: required_by_law,")
+                    .replace("budget >= threshold", "budget >= threshold and not pilot"), encoding="utf-8")
+    _, out, _ = run(capsys, "check", str(pack))
     assert ("presumptions: 1 presumed fact(s), none making a ground, consequence or obligation apply (proof over "
             "0 rule(s) reading a presumed fact; held back from 0 rule(s))") in out.splitlines()[-1], out
 

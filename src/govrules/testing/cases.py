@@ -228,8 +228,9 @@ def check_references(case_file: CaseFile, pack: CompiledPack) -> list[str]:
     ``consequences`` and ``no_consequences`` (each must be a rule of that kind), the names of ``missing_facts`` and
     ``no_missing_facts`` (a fact, parameter or other symbol conditions read), the article numbers of
     ``route_citations`` and ``scope_citations``, the change indexes of ``changes_gap`` and
-    ``changes_text_missing`` (each a change request of the case's project), and the facts each project gives (``facts:`` and
-    ``systems[].facts:``, in ``base`` and in every case: the pack's facts or the shared vocabulary's).
+    ``changes_text_missing`` (each a change request of the case's project), and the facts each project
+    gives (``facts:`` and ``systems[].facts:``, in ``base`` and in every case: the pack's facts or the
+    shared vocabulary's).
     A misspelt name would otherwise make an expectation that can never fail (``no_consequences`` of a
     rule that does not exist always holds); each problem is reported once, where it is written.
     """
