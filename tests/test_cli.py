@@ -71,8 +71,37 @@ def test_evaluate_text_names_the_reading_and_marks_presumptions(tmp_path: Path,
 def test_check_reports_presumptions_and_readings(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "check", "chuxiong-2025")
     assert code == 0
-    assert "0 making anything apply" in out and "each of 8 reading choices" in out
+    assert "each of 8 reading choices" in out
+    # the summary says what was counted: the facts presumed, and the rules the proof covers
+    summary = out.splitlines()[-1]
+    assert "presumptions: 8 presumed fact(s), none making a ground, consequence or obligation apply" in summary
+    held = {line.split(" for ")[1].split(" ")[0] for line in out.splitlines() if "note[presumption.held_back]" in line}
+    assert f"rule(s) reading a presumed fact, some by sampling; held back from {len(held)} rule(s))" in summary
+    assert "making anything apply" not in summary and "rule(s) checked" not in summary
     assert "`emergency` is not presumed for consequence.art34_accountability" in out
+
+
+def test_check_says_when_no_rule_the_proof_covers_reads_a_presumed_fact(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from conftest import MINIMAL_PACK
+
+    pack = tmp_path / "p.yaml"
+    # the exception's fact, presumed: read by the ground (through `unless`), proved, and held back there
+    pack.write_text(MINIMAL_PACK.replace("zh: 法律要求, en: required by law}",
+                                         "zh: 法律要求, en: required by law, presume: false, because: 由单位说明}"),
+                    encoding="utf-8")
+    _, out, _ = run(capsys, "check", str(pack), "--lint-only")
+    assert "presumptions" not in out  # --lint-only: no proof, no count
+    _, out, _ = run(capsys, "check", str(pack))
+    assert ("presumptions: 1 presumed fact(s), none making a ground, consequence or obligation apply (proof over "
+            "1 rule(s) reading a presumed fact; held back from 1 rule(s))") in out.splitlines()[-1], out
+    # a presumed fact only a route rule reads: nothing to prove, and the line says so rather than "0 checked"
+    pilot = "  - {name: pilot, type: bool, zh: 试点, en: pilot, presume: false, because: 由单位说明}\n"
+    pack.write_text(MINIMAL_PACK.replace("  - {name: required_by_law,", pilot + "  - {name: required_by_law,")
+                    .replace("budget >= threshold", "budget >= threshold and not pilot"), encoding="utf-8")
+    _, out, _ = run(capsys, "check", str(pack))
+    assert ("presumptions: 1 presumed fact(s), none making a ground, consequence or obligation apply (proof over "
+            "0 rule(s) reading a presumed fact; held back from 0 rule(s))") in out.splitlines()[-1], out
 
 
 def test_bad_project_exit_2_with_field_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

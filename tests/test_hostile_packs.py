@@ -453,3 +453,17 @@ def test_read_bounded_reads_the_limit_and_one_byte(tmp_path: Path) -> None:
     path.write_bytes(b"x" * 1000)
     assert read_bounded(path, 10) == b"x" * 11
     assert read_bounded(path, 5000) == b"x" * 1000
+
+
+def test_docs_limits_states_each_size_limit_once_as_the_code_has_it() -> None:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "limits.md").read_text("utf-8")
+    assert text.count("- **Size**") == 1
+    size = text.split("- **Size**")[1].split("\n- ")[0]
+    limits = Limits()
+    for name in ("max_bytes", "max_depth", "max_nodes", "max_scalar_chars", "max_number_digits"):
+        assert f"`{name}`" in size, name
+    for value, words in ((limits.max_bytes, "bytes per file"), (limits.max_depth, "nesting depth"),
+                         (limits.max_nodes, "values"), (limits.max_scalar_chars, "characters per scalar"),
+                         (limits.max_number_digits, "digits per number")):
+        shown = f"{value:,}"
+        assert re.search(rf"{re.escape(shown)} {words}|{words} {re.escape(shown)}", " ".join(size.split())), words

@@ -112,6 +112,49 @@ def test_unknown_key_in_pack_points_at_key(minimal_pack_text: str) -> None:
     assert "did you mean `decision`" in error
 
 
+@pytest.mark.parametrize(("fact", "split", "head"), [
+    # a long tail (shortened in the message) written on the flow mapping's second line
+    ("  - {name: required_by_law, type: bool, zh: 法律要求,\n     en: national rules, laws or regulations require "
+     "the new private network}\n", "laws or regulations", "en: national rules"),
+    ("  - {name: required_by_law, type: bool, en: by law, zh: 法律、法规或国家规定, 需要新建业务专网}\n",
+     "需要新建业务专网", "zh: 法律、法规或国家规定"),
+])
+def test_a_value_split_at_a_comma_in_a_flow_mapping_is_placed_at_the_key_with_a_hint(
+        minimal_pack_text: str, fact: str, split: str, head: str) -> None:
+    from govrules.packs import yaml_io
+
+    original = "  - {name: required_by_law, type: bool, zh: 法律要求, en: required by law}\n"
+    text = minimal_pack_text.replace(original, fact)
+    rows = text.splitlines()
+    line = next(i for i, row in enumerate(rows, 1) if split in row)
+    column = rows[line - 1].index(split) + 1
+    saved = yaml_io._CParser
+    try:
+        for parser in {saved, None}:  # the C path and the pure path place it alike
+            yaml_io._CParser = parser
+            with pytest.raises(PackError) as info:
+                load_pack_text(text, file="pack.yaml")
+            [error] = info.value.diagnostics
+            assert (error.location.line, error.location.column) == (line, column), str(error)
+            assert "unknown key" in error.message
+            assert error.hint is not None and "an unquoted comma inside {…} ends the value" in error.hint
+            assert f"`{head}` stops at the comma" in error.hint and "quote the value" in error.hint
+    finally:
+        yaml_io._CParser = saved
+
+
+def test_a_misspelt_key_in_a_flow_mapping_gets_no_comma_hint(minimal_pack_text: str) -> None:
+    text = minimal_pack_text.replace("en: required by law}", "en: required by law, presumd: false}")
+    with pytest.raises(PackError) as info:
+        load_pack_text(text, file="pack.yaml")
+    [error] = info.value.diagnostics
+    rows = text.splitlines()
+    line = next(i for i, row in enumerate(rows, 1) if "presumd" in row)
+    assert error.location is not None and (error.location.line, error.location.column) == (
+        line, rows[line - 1].index("presumd") + 1)
+    assert "did you mean `presume`" in error.message and (error.hint is None or "comma" not in error.hint)
+
+
 def test_article_neither_encoded_nor_informational_is_a_warning(minimal_pack_text: str) -> None:
     text = minimal_pack_text.replace("    informational: 施行日期\n", "")
     pack = load_pack_text(text, file="pack.yaml")
@@ -168,3 +211,14 @@ def test_json_numbers_up_to_forty_characters_are_exact() -> None:
     data = read_project_data(('{"a": ' + "9" * 40 + ', "b": 0.1, "c": [{"d": 1}]}').encode(), "r.json")
     assert data == {"a": int("9" * 40), "b": Decimal("0.1"), "c": [{"d": 1}]}
     assert type(data["b"]) is Decimal and type(data["c"][0]["d"]) is int
+
+
+def test_a_reading_on_a_term_is_refused_with_the_pattern_to_use(minimal_pack_text: str) -> None:
+    text = minimal_pack_text.replace("rules:\n", "terms:\n  - {id: by_law, zh: 依法, en: by law, cite: {article: 2}, "
+                                     "quote: 法律要求的除外, when: required_by_law, reading: {r: a}}\nrules:\n", 1)
+    with pytest.raises(PackError) as info:
+        load_pack_text(text, file="pack.yaml")
+    [error] = info.value.diagnostics
+    assert "terms.0: unknown key `reading`" in error.message
+    assert error.hint is not None and "a reading selects rules, not a term's definition" in error.hint
+    assert "comma" not in error.hint

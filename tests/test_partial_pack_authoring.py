@@ -78,7 +78,7 @@ def test_the_pack_schema_says_when_the_issue_date_is_required() -> None:
     schema = json.loads((ROOT / "schemas" / "pack.schema.json").read_text("utf-8"))
     dates = schema["$defs"]["PackDates"]
     validator = jsonschema.Draft202012Validator({**dates, "$defs": schema["$defs"]})
-    window = {"earliest": "2017-07-01", "latest": "2018-01-01", "note": "仅知2017年下半年"}
+    window = {"earliest": "2017-07-01", "latest": "2017-12-31", "note": "仅知2017年下半年"}
     assert validator.is_valid({"effective_basis": "unknown", "effective_between": window})
     assert validator.is_valid({"issued": None, "effective_basis": "unknown", "effective_between": window})
     assert not validator.is_valid({"effective": "2017-08-24", "effective_basis": "publication"})
@@ -95,11 +95,11 @@ def test_packs_shows_an_unknown_issue_and_effective_date_as_unknown(
     rows = {row["id"]: row for row in json.loads(out)}
     assert code == 0
     assert rows["excerpt-2017"]["issued"] is None and rows["excerpt-2017"]["effective"] is None
-    assert rows["excerpt-2017"]["effective_between"] == {"earliest": "2017-07-01", "latest": "2018-01-01"}
+    assert rows["excerpt-2017"]["effective_between"] == {"earliest": "2017-07-01", "latest": "2017-12-31"}
     assert rows["chuxiong-2025"]["issued"] == rows["chuxiong-2025"]["effective"] == "2025-05-08"
     code, out = _run(capsys, "packs")
     line = next(x for x in out.splitlines() if x.startswith("excerpt-2017"))
-    assert code == 0 and "印发 不详" in line and "施行 日期不详（不早于2017-07-01，2018-01-01前已施行）" in line
+    assert code == 0 and "印发 不详" in line and "施行 日期不详（不早于2017-07-01，至迟2017-12-31施行）" in line
     assert "印发 2025-05-08  施行 2025-05-08" in out
 
 

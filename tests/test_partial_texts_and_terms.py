@@ -31,7 +31,7 @@ jurisdiction: {name: 测试市, level: city}
 dates:
   issued: 2025-01-01
   effective_basis: unknown
-  effective_between: {earliest: 2025-03-01, latest: 2025-04-01, note: 仅知于2025年3月施行}
+  effective_between: {earliest: 2025-03-01, latest: 2025-03-31, note: 仅知于2025年3月施行}
 text: {complete: false, from_article: 3, note: 仅存序言及第一条、第二条}
 articles:
   - {number: 0, heading: 前言, text: 为规范升级改造项目管理，制定本办法。, informational: 立法目的}
@@ -112,6 +112,18 @@ def test_an_article_listed_although_lost_and_text_missing_in_a_complete_pack_are
     assert any(d.code == "pack.text_missing_complete" for d in caught.value.diagnostics)
 
 
+def test_a_text_missing_rule_that_decides_is_told_what_to_write() -> None:
+    text = PACK + ("  - {id: route.lost, kind: route, title: 其他项目的程序在缺失部分, decision: approval, "
+                   "text_missing: true, when: not managed_as_om, cite: {article: 1}}\n")
+    with pytest.raises(PackError) as caught:
+        _pack(text)
+    [found] = [d for d in caught.value.diagnostics if d.code == "pack.text_missing_decision"]
+    assert found.message == ("a `text_missing: true` rule must have `decision: undetermined` (it marks what the "
+                             "lost text may decide); found `approval`")
+    assert found.hint is not None and "decision: undetermined" in found.hint
+    assert found.location is not None and found.location.line == len(text.splitlines())
+
+
 def test_text_metadata_must_say_what_is_lost() -> None:
     with pytest.raises(PackError, match="complete: false"):
         _pack(PACK.replace("from_article: 3, ", ""))
@@ -130,8 +142,9 @@ def test_a_text_missing_rule_is_a_gap_and_names_the_lost_text() -> None:
 @pytest.mark.parametrize(("as_of", "expected"), [
     ("2025-02-28", False),          # before the window: surely not yet
     ("2025-03-01", "undetermined"),
-    ("2025-03-31", "undetermined"),
-    ("2025-04-01", True),           # by then it is in force
+    ("2025-03-30", "undetermined"),
+    ("2025-03-31", True),           # latest: the last day it can have taken effect, so in force that day
+    ("2025-04-01", True),
 ])
 def test_in_force_is_undetermined_inside_the_window_of_an_unknown_date(as_of: str, expected: object) -> None:
     verdict = govrules.evaluate(_project(), _pack(), as_of=as_of)
@@ -152,10 +165,19 @@ def test_an_undetermined_verdict_writes_the_same_json_as_pydantic() -> None:
 
 def test_an_unknown_date_needs_its_window() -> None:
     with pytest.raises(PackError, match="effective_between"):
-        window = "  effective_between: {earliest: 2025-03-01, latest: 2025-04-01, note: 仅知于2025年3月施行}\n"
+        window = "  effective_between: {earliest: 2025-03-01, latest: 2025-03-31, note: 仅知于2025年3月施行}\n"
         _pack(PACK.replace(window, ""))
     with pytest.raises(PackError, match="latest"):
-        _pack(PACK.replace("latest: 2025-04-01", "latest: 2025-02-01"))
+        _pack(PACK.replace("latest: 2025-03-31", "latest: 2025-02-01"))
+
+
+def test_the_window_is_described_as_the_day_it_is_in_force_by() -> None:
+    verdict = govrules.evaluate(_project(), _pack(), as_of="2025-03-30")
+    assert verdict.text_status is not None
+    assert verdict.text_status.summary.endswith("施行日期不详（不早于2025-03-01，至迟2025-03-31施行）")
+    assert verdict.text_status.effective_latest is not None and verdict.text_status.effective_latest.day == 31
+    reason = verdict.text_status.in_force_reason or ""
+    assert "至迟2025-03-31施行" in reason and "前" not in reason.split("；")[0]
 
 
 # -------------------------------------------------------------------------------- preamble
@@ -308,3 +330,52 @@ def test_a_pack_that_extends_another_inherits_its_terms(tmp_path: Path) -> None:
     verdict = govrules.evaluate(_project(), load_pack(tmp_path / "child.yaml"), as_of="2025-07-01")
     assert verdict.route.decision == "filing" and verdict.terms[0].id == "managed_as_om"
     assert verdict.terms[0].citation.pack == "partial-2025"
+
+
+def test_the_status_line_labels_the_text_note_and_the_date_note() -> None:
+    verdict = govrules.evaluate(_project(), _pack(), as_of="2025-03-15")
+    line = next(x for x in render_text(verdict).splitlines() if x.startswith("原文状况"))
+    assert "（原文：仅存序言及第一条、第二条；施行日期：仅知于2025年3月施行）" in line
+    same = PACK.replace("note: 仅存序言及第一条、第二条", "note: 仅知于2025年3月施行")
+    verdict = govrules.evaluate(_project(), _pack(same), as_of="2025-03-15")
+    assert verdict.text_status is not None and verdict.text_status.note == "仅知于2025年3月施行"
+    line = next(x for x in render_text(verdict).splitlines() if x.startswith("原文状况"))
+    assert line.count("仅知于2025年3月施行") == 1
+
+
+@pytest.mark.parametrize(("signed", "reads"), [("2025-02-28", False), ("2025-03-01", True)])
+def test_effective_date_of_an_unknown_date_is_the_window_s_earliest(signed: str, reads: bool) -> None:
+    text = PACK.replace("decision: filing, when: managed_as_om,",
+                        "decision: filing, when: \"managed_as_om and dates['contract_signed'] >= effective_date\",")
+    verdict = govrules.evaluate(_project(dates={"contract_signed": signed}), _pack(text), as_of="2025-06-01")
+    assert (verdict.route.decision == "filing") is reads
+
+
+def test_cases_check_a_change_s_gap_and_text_missing_and_refuse_an_unknown_change(tmp_path: Path) -> None:
+    (tmp_path / "partial-2025.yaml").write_text(PACK, encoding="utf-8")
+    cases = tmp_path / "partial-2025.cases.yaml"
+    cases.write_text("pack: partial-2025.yaml\nas_of: 2025-06-01\n"
+                     "base: {id: b, name: 测试, budget: 50万元, facts: {original_investment: 500万元},\n"
+                     "       changes: [{major: true, scale: 0.3}, {major: false, scale: 0.02}]}\ncases:\n"
+                     "  - {name: lost, expect: {changes: [undetermined, undetermined], changes_gap: [true, true], "
+                     "changes_text_missing: [true, null]}}\n"
+                     "  - {name: wrong gap, expect: {changes_gap: [true, false]}}\n"
+                     "  - {name: wrong text_missing, expect: {changes_text_missing: [false]}}\n", encoding="utf-8")
+    verdict = govrules.evaluate(_project(changes=[{"major": True, "scale": "0.3"}]), _pack(), as_of="2025-06-01")
+    assert verdict.changes[0].gap and verdict.changes[0].text_missing  # what the cases below rely on
+    results = run_case_file(cases)
+    assert [r.passed for r in results] == [True, False, False]
+    assert results[1].failures == ["changes_gap[1]: expected False, got True"]
+    assert results[2].failures == ["changes_text_missing[0]: expected False, got True"]
+    # an index past the project's change requests: refused before any case runs, where it is written
+    text = cases.read_text(encoding="utf-8").replace("changes_gap: [true, false]", "changes_gap: [true, true, true]")
+    cases.write_text(text, encoding="utf-8")
+    problems = check_references(load_case_file(cases), load_pack(tmp_path / "partial-2025.yaml"))
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "wrong gap" in row)
+    assert len(problems) == 1 and f":{line}:" in problems[0], problems
+    assert "changes_gap: the project has 2 change request(s), so no change 2" in problems[0]
+    # and at run time, against the verdict's change requests
+    from govrules.testing.cases import Expectation, compare
+    assert compare(Expectation(changes_text_missing=[True, None, True]), verdict) == [
+        "changes_text_missing[1]: expected None, but the verdict has no change 1 (1 change request(s))",
+        "changes_text_missing[2]: expected True, but the verdict has no change 2 (1 change request(s))"]

@@ -56,7 +56,8 @@ def _outcome(load: Any, text: str, limits: Limits = DEFAULT_LIMITS) -> Any:
         document = load(text, "f.yaml", limits)
     except YamlInputError as exc:
         return ("refused", [(d.to_dict(), str(d)) for d in exc.diagnostics])
-    return ("read", _typed(document.data), list(document.positions.items()), list(document.key_positions.items()))
+    return ("read", _typed(document.data), list(document.positions.items()), list(document.key_positions.items()),
+            sorted(document.flow_mappings, key=repr))
 
 
 def _assert_same(text: str, limits: Limits = DEFAULT_LIMITS) -> Any:

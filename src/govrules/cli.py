@@ -601,8 +601,9 @@ def _cmd_packs(args: argparse.Namespace) -> int:
         for r in rows:
             until = f"，{r['superseded_on']}起被取代" if r["superseded_on"] else ""
             between = r["effective_between"]
+            # latest is a day the measure is in force (the last day it can have taken effect)
             effective = r["effective"] if between is None else f"日期不详（不早于{between['earliest']}" + (
-                f"，{between['latest']}前已施行）" if between["latest"] else "）")
+                f"，至迟{between['latest']}施行）" if between["latest"] else "）")
             _say(f"{r['id']:<15} {r['document'] or '(无文号)'}  《{r['title']}》  印发 {r['issued'] or '不详'}  "
                  f"施行 {effective}{until}  {r['articles']}条 {r['rules']}规则")
     return EXIT_OK
@@ -720,9 +721,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
             parts += (f"; consistency: {len(consistency_errors)} error(s), {consistency_warnings} warning(s)"
                       + (f", of which {gaps} declared gap(s)" if gaps else ""))
         if presumptions is not None and pack.presumptions:
-            parts += (f"; presumptions: {len(pack.presumptions)}, {len(presumption_errors)} making anything "
-                      f"apply ({presumptions.checked} rule(s) checked"
-                      f"{'' if presumptions.exact else ', some by sampling'})")
+            # what was counted: the proof covers only the ground, consequence and obligation rules that read
+            # a presumed fact (a presumption may settle scope, route and changes freely)
+            applying = (f"{len(presumption_errors)} making a ground, consequence or obligation apply"
+                        if presumption_errors else "none making a ground, consequence or obligation apply")
+            held_rules = {rule_id for _label, _fact, rule_id in presumptions.held_back}
+            parts += (f"; presumptions: {len(pack.presumptions)} presumed fact(s), {applying} (proof over "
+                      f"{len(presumptions.rules)} rule(s) reading a presumed fact"
+                      f"{'' if presumptions.exact else ', some by sampling'}; held back from {len(held_rules)} "
+                      "rule(s))")
         if len(pack.reading_choices()) > 1:
             parts += f"; analysed under each of {len(pack.reading_choices())} reading choices"
         _say(f"{pack.file}: {len(pack.rules)} rules, {len(pack.pack.articles)} articles{of}, "

@@ -51,6 +51,8 @@ class PresumptionReport:
     #: (fact, rule id) pairs checked, and whether every check was exhaustive
     checked: int = 0
     exact: bool = True
+    #: ids of the ground, consequence and obligation rules that read a presumed fact (those proved)
+    rules: set[str] = field(default_factory=set)
 
 
 def check_presumptions(pack: CompiledPack, *, as_of: dt.date | None = None) -> PresumptionReport:
@@ -68,6 +70,7 @@ def check_presumptions(pack: CompiledPack, *, as_of: dt.date | None = None) -> P
                 if compiled.rule.kind not in _KINDS or name not in _reads(variant, compiled):
                     continue
                 report.checked += 1
+                report.rules.add(compiled.id)
                 key = (compiled.index, name)
                 if key not in proved:
                     proved[key] = _check(variant, compiled, name, fact.presume, day)

@@ -256,9 +256,14 @@ def check_text(pack: Pack, at: Any) -> list[Diagnostic]:
                                        "complete", at("rules", i, "text_missing"), rule=rule.id,
                                        hint="say what is lost under `text: {complete: false, missing: [...]}` or "
                                             "`from_article: N`; a case the whole text leaves open is `gap: true`"))
-        if getattr(rule, "decision", None) != "undetermined":
-            problems.append(Diagnostic("pack.text_missing_decision", "a `text_missing` rule cannot decide: its "
-                                       "decision is `undetermined`", at("rules", i, "decision"), rule=rule.id))
+        decision = getattr(rule, "decision", None)
+        if decision != "undetermined":
+            found = getattr(decision, "value", decision)
+            problems.append(Diagnostic(
+                "pack.text_missing_decision", "a `text_missing: true` rule must have `decision: undetermined` (it "
+                f"marks what the lost text may decide); found `{found}`", at("rules", i, "decision"), rule=rule.id,
+                hint="write `decision: undetermined` — the verdict then reports the route or change as a gap the "
+                     "lost text may fill; or, when the surviving text decides the case, drop `text_missing`"))
     return problems
 
 

@@ -73,8 +73,7 @@ def text_status(pack: Pack, as_of: dt.date) -> TextStatus | None:
     parts = [] if complete or text is None else [text.describe()]
     reason = None
     if window is not None:
-        bound = f"至{window.latest.isoformat()}前" if window.latest is not None else "或以后"
-        parts.append(f"施行日期不详（{window.earliest.isoformat()}{bound}）")
+        parts.append(f"施行日期不详（{window.describe()}）")
         state, why = pack.in_force_status(as_of)
         reason = why if state == "undetermined" else None
     return TextStatus(
@@ -82,12 +81,19 @@ def text_status(pack: Pack, as_of: dt.date) -> TextStatus | None:
         missing_articles=sorted(text.missing) if text is not None else [],
         missing_from_article=text.from_article if text is not None else None,
         summary="；".join(parts),
-        note="；".join(n for n in ((text.note if text is not None else None), window.note if window else None) if n)
-        or None,
+        note=status_note(text.note if text is not None else None, window.note if window is not None else None),
         effective_known=window is None,
         effective_earliest=window.earliest if window is not None else None,
         effective_latest=window.latest if window is not None else None,
         in_force_reason=reason)
+
+
+def status_note(text_note: str | None, window_note: str | None) -> str | None:
+    """The pack's notes on its text and on its effective date, each labelled when both are given (they
+    often repeat a fact: then, when equal, once)."""
+    if text_note and window_note and text_note != window_note:
+        return f"原文：{text_note}；施行日期：{window_note}"
+    return text_note or window_note or None
 
 
 def term_outputs(compiled: CompiledPack, env: dict[str, Any]) -> list[TermOut]:

@@ -61,12 +61,15 @@ def article_label(number: int) -> str:
 
 class EffectiveWindow(StrictModel):
     """What is known of an effective date the surviving text does not give: it falls on or after
-    ``earliest`` and before ``latest`` (absent: no later bound is known). A date known to the month
-    is the window of that month (``earliest: 2023-05-01, latest: 2023-06-01``)."""
+    ``earliest`` and on or before ``latest`` (absent: no later bound is known). ``latest`` is the last
+    day on which the measure can have taken effect, i.e. the first day it is certainly in force; a
+    day from ``earliest`` up to the day before ``latest`` leaves ``in_force`` undetermined. A date
+    known to the month is that month (``earliest: 2023-05-01, latest: 2023-05-31``)."""
 
     earliest: Date
-    latest: Date | None = Field(None, description="the first day by which the measure is known to be in force "
-                                                  "(exclusive bound of the window); absent: unknown")
+    latest: Date | None = Field(None, description="the last day on which the measure can have taken effect, i.e. "
+                                                  "the first day it is certainly in force (inclusive bound: in "
+                                                  "force on this day); absent: unknown")
     note: str = Field(min_length=1, description="where the bounds come from (Chinese or English)")
 
     @model_validator(mode="after")
@@ -74,6 +77,11 @@ class EffectiveWindow(StrictModel):
         if self.latest is not None and self.latest <= self.earliest:
             raise ValueError(f"effective_between: latest ({self.latest}) must be after earliest ({self.earliest})")
         return self
+
+    def describe(self) -> str:
+        """The window in Chinese: "不早于2021-01-01，至迟2021-06-30施行" (``latest`` is a day it is in force)."""
+        bound = f"，至迟{self.latest.isoformat()}施行" if self.latest is not None else ""
+        return f"不早于{self.earliest.isoformat()}{bound}"
 
 
 def _dates_schema(schema: dict[str, Any]) -> None:
@@ -785,8 +793,7 @@ class Pack(_Inheritable):
             ok, why = self.in_force(on)
             if not ok:
                 return ok, why
-            bound = f"，{window.latest.isoformat()}前" if window.latest is not None else ""
-            return "undetermined", (f"《{self.title}》的施行日期不详（{window.earliest.isoformat()}或以后{bound}；"
+            return "undetermined", (f"《{self.title}》的施行日期不详（{window.describe()}；"
                                     f"{window.note}），{on.isoformat()}是否已施行无法确定")
         return self.in_force(on)
 

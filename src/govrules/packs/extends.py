@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -246,20 +247,29 @@ def _merge_extends(child: Document, parent_document: Document, parent: Pack,
     if out_terms:
         merged_data["terms"] = out_terms
 
+    def renumbered(child_paths: Iterable[Any], parent_paths: Iterable[Any]) -> list[tuple[Any, Any, bool]]:
+        """(merged path, path in its own document, whether from the parent) of each path kept, the parent's
+        first (so that the child's take precedence)."""
+        out = []
+        for path in parent_paths:
+            if len(path) >= 2 and path[0] in _SECTIONS and path[1] in parent_map[str(path[0])]:
+                out.append(((path[0], parent_map[str(path[0])][int(path[1])], *path[2:]), path, True))
+        for path in child_paths:
+            if len(path) >= 2 and path[0] in _SECTIONS and isinstance(path[1], int):
+                if path[1] in child_map[str(path[0])]:
+                    out.append(((path[0], child_map[str(path[0])][path[1]], *path[2:]), path, False))
+            else:
+                out.append((path, path, False))
+        return out
+
     positions: dict[Any, SourceLocation] = {}
     key_positions: dict[Any, SourceLocation] = {}
     for table, child_table, parent_table in ((positions, child.positions, parent_document.positions),
                                              (key_positions, child.key_positions, parent_document.key_positions)):
-        for path, location in parent_table.items():
-            if len(path) >= 2 and path[0] in _SECTIONS and path[1] in parent_map[str(path[0])]:
-                table[(path[0], parent_map[str(path[0])][int(path[1])], *path[2:])] = location
-        for path, location in child_table.items():
-            if len(path) >= 2 and path[0] in _SECTIONS and isinstance(path[1], int):
-                if path[1] in child_map[str(path[0])]:
-                    table[(path[0], child_map[str(path[0])][path[1]], *path[2:])] = location
-            else:
-                table[path] = location
-    return MergedDocument(merged_data, child.file, positions, key_positions, warnings=warnings)
+        for merged, own, inherited_path in renumbered(child_table, parent_table):
+            table[merged] = parent_table[own] if inherited_path else child_table[own]
+    flow = {merged for merged, _, _ in renumbered(child.flow_mappings, parent_document.flow_mappings)}
+    return MergedDocument(merged_data, child.file, positions, key_positions, flow, warnings=warnings)
 
 
 def _disabled(child: Document, inherited: dict[str, Any], problems: list[Diagnostic]) -> set[str]:

@@ -128,6 +128,7 @@ dates:
   effective: {issued.isoformat()}   # 待填写: the date the text names
   effective_basis: issuance   # issuance (自印发之日起施行) | publication (自发布之日起施行) | date
   # | unknown, with effective_between: {{earliest: D, latest: D, note: …}} instead of `effective`
+  #   (earliest and latest: the first and the last day it can have taken effect; in force on `latest`)
 source: "待填写: where the text comes from"
 # text: {{complete: false, from_article: N, note: …}}   # when only part of the text survives (or missing: [N, …])
 

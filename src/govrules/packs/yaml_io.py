@@ -102,12 +102,14 @@ class YamlInputError(Exception):
 
 @dataclass
 class Document:
-    """Plain data from a YAML file, with positions of values and keys by path."""
+    """Plain data from a YAML file, with positions of values and keys by path, and the paths of the
+    mappings written in flow style (``{a: 1, b: 2}``), where an unquoted comma ends a value."""
 
     data: Any
     file: str
     positions: dict[Path, SourceLocation] = field(default_factory=dict)
     key_positions: dict[Path, SourceLocation] = field(default_factory=dict)
+    flow_mappings: set[Path] = field(default_factory=set)
 
     def locate(self, path: Path, *, key: bool = False) -> SourceLocation:
         """The location of ``path``, or of its nearest ancestor that has one."""
@@ -400,6 +402,7 @@ class _Builder:
         self.constructor = yaml.constructor
         self.positions: dict[Path, SourceLocation] = {}
         self.key_positions: dict[Path, SourceLocation] = {}
+        self.flow_mappings: set[Path] = set()
         self.problems: list[Diagnostic] = []
         self.seen: set[int] = set()
         self.count = 0
@@ -412,7 +415,7 @@ class _Builder:
         """The built ``data`` as a :class:`Document`, or every problem found as one :class:`YamlInputError`."""
         if self.problems:
             raise YamlInputError(sorted(self.problems, key=lambda d: (d.location or SourceLocation("", 0, 0))))
-        return Document(data, self.file, self.positions, self.key_positions)
+        return Document(data, self.file, self.positions, self.key_positions, self.flow_mappings)
 
     def key(self, value: str, tag: str, result: dict[str, Any], where: Node | SourceLocation) -> bool:
         """Whether the scalar key ``value`` (of ``tag``) may be added to ``result``; if not, say why."""
@@ -450,6 +453,8 @@ class _Builder:
             return None
         self.positions[path] = _loc(self.file, node)
         if isinstance(node, MappingNode):
+            if node.flow_style:
+                self.flow_mappings.add(path)
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 if getattr(key_node, "anchor", None):
@@ -705,6 +710,8 @@ def _build_events(next_event: Any, text: str, file: str, limits: Limits) -> Docu
                 if built:
                     positions[path] = where
                     value = {} if mapping else []
+                    if mapping and event.flow_style:
+                        builder.flow_mappings.add(path)
                 stack.append(_Open(value, path, mapping, not event.flow_style, built, is_key))
                 continue
             if tag is None:

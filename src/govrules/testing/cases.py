@@ -89,6 +89,11 @@ class Expectation(StrictModel):
     grounds_exactly: list[str] | None = None
     changes: list[ChangeDecision] | None = (
         Field(None, description="the decision of each change request, in order"))
+    changes_gap: list[bool | None] | None = Field(
+        None, description="per change request, in order: whether it is a gap no rule decides (null: not checked)")
+    changes_text_missing: list[bool | None] | None = Field(
+        None, description="per change request, in order: whether it is a gap the lost text may fill (null: not "
+                          "checked)")
     obligations: dict[str, ObligationExpectation] | None = None
     consequences: list[str] | dict[str, Literal["applies", "possible", "absent"]] | None = Field(
         None, description="ids that must be listed; or a map id → applies / possible / absent")
@@ -222,8 +227,10 @@ def check_references(case_file: CaseFile, pack: CompiledPack) -> list[str]:
     Checked: the term ids of ``terms``; the rule ids of ``grounds``, ``grounds_exactly``, ``obligations``,
     ``consequences`` and ``no_consequences`` (each must be a rule of that kind), the names of ``missing_facts`` and
     ``no_missing_facts`` (a fact, parameter or other symbol conditions read), the article numbers of
-    ``route_citations`` and ``scope_citations``, and the facts each project gives (``facts:`` and
-    ``systems[].facts:``, in ``base`` and in every case: the pack's facts or the shared vocabulary's).
+    ``route_citations`` and ``scope_citations``, the change indexes of ``changes_gap`` and
+    ``changes_text_missing`` (each a change request of the case's project), and the facts each project
+    gives (``facts:`` and ``systems[].facts:``, in ``base`` and in every case: the pack's facts or the
+    shared vocabulary's).
     A misspelt name would otherwise make an expectation that can never fail (``no_consequences`` of a
     rule that does not exist always holds); each problem is reported once, where it is written.
     """
@@ -297,6 +304,14 @@ def check_references(case_file: CaseFile, pack: CompiledPack) -> list[str]:
             for j, number in enumerate(getattr(expect, key) or []):
                 if number not in articles:
                     problems.append(f"{where(*at, 'expect', key, j)}: {key}: the pack has no article {number}")
+        merged = merge_project_data(case_file.model.base, case.project)
+        given = merged.get("changes") if isinstance(merged, dict) else None
+        count = len(given) if isinstance(given, list) else 0
+        for key in ("changes_gap", "changes_text_missing"):
+            listed = getattr(expect, key) or []
+            if len(listed) > count:
+                problems.append(f"{where(*at, 'expect', key, count)}: {key}: the project has {count} change "
+                                f"request(s), so no change {count}")
 
     def line_col(problem: str) -> tuple[int, int]:
         parts = problem.split(": ", 1)[0].rsplit(":", 2)
@@ -391,6 +406,13 @@ def compare(expect: Expectation, verdict: Verdict) -> list[str]:
         check("grounds", sorted(expect.grounds_exactly), sorted(grounds))
     if expect.changes is not None:
         check("changes", expect.changes, [c.decision for c in verdict.changes])
+    for key, field_name in (("changes_gap", "gap"), ("changes_text_missing", "text_missing")):
+        for index, wanted in enumerate(getattr(expect, key) or []):
+            if index >= len(verdict.changes):
+                out.append(f"{key}[{index}]: expected {wanted!r}, but the verdict has no change {index} "
+                           f"({len(verdict.changes)} change request(s))")
+            elif wanted is not None:
+                check(f"{key}[{index}]", wanted, getattr(verdict.changes[index], field_name))
     obligations = {o.id: o for o in verdict.obligations}
     for obligation_id, want in (expect.obligations or {}).items():
         got = obligations.get(obligation_id)
