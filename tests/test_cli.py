@@ -71,7 +71,7 @@ def test_evaluate_text_names_the_reading_and_marks_presumptions(tmp_path: Path,
 def test_check_reports_presumptions_and_readings(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "check", "chuxiong-2025")
     assert code == 0
-    assert "0 making anything apply" in out and "each of 8 reading choices" in out
+    assert "0 making anything apply" in out and "each of 32 reading choices" in out
     assert "`emergency` is not presumed for consequence.art34_accountability" in out
 
 
