@@ -260,8 +260,10 @@ def test_chuxiong_800k_construction_needs_approval_whatever_the_limit(limit: str
     assert (verdict.scope.status, verdict.route.decision) == ("in_scope", "approval")
     assert [c.label for c in verdict.route.citations] == ["第十六条"]
     overlap = limit is None or parse_money(limit) >= 800000
-    # art15_mandate (第十五条's 除外 for mandated projects) is relied on by every approval project's grounds
-    assert [r.id for r in verdict.readings] == (["art16_17"] if overlap else []) + ["art15_mandate"]
+    # art15_mandate (第十五条's 除外 for mandated projects) is relied on by every approval project's grounds;
+    # art34_late_filing by 第三十四条 while the project's filing and contract dates are unknown
+    assert [r.id for r in verdict.readings] == (["art16_17"] if overlap else []) + ["art15_mandate",
+                                                                                  "art34_late_filing"]
     if overlap:
         reading = verdict.readings[0]
         assert reading.option == "approval_prevails" and reading.default
