@@ -230,6 +230,7 @@ LINFEN_PROJECT = {
     "id": "p", "name": "临汾市某局系统", "owner": "临汾市某局", "level": "city", "execution": "construction",
     "budget": 800000, "funding": [{"source": "municipal", "amount": 800000}],
     "dates": {"contract_signed": "2026-12-28", "contract_filed": False},
+    # the scope stated in full: an obligation is not shown overdue while the scope rests on a presumption
     "facts": {"municipal_department": True, "project_form": "government_investment", "classified": False},
 }
 NOTE = "暂按法定节假日推算，待国务院公布2027年放假安排后确定"
