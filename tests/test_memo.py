@@ -275,3 +275,46 @@ def test_defined_terms_are_reused_on_the_values_they_read(
                 changed += fresh != baseline
             env[name] = before
     assert compared > 10 and changed
+
+
+def test_the_unknown_facts_of_the_generated_function_are_a_shared_table_never_written_to() -> None:
+    """The generated function records unknown facts as ints and turns them into a table once per
+    pattern (``PackRuntime.merge_missing``); verdicts of that pattern share the table's frozen sets.
+    What a later part records must not reach the shared table or another verdict's, and a table
+    merged into one already holding facts adds to it rather than replacing it."""
+    from govrules.engine.codegen import runtime_of
+    from govrules.engine.combine import note_missing
+    from govrules.testing.register import register_records
+
+    pack = govrules.load_pack("chuxiong-2025")
+    day = pack.pack.dates.effective + dt.timedelta(days=120)
+    raw, params = register_records("chuxiong-2025")[0]
+    project = govrules.validate_project(raw)
+    for _ in range(runtime_of(pack).WARM_UP):
+        govrules.evaluate(project, pack, day, parameters=params, trace=False)
+    runtime = runtime_of(pack)
+    assert runtime.rules is not None and runtime.missing_pairs
+
+    def rules_only() -> _Evaluation:
+        ev = _Evaluation(pack, project, day, params, WorkdayCalendar.default(), False)
+        ev._evaluate_rules()
+        return ev
+
+    first, second = rules_only(), rules_only()
+    assert first.missing and first.missing == second.missing
+    name = next(iter(first.missing))
+    assert first.missing[name] is second.missing[name]  # one table for the pattern
+    tables = {key: dict(table) for key, table in runtime.missing_tables.items()}
+    note_missing(first.missing, name, ("a later part",))
+    assert "a later part" in first.missing[name] and "a later part" not in second.missing[name]
+    assert {key: dict(table) for key, table in runtime.missing_tables.items()} == tables
+    # as the closures record them: the same table
+    ev = _Evaluation(pack, project, day, params, WorkdayCalendar.default(), False)
+    ev._runtime = type(runtime)(pack, generate_rules=False)
+    ev._evaluate_rules()
+    assert ev.missing == second.missing
+    held: dict[str, frozenset[str]] = {name: frozenset({"held before"}), "elsewhere": frozenset({"r"})}
+    key = next(iter(runtime.missing_tables))
+    runtime.merge_missing(held, list(key))
+    assert held[name] == {"held before"} | runtime.missing_tables[key][name]
+    assert held["elsewhere"] == {"r"}

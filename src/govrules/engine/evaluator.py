@@ -19,6 +19,7 @@ from govrules.engine.codegen import runtime_of
 from govrules.engine.combine import (
     SCOPE_PRESUMED_WARNING,
     SCOPE_UNDETERMINED_WARNING,
+    MissingTable,
     Outcome,
     Tri,
     conditional_on_scope,
@@ -168,7 +169,7 @@ class _Evaluation(Readings):
         self.detailed = trace
         self.warnings: list[str] = []
         self.trace: list[TraceStep] = []
-        self.missing: dict[str, set[str]] = {}
+        self.missing: MissingTable = {}
         self._exceptions: dict[tuple[str, int | None], Tri] = {}
         self._by_kind: dict[str, list[Outcome]] = {}
         #: the outcomes (condition not false) with undecided exceptions, whose unknowns are looked for
