@@ -314,7 +314,42 @@ def test_the_unknown_facts_of_the_generated_function_are_a_shared_table_never_wr
     ev._evaluate_rules()
     assert ev.missing == second.missing
     held: dict[str, frozenset[str]] = {name: frozenset({"held before"}), "elsewhere": frozenset({"r"})}
-    key = next(iter(runtime.missing_tables))
+    key = next(key for key, table in runtime.missing_tables.items() if name in table)
     runtime.merge_missing(held, list(key))
     assert held[name] == {"held before"} | runtime.missing_tables[key][name]
     assert held["elsewhere"] == {"r"}
+
+
+
+def test_conclusions_restated_while_the_scope_is_open_are_shared_and_add_no_entries_on_reuse() -> None:
+    """While the scope is undetermined (or rests on a presumption) grounds, obligations and
+    consequences are restated (``conditional_on_scope``): once per conclusion, shared by the verdicts
+    that hold it, so evaluating the same record again makes no new memo entry (a copy per verdict
+    made the article texts' key, which names what cites by identity, new on every verdict)."""
+    from govrules.engine.codegen import runtime_of
+    from govrules.engine.combine import SCOPE_UNDETERMINED_WARNING, WHILE_SCOPE_UNDETERMINED
+
+    pack = govrules.load_pack("linfen-2021")
+    # built before approval, sanctions drawn once covered; `level` left out: 第二条 is open
+    project = govrules.validate_project({
+        "id": "r28", "name": "级别未填、未批先建", "execution": "construction", "category": "software_development",
+        "budget": "80万元", "funding": [{"source": "municipal", "amount": "80万元"}],
+        "dates": {"application": "2025-07-01", "approval": False, "construction_start": "2025-07-05",
+                  "completion": False},
+        "facts": {"build_type": "new_construction", "rectification_refused": True, "builds_new_private_network": True,
+                  "private_network_required_by_law": False, "municipal_department": True,
+                  "listed_project_form": True, "classified": False}})
+    day = dt.date(2025, 9, 1)
+    for _ in range(runtime_of(pack).WARM_UP + 1):
+        first = govrules.evaluate(project, pack, day, trace=False)
+    runtime = runtime_of(pack)
+    entries = len(runtime.reused), len(runtime.outputs)
+    second = govrules.evaluate(project, pack, day, trace=False)
+    assert (len(runtime.reused), len(runtime.outputs)) == entries
+    assert SCOPE_UNDETERMINED_WARNING in first.warnings
+    assert first.model_dump(mode="json") == second.model_dump(mode="json")
+    parts = [*first.grounds, *first.obligations, *first.consequences]
+    assert not any(p.status in WHILE_SCOPE_UNDETERMINED for p in parts)
+    assert any(p.status in ("unknown", "possible") for p in parts)
+    for x, y in zip(parts, [*second.grounds, *second.obligations, *second.consequences], strict=True):
+        assert x is y
