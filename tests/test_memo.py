@@ -275,3 +275,81 @@ def test_defined_terms_are_reused_on_the_values_they_read(
                 changed += fresh != baseline
             env[name] = before
     assert compared > 10 and changed
+
+
+def test_the_unknown_facts_of_the_generated_function_are_a_shared_table_never_written_to() -> None:
+    """The generated function records unknown facts as ints and turns them into a table once per
+    pattern (``PackRuntime.merge_missing``); verdicts of that pattern share the table's frozen sets.
+    What a later part records must not reach the shared table or another verdict's, and a table
+    merged into one already holding facts adds to it rather than replacing it."""
+    from govrules.engine.codegen import runtime_of
+    from govrules.engine.combine import note_missing
+    from govrules.testing.register import register_records
+
+    pack = govrules.load_pack("chuxiong-2025")
+    day = pack.pack.dates.effective + dt.timedelta(days=120)
+    raw, params = register_records("chuxiong-2025")[0]
+    project = govrules.validate_project(raw)
+    for _ in range(runtime_of(pack).WARM_UP):
+        govrules.evaluate(project, pack, day, parameters=params, trace=False)
+    runtime = runtime_of(pack)
+    assert runtime.rules is not None and runtime.missing_pairs
+
+    def rules_only() -> _Evaluation:
+        ev = _Evaluation(pack, project, day, params, WorkdayCalendar.default(), False)
+        ev._evaluate_rules()
+        return ev
+
+    first, second = rules_only(), rules_only()
+    assert first.missing and first.missing == second.missing
+    name = next(iter(first.missing))
+    assert first.missing[name] is second.missing[name]  # one table for the pattern
+    tables = {key: dict(table) for key, table in runtime.missing_tables.items()}
+    note_missing(first.missing, name, ("a later part",))
+    assert "a later part" in first.missing[name] and "a later part" not in second.missing[name]
+    assert {key: dict(table) for key, table in runtime.missing_tables.items()} == tables
+    # as the closures record them: the same table
+    ev = _Evaluation(pack, project, day, params, WorkdayCalendar.default(), False)
+    ev._runtime = type(runtime)(pack, generate_rules=False)
+    ev._evaluate_rules()
+    assert ev.missing == second.missing
+    held: dict[str, frozenset[str]] = {name: frozenset({"held before"}), "elsewhere": frozenset({"r"})}
+    key = next(key for key, table in runtime.missing_tables.items() if name in table)
+    runtime.merge_missing(held, list(key))
+    assert held[name] == {"held before"} | runtime.missing_tables[key][name]
+    assert held["elsewhere"] == {"r"}
+
+
+
+def test_conclusions_restated_while_the_scope_is_open_are_shared_and_add_no_entries_on_reuse() -> None:
+    """While the scope is undetermined (or rests on a presumption) grounds, obligations and
+    consequences are restated (``conditional_on_scope``): once per conclusion, shared by the verdicts
+    that hold it, so evaluating the same record again makes no new memo entry (a copy per verdict
+    made the article texts' key, which names what cites by identity, new on every verdict)."""
+    from govrules.engine.codegen import runtime_of
+    from govrules.engine.combine import SCOPE_UNDETERMINED_WARNING, WHILE_SCOPE_UNDETERMINED
+
+    pack = govrules.load_pack("linfen-2021")
+    # built before approval, sanctions drawn once covered; `level` left out: 第二条 is open
+    project = govrules.validate_project({
+        "id": "r28", "name": "级别未填、未批先建", "execution": "construction", "category": "software_development",
+        "budget": "80万元", "funding": [{"source": "municipal", "amount": "80万元"}],
+        "dates": {"application": "2025-07-01", "approval": False, "construction_start": "2025-07-05",
+                  "completion": False},
+        "facts": {"build_type": "new_construction", "rectification_refused": True, "builds_new_private_network": True,
+                  "private_network_required_by_law": False, "municipal_department": True,
+                  "listed_project_form": True, "classified": False}})
+    day = dt.date(2025, 9, 1)
+    for _ in range(runtime_of(pack).WARM_UP + 1):
+        first = govrules.evaluate(project, pack, day, trace=False)
+    runtime = runtime_of(pack)
+    entries = len(runtime.reused), len(runtime.outputs)
+    second = govrules.evaluate(project, pack, day, trace=False)
+    assert (len(runtime.reused), len(runtime.outputs)) == entries
+    assert SCOPE_UNDETERMINED_WARNING in first.warnings
+    assert first.model_dump(mode="json") == second.model_dump(mode="json")
+    parts = [*first.grounds, *first.obligations, *first.consequences]
+    assert not any(p.status in WHILE_SCOPE_UNDETERMINED for p in parts)
+    assert any(p.status in ("unknown", "possible") for p in parts)
+    for x, y in zip(parts, [*second.grounds, *second.obligations, *second.consequences], strict=True):
+        assert x is y

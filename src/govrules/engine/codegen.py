@@ -30,7 +30,7 @@ from typing import Any, Literal, cast
 
 from govrules.compile.compiler import BINARY_OPERATORS, FUNCTIONS, CompiledPack, CompiledRule, Lowered, Symbol
 from govrules.engine.citations import cite
-from govrules.engine.combine import Outcome
+from govrules.engine.combine import MissingTable, Outcome, note_missing
 from govrules.models.pack import FactType
 from govrules.models.verdict import CitationOut, ReadOnlyDict, TraceStep
 
@@ -139,6 +139,19 @@ class _Writer:
         self.shared_outcomes_of: Callable[[CompiledRule], dict[Any, Outcome]] = lambda compiled: {}
         self.make_shared_outcome: Callable[..., Outcome] = Outcome
         self.detailed = False
+        #: (fact, rule id) → the small int the generated code appends to ``m`` for it (``missing_pairs``
+        #: of the pack's runtime holds the pairs by that int)
+        self.missing_pairs: list[tuple[str, str]] = []
+        self.missing_ids: dict[tuple[str, str], int] = {}
+
+    def missing_id(self, name: str, rule_id: str) -> int:
+        """The int standing for "rule ``rule_id`` needs the unknown fact ``name``" in the generated code."""
+        pair = (name, rule_id)
+        found = self.missing_ids.get(pair)
+        if found is None:
+            found = self.missing_ids[pair] = len(self.missing_pairs)
+            self.missing_pairs.append(pair)
+        return found
 
     def emit(self, line: str) -> None:
         """Add a line of source (:class:`SourceTooLarge` past :data:`MAX_SOURCE_CHARS`)."""
@@ -374,9 +387,12 @@ def generate(compiled: CompiledPack, path: PackRuntime | None = None, *,
     writer.steps, writer.new_step, writer.outcome = path.rule_steps, path.step, path.outcome
     writer.shared_outcome = path.shared_outcome
     writer.shared_outcomes_of, writer.make_shared_outcome = path.shared_outcomes_of, path.make_shared_outcome
+    writer.missing_pairs = path.missing_pairs
+    writer.missing_ids = {pair: k for k, pair in enumerate(path.missing_pairs)}
     w = writer.emit
     w("def rules(env, items, exception_values, outcomes_by_kind, missing_facts, trace, undecided, step):")
     w("    get = env.get")
+    w("    m = []")
     for kind in sorted({c.rule.kind for c in compiled.ordered} - {"exception"}):
         writer.buckets[kind] = bucket = f"b{len(writer.buckets)}"
         w(f"    {bucket} = outcomes_by_kind.setdefault({_literal(kind)}, [])")
@@ -399,6 +415,8 @@ def generate(compiled: CompiledPack, path: PackRuntime | None = None, *,
     if not detailed:
         held = [f"q{k}" if c.rule.for_each is None else f"*q{k}" for k, c in enumerate(compiled.ordered)]
         w(f"    trace.extend([{', '.join(held)}])")
+    # the unknown facts, recorded above as ints (one per fact and rule), made a table once per pattern
+    w(f"    if m:\n        {writer.value(path.merge_missing)}(missing_facts, m)")
     return "\n".join(writer.lines) + "\n", writer.values
 
 
@@ -547,10 +565,10 @@ def _emit_unknowns(writer: _Writer, node: Lowered, scope: _Scope, indent: str, r
     w = writer.emit
     if root and _depth(node, writer.depths) > MAX_INLINE_DEPTH:
         w(f"{indent}for n in {writer.value(_unknown_names)}({writer.value(node)}, {scope.env}):")
-        w(f"{indent}    missing_facts.setdefault(n, set()).add({_literal(rule_id)})")
+        w(f"{indent}    {writer.value(note_missing)}(missing_facts, n, ({_literal(rule_id)},))")
         return
     if node.symbol is not None:
-        w(f"{indent}missing_facts.setdefault({_literal(node.symbol)}, set()).add({_literal(rule_id)})")
+        w(f"{indent}m.append({writer.missing_id(node.symbol, rule_id)})")
         return
     wrote = False
     for child in node.children:
@@ -560,7 +578,7 @@ def _emit_unknowns(writer: _Writer, node: Lowered, scope: _Scope, indent: str, r
         value = writer.walk_names.get(id(child)) or writer.expr(child, scope)
         w(f"{indent}if {value} is None:")
         if child.symbol is not None:
-            w(f"{indent}    missing_facts.setdefault({_literal(child.symbol)}, set()).add({_literal(rule_id)})")
+            w(f"{indent}    m.append({writer.missing_id(child.symbol, rule_id)})")
         else:
             _emit_unknowns(writer, child, scope, indent + "    ", rule_id)
     if not wrote:
@@ -587,8 +605,8 @@ def build_rules_fn(compiled: CompiledPack, path: PackRuntime, *, detailed: bool 
 #: The names the generated function may use besides the values passed in: its own locals and
 #: parameters, the builtins it calls, and the methods it calls on the containers it is given.
 _LOCALS = re.compile(r"[stxqe][0-9]+|b[0-9]+|env|items|exception_values|outcomes_by_kind|missing_facts|trace|"
-                     r"undecided|step|get|v|o|d|und|eff|x|i|ienv|n")
-_BUILTINS = frozenset({"enumerate", "set", "KeyError"})
+                     r"undecided|step|get|v|o|d|und|eff|x|i|ienv|n|m")
+_BUILTINS = frozenset({"enumerate", "KeyError"})
 _ATTRIBUTES = frozenset({"get", "setdefault", "append", "add", "extend"})
 
 
@@ -676,6 +694,10 @@ class PackRuntime:
         #: and a list of them is named in memo keys by the identities alone
         self.shared_outcomes: dict[int, Outcome] = {}
         self.shared_ids: set[int] = set()
+        #: what the ints the generated functions record unknown facts by stand for: (fact, rule id)
+        self.missing_pairs: list[tuple[str, str]] = []
+        #: the ints recorded by one run of a generated function (a tuple) → the unknown-fact table they make
+        self.missing_tables: dict[tuple[int, ...], MissingTable] = {}
         #: the values of the presumable facts in an environment (a tuple), and the pattern of those left
         #: out (the values, as true, false or None) → (the facts presumed, the values they take)
         names = tuple(compiled.presumptions)
@@ -765,6 +787,27 @@ class PackRuntime:
         outcome = table[(condition, effective, defeated, undecided)] = self.shared_outcome(
             compiled, None, None, condition, effective, defeated, undecided)
         return outcome
+
+    def merge_missing(self, missing: MissingTable, recorded: list[int]) -> None:
+        """Add to ``missing`` the unknown facts a generated function recorded as ints (see
+        :attr:`missing_pairs`): the table they make is worked out once per sequence of them and
+        shared (its sets are frozen), so a verdict costs one hash of the ints and a dict update."""
+        key = tuple(recorded)
+        table = self.missing_tables.get(key)
+        if table is None:
+            made: dict[str, set[str]] = {}
+            pairs = self.missing_pairs
+            for k in recorded:
+                name, rule_id = pairs[k]
+                made.setdefault(name, set()).add(rule_id)
+            table = {name: frozenset(ids) for name, ids in made.items()}
+            if len(self.missing_tables) < self.MAX_SHARED:
+                self.missing_tables[key] = table
+        if missing:
+            for name, ids in table.items():
+                note_missing(missing, name, ids)
+        else:
+            missing.update(table)
 
     def citation(self, rule: Any) -> CitationOut:
         """The full citation of ``rule``."""

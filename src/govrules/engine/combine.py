@@ -15,6 +15,18 @@ from govrules.compile.compiler import CompiledRule
 #: a three-valued truth: True, False, or None (unknown)
 Tri = bool | None
 
+#: The unknown facts of an evaluation: fact name → the ids of the rules that need it. The sets are
+#: frozen so that a table worked out once (the generated rule function's, see
+#: ``PackRuntime.merge_missing``) can be handed to every verdict with that pattern without a copy; add
+#: to it with :func:`note_missing` only.
+MissingTable = dict[str, frozenset[str]]
+
+
+def note_missing(missing: MissingTable, name: str, ids: Iterable[str]) -> None:
+    """Record that the rules ``ids`` need the unknown fact ``name``."""
+    old = missing.get(name)
+    missing[name] = frozenset(ids) if old is None else old.union(ids)
+
 
 def all_true(values: Iterable[Tri]) -> Tri:
     """Kleene conjunction: False if any is False, else None if any is unknown, else True."""

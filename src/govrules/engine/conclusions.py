@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from govrules.compile.temporal import LINE_YEAR, barred_message
-from govrules.engine.combine import Outcome, any_true, decide
+from govrules.engine.combine import MissingTable, Outcome, any_true, decide, note_missing
 from govrules.engine.memo import DeclaredInputs, Reads
 from govrules.engine.rule_steps import RuleSteps
 from govrules.engine.state import unvalidated
@@ -182,7 +182,7 @@ class Conclusions(RuleSteps):
                 continue
             if made is None and rule_ids and decision != "not_covered" and self._under_way_before(effective):
                 # the change may predate the measure, which then does not govern it: the date decides
-                self.missing.setdefault("change_date", set()).update(rule_ids)
+                note_missing(self.missing, "change_date", rule_ids)
                 reasons = (f"变更日期未知，而项目在本办法施行（{effective.isoformat()}）前已在实施：变更若发生在"
                            "施行前，本办法不适用（不溯及既往）；发生在施行后的: " + "；".join(reasons),)
                 decision, authority, gap = "undetermined", None, False
@@ -225,7 +225,7 @@ class Conclusions(RuleSteps):
         """The missing facts, each with the rules that need it: worked out once per pack for each
         content of ``missing`` (the key spells it out whole, in the order it was recorded)."""
         missing = self.missing
-        key = ("missing facts", tuple(missing), tuple(map(tuple, missing.values())))
+        key = ("missing facts", tuple(missing.items()))  # frozen sets: their hashes are kept
         fast = self._runtime
         found = fast.reused.get(key)
         if found is None:
@@ -234,7 +234,7 @@ class Conclusions(RuleSteps):
                 fast.reused[key] = found
         return list(found[0])
 
-    def _work_out_missing_facts(self, missing: dict[str, set[str]]) -> list[MissingFact]:
+    def _work_out_missing_facts(self, missing: MissingTable) -> list[MissingFact]:
         fast = self._runtime
         symbols = fast.symbols
         outputs = fast.outputs

@@ -19,6 +19,7 @@ from govrules.engine.codegen import runtime_of
 from govrules.engine.combine import (
     SCOPE_PRESUMED_WARNING,
     SCOPE_UNDETERMINED_WARNING,
+    MissingTable,
     Outcome,
     Tri,
     conditional_on_scope,
@@ -168,7 +169,7 @@ class _Evaluation(Readings):
         self.detailed = trace
         self.warnings: list[str] = []
         self.trace: list[TraceStep] = []
-        self.missing: dict[str, set[str]] = {}
+        self.missing: MissingTable = {}
         self._exceptions: dict[tuple[str, int | None], Tri] = {}
         self._by_kind: dict[str, list[Outcome]] = {}
         #: the outcomes (condition not false) with undecided exceptions, whose unknowns are looked for
@@ -318,7 +319,8 @@ class _Evaluation(Readings):
         if (in_force or historical) and (scope.status == "undetermined" or (scope.status == "in_scope" and any(
                 "scope" in a.decides for a in assumptions))):
             # the measure's reach over the project is open, or rests on a presumption
-            restated = _conditional(grounds, obligations, consequences)
+            restated = _conditional(grounds, obligations, consequences, self._runtime.outputs,
+                                    self._runtime.MAX_SHARED)
             if restated != (grounds, obligations, consequences):
                 grounds, obligations, consequences = restated
                 self.warnings.append(SCOPE_UNDETERMINED_WARNING if scope.status == "undetermined"
@@ -342,10 +344,39 @@ class _Evaluation(Readings):
                                          readings))
 
 
-def _conditional(grounds: list[Ground], obligations: list[Obligation],
-                 consequences: list[Consequence]) -> tuple[list[Ground], list[Obligation], list[Consequence]]:
-    """The conclusions as they stand while the scope is undetermined (see ``conditional_on_scope``)."""
-    def restated(parts: list[Any], field: str) -> list[Any]:
-        return [p if conditional_on_scope(getattr(p, field)) == getattr(p, field)
-                else p.model_copy(update={field: conditional_on_scope(getattr(p, field))}) for p in parts]
-    return restated(grounds, "status"), restated(obligations, "status"), restated(consequences, "status")
+def _conditional(grounds: list[Ground], obligations: list[Obligation], consequences: list[Consequence],
+                 shared: dict[Any, Any], room: int) -> tuple[list[Ground], list[Obligation], list[Consequence]]:
+    """The conclusions as they stand while the scope is undetermined (see ``conditional_on_scope``).
+
+    Each restated conclusion is made once per conclusion object and kept in ``shared`` (the pack's
+    frozen outputs, while it holds fewer than ``room``) with the object it restates, which keeps that
+    object's identity from being reused: most conclusions are shared by the verdicts of a pack, and so
+    are their restatements (a fresh copy per verdict cost a pydantic ``model_copy`` each, and made
+    every key naming them by identity, such as the article texts', new). The three lists restated are
+    kept too, keyed on the identities of what they hold (the entry holds those objects)."""
+    key = ("conditional on scope", *map(id, grounds), None, *map(id, obligations), None, *map(id, consequences))
+    known = shared.get(key)
+    if known is not None:
+        return list(known[1][0]), list(known[1][1]), list(known[1][2])
+
+    def restated(parts: list[Any]) -> list[Any]:
+        result = []
+        for p in parts:
+            status = p.status
+            new = conditional_on_scope(status)
+            if new != status:
+                key = ("conditional on scope", id(p))
+                found = shared.get(key)
+                if found is not None and found[0] is p:
+                    p = found[1]
+                else:
+                    copy = p.model_copy(update={"status": new})
+                    if len(shared) < room:
+                        shared[key] = (p, copy)
+                    p = copy
+            result.append(p)
+        return result
+    found = restated(grounds), restated(obligations), restated(consequences)
+    if len(shared) < room:
+        shared[key] = ((tuple(grounds), tuple(obligations), tuple(consequences)), tuple(map(tuple, found)))
+    return found

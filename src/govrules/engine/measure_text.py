@@ -37,18 +37,21 @@ def annotate(verdict: Verdict, compiled: CompiledPack, env: dict[str, Any]) -> V
     pack = compiled.pack
     updates: dict[str, Any] = {}
     warnings = list(verdict.warnings)
-    articles = {measure: dict(texts) for measure, texts in verdict.articles.items()}
+    outputs = runtime_of(compiled).outputs
     if pack.terms:
         terms = term_outputs(compiled, env)
         updates["terms"] = terms
-        for term in terms:
-            measure = term.citation.pack or pack.id
-            found = pack.article(term.citation.article, measure)
-            if found is not None:
-                articles.setdefault(measure, {}).setdefault(str(term.citation.article), found.text)
+        articles = {measure: dict(texts) for measure, texts in verdict.articles.items()}
+        for measure, number, text in _term_articles(compiled, terms, outputs):
+            articles.setdefault(measure, {}).setdefault(number, text)
         updates["articles"] = articles
-    in_force, why = pack.in_force_status(verdict.as_of)
-    status = text_status(pack, verdict.as_of)
+    # what the date alone decides, once per date (the status is frozen: shared by the verdicts)
+    dated = outputs.get(("measure text", verdict.as_of))
+    if dated is None:
+        dated = (*pack.in_force_status(verdict.as_of), text_status(pack, verdict.as_of))
+        if len(outputs) < runtime_of(compiled).MAX_SHARED:
+            outputs[("measure text", verdict.as_of)] = dated
+    in_force, why, status = dated
     if in_force == "undetermined" and verdict.in_force is True and not verdict.historical:
         updates["in_force"] = "undetermined"
         warnings.append(f"{why}：以下结论假定本办法在评估日已施行")
@@ -62,6 +65,26 @@ def annotate(verdict: Verdict, compiled: CompiledPack, env: dict[str, Any]) -> V
             updates["changes"] = [_change_text_missing(c, compiled, lost) for c in verdict.changes]
     updates["warnings"] = warnings
     return verdict.model_copy(update=updates)
+
+
+def _term_articles(compiled: CompiledPack, terms: list[TermOut],
+                   outputs: dict[Any, Any]) -> tuple[tuple[str, str, str], ...]:
+    """(measure, article number, text) of the article each of ``terms`` cites, in order: once per
+    pack for each list of terms (a term's citation is the pack's, whatever the term concludes)."""
+    key = ("term articles", *(term.id for term in terms))
+    found: tuple[tuple[str, str, str], ...] | None = outputs.get(key)
+    if found is None:
+        pack = compiled.pack
+        made = []
+        for term in terms:
+            measure = term.citation.pack or pack.id
+            article = pack.article(term.citation.article, measure)
+            if article is not None:
+                made.append((measure, str(term.citation.article), article.text))
+        found = tuple(made)
+        if len(outputs) < runtime_of(compiled).MAX_SHARED:
+            outputs[key] = found
+    return found
 
 
 def text_status(pack: Pack, as_of: dt.date) -> TextStatus | None:

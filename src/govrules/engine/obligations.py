@@ -12,7 +12,7 @@ from dateutil.relativedelta import relativedelta
 
 from govrules.compile.compiler import NOT_YET, CompiledRule
 from govrules.engine.calendar import Deadline, annual_date
-from govrules.engine.combine import Outcome
+from govrules.engine.combine import Outcome, note_missing
 from govrules.engine.conclusions import Conclusions
 from govrules.engine.memo import DeclaredInputs, Reads
 from govrules.errors import CalendarDataMissing, ProjectError
@@ -87,7 +87,7 @@ class Obligations(Conclusions):
                            citation=self._cite(rule), reason=reason, item=o.item)
             if met is None:
                 for name in o.compiled.met.unknowns(env):
-                    self.missing.setdefault(name, set()).add(rule.id)
+                    note_missing(self.missing, name, (rule.id,))
                 status = "unknown" if earliest is None or as_of > earliest else "pending"
                 return out(id=rule.id, action=rule.action, due=due, status=status,
                            citation=self._cite(rule), reason=reason or "是否已履行未知", item=o.item)
@@ -115,7 +115,7 @@ class Obligations(Conclusions):
                 status = "pending" if not rule.done or done is NOT_YET else "unknown"
                 if rule.done and done is None:
                     reason = f"是否已履行未知（缺少 dates.{rule.done}）"
-                    self.missing.setdefault(f"dates.{rule.done}", set()).add(rule.id)
+                    note_missing(self.missing, f"dates.{rule.done}", (rule.id,))
         elif latest is not None and earliest is not None and as_of > earliest:
             surely = as_of > latest
             if rule.done is None or done is NOT_YET or isinstance(done, dt.date):
@@ -126,7 +126,7 @@ class Obligations(Conclusions):
                 status = "unknown"
                 reason = (f"期限{due.isoformat()}已过" if surely else "期限可能已过") + \
                     f"，是否已履行未知（缺少 dates.{rule.done}）"
-                self.missing.setdefault(f"dates.{rule.done}", set()).add(rule.id)
+                note_missing(self.missing, f"dates.{rule.done}", (rule.id,))
         else:
             status = "pending"
         return out(id=rule.id, action=rule.action, due=due, status=status,
@@ -161,7 +161,7 @@ class Obligations(Conclusions):
             if deadline.year_from is not None:
                 base_year = env.get(deadline.year_from)
                 if base_year is None:
-                    self.missing.setdefault(deadline.year_from, set()).add(rule.id)
+                    note_missing(self.missing, deadline.year_from, (rule.id,))
                     return None, f"期限所依据的年度未知（缺少 {deadline.year_from}）", None
             year = int(base_year.year if isinstance(base_year, dt.date) else base_year) + deadline.year_offset
             assert deadline.month is not None and deadline.day is not None
@@ -174,7 +174,7 @@ class Obligations(Conclusions):
                                    message_zh=f"{path}: 年度 {year} 无效") from None
         event = env.get(f"dates.{deadline.after}")
         if event is None:
-            self.missing.setdefault(f"dates.{deadline.after}", set()).add(rule.id)
+            note_missing(self.missing, f"dates.{deadline.after}", (rule.id,))
             return None, f"起算事件日期未知（缺少 dates.{deadline.after}）", None
         if event is NOT_YET:
             return None, f"起算事件（{deadline.after}）尚未发生", None

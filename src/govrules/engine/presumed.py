@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from govrules.compile.compiler import CompiledRule
-from govrules.engine.combine import Outcome, Tri
+from govrules.engine.combine import Outcome, Tri, note_missing
 from govrules.engine.conclusions import ground_status
 from govrules.engine.memo import DeclaredInputs, Reads
 from govrules.engine.obligations import Obligations
@@ -63,7 +63,7 @@ class Presumptions(Obligations):
                     env = {**presumed_env, **dict.fromkeys(presumed)}
                 bucket[position] = Outcome(compiled, o.item, env, value, effective, defeated, undecided)
                 for name, rule_id in unknown:
-                    self.missing.setdefault(name, set()).add(rule_id)
+                    note_missing(self.missing, name, (rule_id,))
 
     def _work_out_held(self, compiled: CompiledRule, given: DeclaredInputs, presumed_env: Mapping[str, Any]
                        ) -> tuple[Any, ...]:

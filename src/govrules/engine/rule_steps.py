@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from govrules.compile.compiler import NOT_YET, CompiledRule, zero_divisors
 from govrules.engine.codegen import step_conclusion
-from govrules.engine.combine import Outcome, Tri
+from govrules.engine.combine import Outcome, Tri, note_missing
 from govrules.engine.environment import Environment
 from govrules.engine.memo import DeclaredInputs, Reads
 from govrules.models.verdict import TraceStep
@@ -56,7 +56,7 @@ class RuleSteps(Environment):
             unknown: set[str] = set()
             compiled.condition.unknowns_of_unknown(env, unknown)
             for name in unknown:
-                self.missing.setdefault(name, set()).add(rule_id)
+                note_missing(self.missing, name, (rule_id,))
         if self.detailed:
             saw = {name: _jsonable(env.get(name)) for name in compiled.sorted_symbols}
             self.trace.append(TraceStep(rule_id, kind, index, compiled.text, saw, _RESULT[effective], defeated,
@@ -118,13 +118,13 @@ class RuleSteps(Environment):
             self._exceptions_walked.add(key)
             compiled = self.c.by_id[exc_id]
             for name in compiled.condition.unknowns(self._env_of(outcome)):
-                self.missing.setdefault(name, set()).add(exc_id)
+                note_missing(self.missing, name, (exc_id,))
 
     def _work_out_exception_unknowns(self, exc_ids: tuple[str, ...], given: DeclaredInputs | RuleSteps) -> None:
         """Record the unknown facts that keep the exceptions ``exc_ids`` undecided on ``given.env``."""
         for exc_id in exc_ids:
             for name in self.c.by_id[exc_id].condition.unknowns(given.env):
-                self.missing.setdefault(name, set()).add(exc_id)
+                note_missing(self.missing, name, (exc_id,))
 
 
 def rule_value(compiled: CompiledRule, by_id: Mapping[str, CompiledRule], env: Mapping[str, Any]

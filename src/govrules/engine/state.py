@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from govrules.compile.compiler import CompiledPack
 from govrules.engine.calendar import WorkdayCalendar
 from govrules.engine.codegen import PackRuntime
-from govrules.engine.combine import Outcome, Tri
+from govrules.engine.combine import MissingTable, Outcome, Tri, note_missing
 from govrules.engine.memo import DeclaredInputs, Reads, outcome_signature
 from govrules.models.pack import ForEach, Pack
 from govrules.models.project import Project
@@ -68,7 +68,7 @@ class EvaluationState:
     detailed: bool
     warnings: list[str]
     trace: list[TraceStep]
-    missing: dict[str, set[str]]
+    missing: MissingTable
     params: dict[str, Decimal | None]
     env: dict[str, Any]
     presumed: list[str]
@@ -176,12 +176,12 @@ class EvaluationState:
             missing, warnings = self.missing, self.warnings
             self.missing, self.warnings = {}, []
             try:
-                known = (work(), tuple(self.warnings), tuple((n, tuple(ids)) for n, ids in self.missing.items()))
+                known = (work(), tuple(self.warnings), tuple(self.missing.items()))
             finally:
                 self.missing, self.warnings = missing, warnings
             if len(fast.reused) < fast.MAX_SHARED:
                 fast.reused[key] = known
         self.warnings.extend(known[1])
         for name, ids in known[2]:
-            self.missing.setdefault(name, set()).update(ids)
+            note_missing(self.missing, name, ids)
         return known[0]
