@@ -132,6 +132,32 @@ def test_without_the_misspelling_the_same_expectations_run_and_can_fail(upgrade:
     assert second.failures == ["consequences: `consequence.explain` should not apply"]
 
 
+def test_a_null_parameter_refuses_the_case_file_where_it_is_written(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A case cannot unset a file-level parameter with `null`: the file is malformed (exit 2, file:line:col
+    and the way out), not a case that fails at evaluation."""
+    pack = (Path(__file__).parents[1] / "src" / "govrules" / "policies" / "chuxiong-2025.yaml").resolve()
+    head = f"pack: {pack}\nas_of: 2025-09-01\nparameters: {{procurement_limit: 1000000}}\nbase: {{id: b, name: 测试}}\n"
+    path = tmp_path / "limit.cases.yaml"
+    path.write_text(head + "cases:\n  - name: 有限额\n    expect: {}\n  - name: 未设限额\n"
+                    "    parameters: {procurement_limit: null}\n    expect: {}\n", encoding="utf-8")
+    with pytest.raises(CaseError) as caught:
+        run_case_file(path)
+    assert str(caught.value) == (f"{path}:9:37: cases.1.parameters.procurement_limit: null: a case cannot unset a "
+                                 "file-level parameter: put such cases in a file without it")
+    code, _, err = run(capsys, "test", str(path))
+    assert code == 2 and "a case cannot unset a file-level parameter" in err
+    # at file level too, null sets nothing
+    path.write_text(head.replace("1000000", "null") + "cases:\n  - name: 未设限额\n    expect: {}\n", encoding="utf-8")
+    with pytest.raises(CaseError, match=r"limit.cases.yaml:3:33: parameters.procurement_limit: null: a parameter of "
+                                        r"the file cannot be null"):
+        run_case_file(path)
+    # without the null, the same case runs
+    path.write_text(head.replace("parameters: {procurement_limit: 1000000}\n", "")
+                    + "cases:\n  - name: 未设限额\n    expect: {}\n", encoding="utf-8")
+    assert [r.passed for r in run_case_file(path)] == [True]
+
+
 def test_a_misspelt_fact_in_base_is_reported_once_and_briefly(upgrade: Path, tmp_path: Path) -> None:
     path = tmp_path / "upgrade-2025.cases.yaml"
     path.write_text("pack: upgrade-2025.yaml\nas_of: 2025-06-01\n"
