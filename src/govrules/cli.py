@@ -182,7 +182,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jurisdiction", help="where the measure applies (default: a 待填写 placeholder)")
     p.add_argument("--level", choices=["province", "prefecture", "city", "county"], default="city",
                    help="the jurisdiction's level (default: city)")
-    p.add_argument("--issued", type=_date, help="the date of issue (default: today)")
+    p.add_argument("--issued", type=_date, metavar="DATE",
+                   help="the date of issue (印发/成文日期); alone, the text takes effect on issue (自印发之日起施行)")
+    p.add_argument("--effective", type=_date, metavar="DATE",
+                   help="the effective date the text names (effective_basis: date)")
+    p.add_argument("--effective-between", type=_date, nargs=2, metavar=("EARLIEST", "LATEST"),
+                   help="the text does not give its effective date: the first and the last day it can have taken "
+                        "effect (effective_basis: unknown)")
+    p.add_argument("--text-missing-from", type=int, metavar="N",
+                   help="the text breaks off: article N and every later one are lost")
     return parser
 
 
@@ -839,12 +847,20 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def _cmd_new_pack(args: argparse.Namespace) -> int:
-    from govrules.packs.scaffold import new_pack
+    from govrules.packs.scaffold import PLACEHOLDER, SkeletonDates, new_pack
 
+    between = tuple(args.effective_between) if args.effective_between else None
+    dates = SkeletonDates(issued=args.issued, effective=args.effective, between=between,
+                          missing_from=args.text_missing_from)
     made = new_pack(args.id, title=args.title, document=args.document, directory=args.dir, extends=args.extends,
-                    issuer=args.issuer, jurisdiction=args.jurisdiction, level=args.level, issued=args.issued)
+                    issuer=args.issuer, jurisdiction=args.jurisdiction, level=args.level, dates=dates)
     for path in (made.pack, made.cases, made.readme):
         _say(f"wrote {path}")
+    if dates.as_of() is None:
+        _say(f"no date given: the dates are `{PLACEHOLDER}` (and so is the cases' as_of) until you write those the "
+             "text gives (--issued, --effective or --effective-between write them); `govrules check` points at them")
+    elif args.effective is not None and args.issued is None:
+        _say(f"no --issued: dates.issued is `{PLACEHOLDER}` until you write the date of issue")
     _say(f"next: fill in {made.pack.name} (docs/guide.md), then\n"
           f"  govrules check {made.pack}\n  govrules test {made.cases}")
     return EXIT_OK
