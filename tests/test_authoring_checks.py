@@ -405,6 +405,23 @@ def test_the_bundled_packs_scope_and_consequences_are_consistent() -> None:
         assert check_scope_and_consequences(src, _scenarios(src.pack, {}), day) == [], pack_id
 
 
+def test_the_assumptions_example_of_the_testing_docs_passes_as_written(tmp_path: Path) -> None:
+    """docs/testing.md shows `assumptions` with every form a `decides` entry takes: its example case,
+    on the base project it shows, passes; and fails when one decided conclusion is left out (exact)."""
+    doc = (ROOT / "docs" / "testing.md").read_text("utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", doc, re.S)
+    case = next(b for b in blocks if "assumptions:" in b)
+    assert "obligation:obligation." in case and "[]" in case
+    text = blocks[0].split("cases:")[0] + "cases:\n" + case
+    path = tmp_path / "doc.cases.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert [r.failures for r in run_case_file(path)] == [[]]
+    path.write_text(text.replace(', "obligation:obligation.art11_complete_approval"', ""), encoding="utf-8")
+    assert [len(r.failures) for r in run_case_file(path)] == [1]
+    for name in ("guide.md", "pack-format.md"):
+        assert "`change:<index>`" in (ROOT / "docs" / name).read_text("utf-8"), name
+
+
 def test_every_key_of_an_article_parameter_and_fact_is_documented() -> None:
     from govrules.models.pack import Article, Fact, Parameter
 
