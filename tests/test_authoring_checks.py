@@ -422,6 +422,46 @@ def test_the_assumptions_example_of_the_testing_docs_passes_as_written(tmp_path:
         assert "`change:<index>`" in (ROOT / "docs" / name).read_text("utf-8"), name
 
 
+def test_the_text_missing_example_of_pack_format_reports_the_lost_part(tmp_path: Path) -> None:
+    """pack-format.md's `text_missing` rule (a surviving 第十七条 silent above the procurement limit, where
+    the lost part may decide): loaded as written, it makes such a project's route a gap the lost text
+    may fill, not the measure's silence."""
+    doc = (ROOT / "docs" / "pack-format.md").read_text("utf-8")
+    snippet = next(b for b in re.findall(r"```yaml\n(.*?)```", doc, re.S) if "route.art17_beyond" in b)
+    rule = "\n".join("  " + line.removeprefix("  ") for line in snippet.splitlines())
+    pack = tmp_path / "excerpt-2025.yaml"
+    pack.write_text(f"""format: govrules/pack@1
+id: excerpt-2025
+title: 示例办法
+document: ""
+issuer: 示例州
+jurisdiction: {{name: 示例州, level: prefecture}}
+dates:
+  effective_basis: unknown
+  effective_between: {{earliest: 2025-05-01, latest: 2025-05-31, note: 仅知印发于2025年5月}}
+text: {{complete: false, missing: [{", ".join(map(str, range(1, 16)))}], from_article: 19, note: 仅存三条}}
+articles:
+  - {{number: 16, text: 预算金额50万元(含)以上的建设类项目须审批。}}
+  - {{number: 17, text: 政府采购限额以下集中采购目录以外的项目采用备案制管理。}}
+  - {{number: 18, text: 本条无关。, informational: 无关}}
+facts:
+  - {{name: in_centralized_procurement_catalogue, type: bool, zh: 集中采购目录以内, en: in the catalogue}}
+parameters:
+  - {{name: approval_threshold, value: 50万元, unit: CNY, zh: 审批标准, en: threshold, cite: {{article: 16}}}}
+  - {{name: procurement_limit, value: 100万元, unit: CNY, zh: 政府采购限额标准, en: limit, cite: {{article: 17}}}}
+terms:
+  - {{id: approval_threshold_met, zh: 达到审批标准, en: meets the threshold, cite: {{article: 16}},
+     quote: 预算金额50万元(含)以上的建设类项目须审批, when: budget >= approval_threshold}}
+rules:
+{rule}
+""", encoding="utf-8")
+    project = {"id": "p", "name": "示例", "budget": "30万元", "procurement_budget": "120万元",
+               "facts": {"in_centralized_procurement_catalogue": False}}
+    verdict = govrules.evaluate(project, load_pack(pack), dt.date(2025, 9, 1))
+    assert (verdict.route.decision, verdict.route.gap, verdict.route.text_missing) == ("undetermined", True, True)
+    assert list(verdict.route.rules) == ["route.art17_beyond"]
+
+
 def test_every_key_of_an_article_parameter_and_fact_is_documented() -> None:
     from govrules.models.pack import Article, Fact, Parameter
 
