@@ -360,7 +360,8 @@ def test_new_pack_writes_a_skeleton_that_checks_and_tests_clean(tmp_path: Path,
 
 def test_new_pack_with_extends(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, _ = run(capsys, "new-pack", "child-2025", "--title", "某县办法", "--document", "",
-                     "--extends", "chuxiong-2025", "--dir", str(tmp_path), "--level", "county")
+                     "--extends", "chuxiong-2025", "--dir", str(tmp_path), "--level", "county",
+                     "--issued", "2025-06-01")
     assert code == 0
     text = (tmp_path / "child-2025.yaml").read_text("utf-8")
     assert "extends: chuxiong-2025" in text and "#    replaces: true" in text
@@ -369,9 +370,59 @@ def test_new_pack_with_extends(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert [r.passed for r in run_case_file(tmp_path / "child-2025.cases.yaml")] == [True]
 
 
+def test_new_pack_invents_no_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without a date, the skeleton writes the placeholder 待填写 (never today): `check` and `test` point
+    at each date the author must write."""
+    code, out, _ = run(capsys, "new-pack", "nodate-2025", "--title", "某办法", "--document", "",
+                       "--dir", str(tmp_path))
+    assert code == 0 and "no date given" in out
+    text = (tmp_path / "nodate-2025.yaml").read_text("utf-8")
+    assert dt.date.today().isoformat() not in text + (tmp_path / "nodate-2025.cases.yaml").read_text("utf-8")
+    with pytest.raises(PackError) as refused:
+        check_pack(tmp_path / "nodate-2025.yaml")
+    lines = text.splitlines()
+    found = {(d.location.line, d.message.split(":")[0]) for d in refused.value.diagnostics}
+    assert found == {(lines.index("  issued: 待填写      # 印发/成文日期, YYYY-MM-DD") + 1, "dates.issued"),
+                     (lines.index(next(x for x in lines if x.startswith("  effective: 待填写"))) + 1,
+                      "dates.effective")}
+    code, out, _ = run(capsys, "check", str(tmp_path / "nodate-2025.yaml"))
+    assert code == 1 and "nodate-2025.yaml:15:11: error[pack.schema]: dates.issued: `待填写` is not a date" in out
+    code, _, err = run(capsys, "test", str(tmp_path / "nodate-2025.cases.yaml"))
+    assert code == 2 and "as_of" in err and "待填写" in err
+
+
+def test_new_pack_writes_the_dates_a_partial_text_brings(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "new-pack", "part-2025", "--title", "某办法", "--document", "", "--dir", str(tmp_path),
+                       "--effective-between", "2025-05-01", "2025-05-31", "--text-missing-from", "19")
+    assert code == 0 and "no date given" not in out
+    pack = load_pack(tmp_path / "part-2025.yaml").pack
+    assert pack.dates.effective_basis.value == "unknown" and pack.dates.issued is None
+    assert pack.dates.effective_between is not None
+    assert (pack.dates.effective_between.earliest, pack.dates.effective_between.latest) == (
+        dt.date(2025, 5, 1), dt.date(2025, 5, 31))
+    assert pack.text is not None and (pack.text.complete, pack.text.from_article) == (False, 19)
+    assert check_pack(tmp_path / "part-2025.yaml").diagnostics == []
+    assert [r.passed for r in run_case_file(tmp_path / "part-2025.cases.yaml")] == [True]  # as_of: the latest day
+    code, _, _ = run(capsys, "new-pack", "dated-2025", "--title", "某办法", "--document", "", "--dir",
+                     str(tmp_path / "dated"), "--issued", "2025-05-10", "--effective", "2025-06-01")
+    dates = load_pack(tmp_path / "dated" / "dated-2025.yaml").pack.dates
+    assert code == 0 and (dates.issued, dates.effective, dates.effective_basis.value) == (
+        dt.date(2025, 5, 10), dt.date(2025, 6, 1), "date")
+    code, out, _ = run(capsys, "new-pack", "eff-2025", "--title", "某办法", "--document", "", "--dir",
+                       str(tmp_path / "eff"), "--effective", "2025-06-01")
+    assert code == 0 and "dates.issued is `待填写`" in out
+    with pytest.raises(PackError, match=r"dates\.issued: `待填写` is not a date"):
+        check_pack(tmp_path / "eff" / "eff-2025.yaml")
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["Bad_Id", "--title", "t", "--document", ""], "is not a pack id"),
     (["ok-2025", "--title", "t", "--document", "", "--extends", "nowhere-2099"], "--extends nowhere-2099"),
+    (["ok-2025", "--title", "t", "--document", "", "--effective", "2025-06-01", "--effective-between", "2025-05-01",
+      "2025-05-31"], "not both"),
+    (["ok-2025", "--title", "t", "--document", "", "--effective-between", "2025-05-31", "2025-05-01"],
+     "LATEST must be after EARLIEST"),
 ])
 def test_new_pack_refuses_bad_input(args: list[str], message: str, tmp_path: Path,
                                     capsys: pytest.CaptureFixture[str]) -> None:

@@ -132,6 +132,32 @@ def test_without_the_misspelling_the_same_expectations_run_and_can_fail(upgrade:
     assert second.failures == ["consequences: `consequence.explain` should not apply"]
 
 
+def test_a_null_parameter_refuses_the_case_file_where_it_is_written(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A case cannot unset a file-level parameter with `null`: the file is malformed (exit 2, file:line:col
+    and the way out), not a case that fails at evaluation."""
+    pack = (Path(__file__).parents[1] / "src" / "govrules" / "policies" / "chuxiong-2025.yaml").resolve()
+    head = f"pack: {pack}\nas_of: 2025-09-01\nparameters: {{procurement_limit: 1000000}}\nbase: {{id: b, name: 测试}}\n"
+    path = tmp_path / "limit.cases.yaml"
+    path.write_text(head + "cases:\n  - name: 有限额\n    expect: {}\n  - name: 未设限额\n"
+                    "    parameters: {procurement_limit: null}\n    expect: {}\n", encoding="utf-8")
+    with pytest.raises(CaseError) as caught:
+        run_case_file(path)
+    assert str(caught.value) == (f"{path}:9:37: cases.1.parameters.procurement_limit: null: a case cannot unset a "
+                                 "file-level parameter: put such cases in a file without it")
+    code, _, err = run(capsys, "test", str(path))
+    assert code == 2 and "a case cannot unset a file-level parameter" in err
+    # at file level too, null sets nothing
+    path.write_text(head.replace("1000000", "null") + "cases:\n  - name: 未设限额\n    expect: {}\n", encoding="utf-8")
+    with pytest.raises(CaseError, match=r"limit.cases.yaml:3:33: parameters.procurement_limit: null: a parameter of "
+                                        r"the file cannot be null"):
+        run_case_file(path)
+    # without the null, the same case runs
+    path.write_text(head.replace("parameters: {procurement_limit: 1000000}\n", "")
+                    + "cases:\n  - name: 未设限额\n    expect: {}\n", encoding="utf-8")
+    assert [r.passed for r in run_case_file(path)] == [True]
+
+
 def test_a_misspelt_fact_in_base_is_reported_once_and_briefly(upgrade: Path, tmp_path: Path) -> None:
     path = tmp_path / "upgrade-2025.cases.yaml"
     path.write_text("pack: upgrade-2025.yaml\nas_of: 2025-06-01\n"
@@ -377,6 +403,63 @@ def test_the_bundled_packs_scope_and_consequences_are_consistent() -> None:
         src = source_of(pack_id)
         day = src.pack.dates.effective + dt.timedelta(days=180)
         assert check_scope_and_consequences(src, _scenarios(src.pack, {}), day) == [], pack_id
+
+
+def test_the_assumptions_example_of_the_testing_docs_passes_as_written(tmp_path: Path) -> None:
+    """docs/testing.md shows `assumptions` with every form a `decides` entry takes: its example case,
+    on the base project it shows, passes; and fails when one decided conclusion is left out (exact)."""
+    doc = (ROOT / "docs" / "testing.md").read_text("utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", doc, re.S)
+    case = next(b for b in blocks if "assumptions:" in b)
+    assert "obligation:obligation." in case and "[]" in case
+    text = blocks[0].split("cases:")[0] + "cases:\n" + case
+    path = tmp_path / "doc.cases.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert [r.failures for r in run_case_file(path)] == [[]]
+    path.write_text(text.replace(', "obligation:obligation.art11_complete_approval"', ""), encoding="utf-8")
+    assert [len(r.failures) for r in run_case_file(path)] == [1]
+    for name in ("guide.md", "pack-format.md"):
+        assert "`change:<index>`" in (ROOT / "docs" / name).read_text("utf-8"), name
+
+
+def test_the_text_missing_example_of_pack_format_reports_the_lost_part(tmp_path: Path) -> None:
+    """pack-format.md's `text_missing` rule (a surviving 第十七条 silent above the procurement limit, where
+    the lost part may decide): loaded as written, it makes such a project's route a gap the lost text
+    may fill, not the measure's silence."""
+    doc = (ROOT / "docs" / "pack-format.md").read_text("utf-8")
+    snippet = next(b for b in re.findall(r"```yaml\n(.*?)```", doc, re.S) if "route.art17_beyond" in b)
+    rule = "\n".join("  " + line.removeprefix("  ") for line in snippet.splitlines())
+    pack = tmp_path / "excerpt-2025.yaml"
+    pack.write_text(f"""format: govrules/pack@1
+id: excerpt-2025
+title: 示例办法
+document: ""
+issuer: 示例州
+jurisdiction: {{name: 示例州, level: prefecture}}
+dates:
+  effective_basis: unknown
+  effective_between: {{earliest: 2025-05-01, latest: 2025-05-31, note: 仅知印发于2025年5月}}
+text: {{complete: false, missing: [{", ".join(map(str, range(1, 16)))}], from_article: 19, note: 仅存三条}}
+articles:
+  - {{number: 16, text: 预算金额50万元(含)以上的建设类项目须审批。}}
+  - {{number: 17, text: 政府采购限额以下集中采购目录以外的项目采用备案制管理。}}
+  - {{number: 18, text: 本条无关。, informational: 无关}}
+facts:
+  - {{name: in_centralized_procurement_catalogue, type: bool, zh: 集中采购目录以内, en: in the catalogue}}
+parameters:
+  - {{name: approval_threshold, value: 50万元, unit: CNY, zh: 审批标准, en: threshold, cite: {{article: 16}}}}
+  - {{name: procurement_limit, value: 100万元, unit: CNY, zh: 政府采购限额标准, en: limit, cite: {{article: 17}}}}
+terms:
+  - {{id: approval_threshold_met, zh: 达到审批标准, en: meets the threshold, cite: {{article: 16}},
+     quote: 预算金额50万元(含)以上的建设类项目须审批, when: budget >= approval_threshold}}
+rules:
+{rule}
+""", encoding="utf-8")
+    project = {"id": "p", "name": "示例", "budget": "30万元", "procurement_budget": "120万元",
+               "facts": {"in_centralized_procurement_catalogue": False}}
+    verdict = govrules.evaluate(project, load_pack(pack), dt.date(2025, 9, 1))
+    assert (verdict.route.decision, verdict.route.gap, verdict.route.text_missing) == ("undetermined", True, True)
+    assert list(verdict.route.rules) == ["route.art17_beyond"]
 
 
 def test_every_key_of_an_article_parameter_and_fact_is_documented() -> None:

@@ -81,6 +81,38 @@ def test_check_reports_presumptions_and_readings(capsys: pytest.CaptureFixture[s
     assert "`emergency` is not presumed for consequence.art34_accountability" in out
 
 
+def test_check_reports_each_finding_once_with_the_reading_choices_it_holds_under(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    pack = Path(__file__).parent / "fixtures" / "readings_gaps.yaml"
+    code, out, _ = run(capsys, "check", str(pack))
+    assert code == 0
+    assert out.count("warning[consistency.declared_gap] route.below\n") == 1
+    assert "  [under all 4 reading choices] The pack declares" in out
+    assert out.count("warning[consistency.declared_gap] route.below_service_a\n") == 1
+    assert "  [under 2 of 4 reading choices: r1=a] The pack declares" in out
+    assert "[reading " not in out
+    # the summary counts distinct findings, and how many choice-instances they stand for
+    assert out.splitlines()[-1].endswith(
+        "0 error(s), 2 warning(s) (lint: 0 error(s), 0 warning(s); consistency: 0 error(s), 2 warning(s), of which 2 "
+        "declared gap(s), 6 instance(s) over the 4 reading choices; analysed under each of 4 reading choices)")
+    code, out, _ = run(capsys, "check", str(pack), "--format", "json")
+    found = {d["rule"]: d["reading_choices"] for d in json.loads(out)["diagnostics"]}
+    assert code == 0 and found == {
+        "route.below": [{"r1": "a", "r2": "x"}, {"r1": "a", "r2": "y"}, {"r1": "b", "r2": "x"}, {"r1": "b", "r2": "y"}],
+        "route.below_service_a": [{"r1": "a", "r2": "x"}, {"r1": "a", "r2": "y"}]}
+
+
+def test_describe_choices_names_the_options_that_matter() -> None:
+    from govrules.analysis.findings import describe_choices
+
+    every = [{"r1": a, "r2": b} for a in ("a", "b") for b in ("x", "y")]
+    assert describe_choices(every[:1], every[:1]) == ""
+    assert describe_choices(every, every) == "under all 4 reading choices"
+    assert describe_choices(every[2:], every) == "under 2 of 4 reading choices: r1=b"
+    assert describe_choices(every[:3], every) == ("under 3 of 4 reading choices: r1=a, r2=x / r1=a, r2=y / "
+                                                  "r1=b, r2=x")
+
+
 def test_check_says_when_no_rule_the_proof_covers_reads_a_presumed_fact(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from conftest import MINIMAL_PACK

@@ -283,6 +283,29 @@ def test_chuxiong_300k_construction_below_the_limit_outside_the_catalogue_is_fil
     assert literal.route.decision == "filing"
 
 
+def test_a_reading_whose_exceptions_clear_only_absent_grounds_is_not_relied_on() -> None:
+    """art15_mandate only chooses which 第十五条 exceptions clear a ground: a filing-route project, whose
+    第十五条 grounds are all absent, relies on neither option, so the reading is not listed (nor shown
+    under 程序 in the text report); an approval project whose grounds may hold still relies on it."""
+    from govrules.output.report import render_text
+
+    pack = govrules.load_pack("chuxiong-2025")
+    project = {"id": "p", "name": "示例", "level": "prefecture", "execution": "construction", "budget": "30万元",
+               "funding": [{"source": "prefecture", "amount": "30万元"}],
+               "facts": {"in_centralized_procurement_catalogue": False, "required_by_higher_authority": True}}
+    filed = govrules.evaluate(project, pack, dt.date(2025, 9, 1), parameters={"procurement_limit": "100万元"})
+    assert filed.route.decision == "filing"
+    assert all(g.status == "not_applicable" for g in filed.grounds if g.id.startswith("ground.art15_"))
+    assert "art15_mandate" not in [r.id for r in filed.readings]
+    assert "art15_mandate" not in render_text(filed)
+    other = govrules.evaluate(project, pack, dt.date(2025, 9, 1), parameters={"procurement_limit": "100万元"},
+                              readings={"art15_mandate": "project_mandated"})
+    assert other.route == filed.route and other.grounds == filed.grounds
+    approval = govrules.evaluate({**project, "budget": "80万元", "funding": [{"source": "prefecture"}]}, pack,
+                                 dt.date(2025, 9, 1), parameters={"procurement_limit": "100万元"})
+    assert approval.route.decision == "approval" and "art15_mandate" in [r.id for r in approval.readings]
+
+
 def test_the_literal_reading_keeps_the_overlap_a_gap() -> None:
     pack = govrules.load_pack("chuxiong-2025")
     project = {"id": "p", "name": "示例", "level": "prefecture", "execution": "construction", "budget": "80万元",

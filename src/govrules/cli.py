@@ -182,7 +182,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jurisdiction", help="where the measure applies (default: a 待填写 placeholder)")
     p.add_argument("--level", choices=["province", "prefecture", "city", "county"], default="city",
                    help="the jurisdiction's level (default: city)")
-    p.add_argument("--issued", type=_date, help="the date of issue (default: today)")
+    p.add_argument("--issued", type=_date, metavar="DATE",
+                   help="the date of issue (印发/成文日期); alone, the text takes effect on issue (自印发之日起施行)")
+    p.add_argument("--effective", type=_date, metavar="DATE",
+                   help="the effective date the text names (effective_basis: date)")
+    p.add_argument("--effective-between", type=_date, nargs=2, metavar=("EARLIEST", "LATEST"),
+                   help="the text does not give its effective date: the first and the last day it can have taken "
+                        "effect (effective_basis: unknown)")
+    p.add_argument("--text-missing-from", type=int, metavar="N",
+                   help="the text breaks off: article N and every later one are lost")
     return parser
 
 
@@ -663,18 +671,24 @@ def _cmd_check(args: argparse.Namespace) -> int:
         return EXIT_FINDINGS
     pack = result.pack
     findings: list[Any] = []
+    grouped: list[Any] = []
     presumptions = None
+    all_choices = pack.reading_choices()
     if not args.lint_only:
         from govrules.analysis.consistency import check_consistency, format_findings
+        from govrules.analysis.findings import describe_choices, group_by_choice
         from govrules.analysis.presumptions import check_presumptions
 
-        # every option of every reading: the pack must be consistent whichever the user chooses
-        for choice in pack.reading_choices():
-            found = check_consistency(pack.for_readings(choice), parameters=dict(args.param) or None)
-            if choice:
-                label = "reading " + ", ".join(f"{k}={v}" for k, v in choice.items())
-                found = [dataclasses.replace(f, message=f"[{label}] {f.message}") for f in found]
-            findings.extend(f for f in found if f not in findings)
+        # every option of every reading: the pack must be consistent whichever the user chooses; a finding
+        # is reported once, with the choices it holds under
+        grouped = group_by_choice([(choice, check_consistency(pack.for_readings(choice),
+                                                              parameters=dict(args.param) or None))
+                                   for choice in all_choices])
+        for entry in grouped:
+            under = describe_choices(entry.choices, all_choices)
+            finding = entry.finding
+            findings.append(dataclasses.replace(finding, message=f"[{under}] {finding.message}") if under
+                            else finding)
         presumptions = check_presumptions(pack)
     # A finding concerns a region of projects; point it at the first rule it names, so that an editor
     # (and a reader of the text output) can jump to it.
@@ -687,10 +701,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     ok = result.ok and not consistency_errors and not presumption_errors
     if args.format == "json":
         diagnostics = [d.to_dict() for d in result.diagnostics] + [d.to_dict() for d in presumption_errors]
-        for finding, diagnostic in zip(findings, located, strict=True):
+        for finding, diagnostic, choices in zip(findings, located, [g.choices for g in grouped], strict=True):
             entry = diagnostic.to_dict()
             entry.update(region=finding.region, example=finding.example, parameters=dict(finding.parameters),
-                         rules=list(finding.rules))
+                         rules=list(finding.rules), reading_choices=[dict(c) for c in choices])
             diagnostics.append(entry)
         _print_json({"ok": ok, "diagnostics": diagnostics})
     else:
@@ -718,8 +732,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
         parts = f"lint: {len(result.errors)} error(s), {len(result.warnings)} warning(s)"
         if not args.lint_only:
             gaps = sum(1 for f in findings if f.code == "consistency.declared_gap")
+            instances = sum(len(g.choices) for g in grouped)
             parts += (f"; consistency: {len(consistency_errors)} error(s), {consistency_warnings} warning(s)"
-                      + (f", of which {gaps} declared gap(s)" if gaps else ""))
+                      + (f", of which {gaps} declared gap(s)" if gaps else "")
+                      + (f", {instances} instance(s) over the {len(all_choices)} reading choices"
+                         if len(all_choices) > 1 and instances else ""))
         if presumptions is not None and pack.presumptions:
             # what was counted: the proof covers only the ground, consequence and obligation rules that read
             # a presumed fact (a presumption may settle scope, route and changes freely)
@@ -730,8 +747,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
                       f"{len(presumptions.rules)} rule(s) reading a presumed fact"
                       f"{'' if presumptions.exact else ', some by sampling'}; held back from {len(held_rules)} "
                       "rule(s))")
-        if len(pack.reading_choices()) > 1:
-            parts += f"; analysed under each of {len(pack.reading_choices())} reading choices"
+        if len(all_choices) > 1:
+            parts += f"; analysed under each of {len(all_choices)} reading choices"
         _say(f"{pack.file}: {len(pack.rules)} rules, {len(pack.pack.articles)} articles{of}, "
               f"{errors} error(s), {warnings} warning(s) ({parts})")
     return EXIT_OK if ok else EXIT_FINDINGS
@@ -839,12 +856,20 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def _cmd_new_pack(args: argparse.Namespace) -> int:
-    from govrules.packs.scaffold import new_pack
+    from govrules.packs.scaffold import PLACEHOLDER, SkeletonDates, new_pack
 
+    between = tuple(args.effective_between) if args.effective_between else None
+    dates = SkeletonDates(issued=args.issued, effective=args.effective, between=between,
+                          missing_from=args.text_missing_from)
     made = new_pack(args.id, title=args.title, document=args.document, directory=args.dir, extends=args.extends,
-                    issuer=args.issuer, jurisdiction=args.jurisdiction, level=args.level, issued=args.issued)
+                    issuer=args.issuer, jurisdiction=args.jurisdiction, level=args.level, dates=dates)
     for path in (made.pack, made.cases, made.readme):
         _say(f"wrote {path}")
+    if dates.as_of() is None:
+        _say(f"no date given: the dates are `{PLACEHOLDER}` (and so is the cases' as_of) until you write those the "
+             "text gives (--issued, --effective or --effective-between write them); `govrules check` points at them")
+    elif args.effective is not None and args.issued is None:
+        _say(f"no --issued: dates.issued is `{PLACEHOLDER}` until you write the date of issue")
     _say(f"next: fill in {made.pack.name} (docs/guide.md), then\n"
           f"  govrules check {made.pack}\n  govrules test {made.cases}")
     return EXIT_OK

@@ -4,7 +4,7 @@ that every citation names an article (paragraph, item) the pack has."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -99,6 +99,61 @@ def format_findings(findings: Sequence[Finding], *, examples: bool = False) -> s
         if examples and f.example:
             lines.extend("    " + line for line in f.example.rstrip("\n").split("\n"))
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class ChoiceFinding:
+    """A finding of the analysis under several reading choices, reported once: the finding, and the
+    choices (option id by reading id) it holds under, in the order they were analysed."""
+
+    finding: Finding
+    choices: tuple[dict[str, str], ...]
+
+
+def _same(finding: Finding) -> tuple[Any, ...]:
+    # the example project may differ from one choice to another; the finding is the same
+    return (finding.code, finding.severity, finding.message, finding.rules, finding.region, finding.analysis,
+            finding.articles, finding.scenarios, finding.as_of, finding.exact, tuple(finding.parameters.items()))
+
+
+def group_by_choice(per_choice: Sequence[tuple[Mapping[str, str], Sequence[Finding]]]) -> list[ChoiceFinding]:
+    """Each distinct finding of ``per_choice`` (the findings under each reading choice) once, with the
+    choices it holds under; in the order first found."""
+    grouped: dict[tuple[Any, ...], tuple[Finding, list[dict[str, str]]]] = {}
+    for choice, findings in per_choice:
+        for finding in findings:
+            _first, choices = grouped.setdefault(_same(finding), (finding, []))
+            if dict(choice) not in choices:
+                choices.append(dict(choice))
+    return [ChoiceFinding(finding, tuple(choices)) for finding, choices in grouped.values()]
+
+
+def describe_choices(choices: Sequence[Mapping[str, str]], all_choices: Sequence[Mapping[str, str]]) -> str:
+    """Which of ``all_choices`` a finding holds under, briefly: ``""`` when there is one choice only,
+    ``under all 8 reading choices``, ``under 4 of 8 reading choices: art16_17=approval_prevails`` (the
+    options that matter, ``a|b`` for several), or each choice when they are no such product."""
+    total = len(all_choices)
+    if total <= 1:
+        return ""
+    if len(choices) == total:
+        return f"under all {total} reading choices"
+    options: dict[str, list[str]] = {}
+    for choice in all_choices:
+        for reading, option in choice.items():
+            options.setdefault(reading, [])
+            if option not in options[reading]:
+                options[reading].append(option)
+    held: dict[str, list[str]] = {reading: [o for o in opts if any(c.get(reading) == o for c in choices)]
+                                  for reading, opts in options.items()}
+    varying = [reading for reading in options if held[reading] != options[reading]]
+    product = 1
+    for opts in held.values():
+        product *= len(opts)
+    if product == len(choices):  # the choices are every combination of the options held
+        which = ", ".join(f"{reading}={'|'.join(held[reading])}" for reading in varying)
+    else:
+        which = " / ".join(", ".join(f"{reading}={option}" for reading, option in c.items()) for c in choices)
+    return f"under {len(choices)} of {total} reading choices: {which}"
 
 
 # --------------------------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
 """``govrules new-pack``: the skeleton of a new pack, its cases file and a README.
 
 The skeleton loads and passes ``govrules check`` as written (with empty lists and commented
-examples), so that an author can fill it in one step at a time and check after each (docs/guide.md).
-Nothing is overwritten: when any of the files exists, nothing is written.
+examples) once its dates are given, so that an author can fill it in one step at a time and check
+after each (docs/guide.md). It never invents a date: a date the author did not give is written as the
+placeholder ``待填写``, which ``check`` (and ``test``, for the cases' ``as_of``) refuses with its
+file:line:col until the author writes the date the text gives, or says it is lost
+(``effective_basis: unknown``). Nothing is overwritten: when any of the files exists, nothing is written.
 """
 
 from __future__ import annotations
@@ -18,6 +21,40 @@ from govrules.errors import GovrulesError
 
 _ID = re.compile(r"^[a-z][a-z0-9\-]*$")
 _LEVELS = ("province", "prefecture", "city", "county")
+#: What the skeleton writes where the author gave no date: ``check`` refuses it as "not a date".
+PLACEHOLDER = "待填写"
+
+
+@dataclass(frozen=True)
+class SkeletonDates:
+    """The dates and text extent a new pack starts from: only what the author gives (no default is a
+    legal fact). ``issued`` alone: the text takes effect on issue (自印发之日起施行). ``effective``: the
+    date the text names (``effective_basis: date``). ``between``: the window of an effective date the
+    text does not give (``effective_basis: unknown``); ``issued`` may then be left out. ``missing_from``:
+    the text breaks off at that article (``text: {complete: false, from_article: N}``)."""
+
+    issued: dt.date | None = None
+    effective: dt.date | None = None
+    between: tuple[dt.date, dt.date] | None = None
+    missing_from: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.effective is not None and self.between is not None:
+            raise ScaffoldError("give --effective (the date the text names) or --effective-between (the window "
+                                "of a date it does not give), not both")
+        if self.between is not None and self.between[1] <= self.between[0]:
+            raise ScaffoldError(f"--effective-between {self.between[0]} {self.between[1]}: LATEST must be after "
+                                "EARLIEST")
+        if self.issued is not None and self.effective is not None and self.effective < self.issued:
+            raise ScaffoldError(f"--effective {self.effective} is before --issued {self.issued}")
+        if self.missing_from is not None and self.missing_from < 1:
+            raise ScaffoldError("--text-missing-from: an article number (1 or more)")
+
+    def as_of(self) -> dt.date | None:
+        """A day the measure is surely in force, for the cases file; ``None`` when no date is given."""
+        if self.between is not None:
+            return self.between[1]
+        return self.effective or self.issued
 
 
 class ScaffoldError(GovrulesError):
@@ -39,8 +76,11 @@ class Skeleton:
 
 def new_pack(pack_id: str, *, title: str, document: str, directory: str | Path = ".", extends: str | None = None,
              issuer: str | None = None, jurisdiction: str | None = None, level: str = "city",
-             issued: dt.date | None = None) -> Skeleton:
+             issued: dt.date | None = None, dates: SkeletonDates | None = None) -> Skeleton:
     """Write ``<pack_id>.yaml``, ``<pack_id>.cases.yaml`` and ``README.md`` into ``directory``.
+
+    ``dates`` (or ``issued`` alone) gives the dates the text brings; a date not given is written as the
+    placeholder ``待填写`` for the author to fill (``govrules check`` points at it), never as today.
 
     ``extends`` (a bundled id, or a path relative to ``directory``) makes the skeleton a pack that builds
     on that one. Raises :class:`ScaffoldError` (and writes nothing) when the id is not a valid pack id,
@@ -62,14 +102,17 @@ def new_pack(pack_id: str, *, title: str, document: str, directory: str | Path =
     if existing:
         raise ScaffoldError("refusing to overwrite " + ", ".join(existing) + ": choose another --dir or id",
                             code="scaffold_exists")
-    day = issued or dt.date.today()
+    if dates is None:
+        dates = SkeletonDates(issued=issued)
+    elif issued is not None:
+        raise ScaffoldError("give the date of issue in `dates` or as `issued`, not both")
     folder.mkdir(parents=True, exist_ok=True)
     schema = _schema_reference(folder)
     pack_text = _pack_text(pack_id, title=title, document=document, extends=extends, schema=schema,
                            issuer=issuer or "待填写: 印发机关", jurisdiction=jurisdiction or "待填写: 地区",
-                           level=level, issued=day)
+                           level=level, dates=dates)
     _write_new(paths[0], pack_text)
-    _write_new(paths[1], _cases_text(pack_id, title=title, document=document, level=level, issued=day,
+    _write_new(paths[1], _cases_text(pack_id, title=title, document=document, level=level, as_of=dates.as_of(),
                                      extends=extends))
     _write_new(paths[2], _readme_text(pack_id, title=title, document=document, extends=extends))
     return Skeleton(*paths, schema=schema)
@@ -104,7 +147,7 @@ def _quote(text: str) -> str:
 
 
 def _pack_text(pack_id: str, *, title: str, document: str, extends: str | None, schema: str, issuer: str,
-               jurisdiction: str, level: str, issued: dt.date) -> str:
+               jurisdiction: str, level: str, dates: SkeletonDates) -> str:
     head = f"""# yaml-language-server: $schema={schema}
 #
 # {title}{f"({document})" if document else ""} encoded as a govrules pack (written by `govrules new-pack`).
@@ -123,15 +166,8 @@ id: {pack_id}
 document: {_quote(document)}   # 文号 ("" when none is printed)
 issuer: {_quote(issuer)}
 jurisdiction: {{name: {_quote(jurisdiction)}, level: {level}}}   # level: province | prefecture | city | county
-dates:
-  issued: {issued.isoformat()}      # 待填写: 印发/成文日期
-  effective: {issued.isoformat()}   # 待填写: the date the text names
-  effective_basis: issuance   # issuance (自印发之日起施行) | publication (自发布之日起施行) | date
-  # | unknown, with effective_between: {{earliest: D, latest: D, note: …}} instead of `effective`
-  #   (earliest and latest: the first and the last day it can have taken effect; in force on `latest`)
-source: "待填写: where the text comes from"
-# text: {{complete: false, from_article: N, note: …}}   # when only part of the text survives (or missing: [N, …])
-
+{_dates_text(dates)}source: "待填写: where the text comes from"
+{_text_extent(dates.missing_from)}
 # Every article, with its exact text; `paragraphs:` (款) when there are two or more, `items:` (项) to cite
 # them one by one. An article that decides nothing about a project gets `informational:` with the reason.
 articles: []
@@ -197,7 +233,45 @@ rules: []
     return head
 
 
-def _cases_text(pack_id: str, *, title: str, document: str, level: str, issued: dt.date,
+def _dates_text(dates: SkeletonDates) -> str:
+    """The ``dates:`` block: what the author gave, and ``待填写`` (which ``check`` refuses) for the rest."""
+    basis_help = ("  # effective_basis: issuance (自印发之日起施行) | publication (自发布之日起施行) | date (the text "
+                  "names it)\n"
+                  "  # | unknown, with effective_between: {earliest: D, latest: D, note: …} instead of `effective`\n"
+                  "  #   (earliest and latest: the first and the last day it can have taken effect; in force on "
+                  "`latest`);\n  #   `issued` may then be left out when the date of issue is lost too\n")
+    issued = dates.issued.isoformat() if dates.issued else PLACEHOLDER
+    if dates.between is not None:
+        earliest, latest = dates.between
+        # a lost date of issue is left out, not invented (docs/guide.md §12)
+        head = ("  # issued: YYYY-MM-DD   # the date of issue (印发/成文日期), if known; left out: lost\n"
+                if dates.issued is None else f"  issued: {issued}\n")
+        return ("dates:\n" + head + "  effective_basis: unknown   # the text does not give its effective date\n"
+                f"  effective_between:\n    earliest: {earliest.isoformat()}\n    latest: {latest.isoformat()}\n"
+                f"    note: {_quote(PLACEHOLDER + ': where the bounds come from')}\n" + basis_help)
+    if dates.effective is not None:
+        return (f"dates:\n  issued: {issued}   # 印发/成文日期\n  effective: {dates.effective.isoformat()}\n"
+                "  effective_basis: date   # the date the text names (自…起施行)\n" + basis_help)
+    if dates.issued is not None:
+        return (f"dates:\n  issued: {issued}\n  effective: {issued}\n"
+                "  effective_basis: issuance   # 自印发之日起施行; a text naming another date: `effective: D` with "
+                "`effective_basis: date`\n" + basis_help)
+    return ("dates:   # 待填写: the dates the text gives (`govrules check` refuses 待填写 until they are written)\n"
+            f"  issued: {PLACEHOLDER}      # 印发/成文日期, YYYY-MM-DD\n"
+            f"  effective: {PLACEHOLDER}   # the date it takes effect (the date of issue when 自印发之日起施行)\n"
+            "  effective_basis: issuance\n" + basis_help)
+
+
+def _text_extent(missing_from: int | None) -> str:
+    """The ``text:`` line: a text breaking off at ``missing_from``, or a commented example."""
+    if missing_from is None:
+        return ("# text: {complete: false, from_article: N, note: …}   # when only part of the text survives "
+                "(or missing: [N, …])\n")
+    note = _quote(f"{PLACEHOLDER}: which articles survive, what is known of the rest")
+    return f"text: {{complete: false, from_article: {missing_from}, note: {note}}}   # or missing: [N, …]\n"
+
+
+def _cases_text(pack_id: str, *, title: str, document: str, level: str, as_of: dt.date | None,
                 extends: str | None) -> str:
     inherited = f"\n# The pack extends {extends}: its inherited rules answer here too." if extends else ""
     return f"""# Test cases of {title}{f"({document})" if document else ""}: run them with
@@ -205,7 +279,7 @@ def _cases_text(pack_id: str, *, title: str, document: str, level: str, issued: 
 # Each case gives a project (merged over `base`) and the parts of the verdict it expects; on a failure
 # `govrules test` prints each difference (expected …, got …). Expectation keys: docs/pack-format.md.{inherited}
 pack: {pack_id}.yaml
-as_of: {issued.isoformat()}   # on or after the pack's dates.effective
+as_of: {as_of.isoformat() if as_of else PLACEHOLDER}   # a day the pack is in force (on or after its dates.effective)
 base:
   id: case
   name: 示例项目

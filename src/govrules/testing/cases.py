@@ -206,8 +206,26 @@ def load_case_file(path: str | Path) -> CaseFile:
         loc = tuple(first["loc"])
         where = document.locate(tuple(p for p in loc if isinstance(p, str | int)))
         raise CaseError(f"{where}: {'.'.join(map(str, loc))}: {first['msg']}") from None
+    _refuse_null_parameters(model, document)
     lines = [document.locate(("cases", i)).line for i in range(len(model.cases))]
     return CaseFile(path, model, lines, document)
+
+
+def _refuse_null_parameters(model: CaseFileModel, document: Document) -> None:
+    """A parameter set to ``null`` is a malformed case file, refused where it is written: a case's
+    parameters are merged over the file's, so ``null`` cannot unset one (and the file's own ``null``
+    sets nothing)."""
+    where: list[tuple[tuple[str | int, ...], str]] = [
+        (("parameters", name), "a parameter of the file cannot be null: leave it out to leave it unset")
+        for name, value in model.parameters.items() if value is None]
+    where += [(("cases", i, "parameters", name),
+               "a case cannot unset a file-level parameter: put such cases in a file without it"
+               if name in model.parameters else "a case's parameter cannot be null: leave it out to leave it unset")
+              for i, case in enumerate(model.cases) for name, value in (case.parameters or {}).items()
+              if value is None]
+    if where:
+        path, hint = where[0]
+        raise CaseError(f"{document.locate(path)}: {'.'.join(map(str, path))}: null: {hint}")
 
 
 _RULE_KEYS: dict[str, str] = {"grounds": "ground", "grounds_exactly": "ground", "obligations": "obligation",
