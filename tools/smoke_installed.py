@@ -105,6 +105,12 @@ def main() -> int:
     check("evaluate: in scope, approval", (verdict.scope.status, verdict.route.decision) == ("in_scope", "approval"),
           (verdict.scope.status, verdict.route.decision))
 
+    reference = govrules.verdict_reference_json(verdict)
+    expanded = govrules.expand_verdict(json.loads(reference), pack)
+    check("the reference form expands back to the same verdict",
+          expanded.model_dump_json() == verdict.model_dump_json() and len(reference) < len(verdict.model_dump_json()),
+          len(reference))
+
     verdicts = govrules.evaluate_all(PROJECT, AS_OF, parameters={"chuxiong-2025": {"procurement_limit": 1000000}})
     in_force = [v.pack for v in verdicts]
     check("evaluate_all: every bundled pack in force", in_force == IN_FORCE, in_force)
