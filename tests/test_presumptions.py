@@ -467,13 +467,51 @@ def test_a_stated_value_is_kept_where_the_record_shows_otherwise() -> None:
     assert verdict.route.decision == "approval"
     assert any("填写为否，但项目记录表明为是" in w for w in verdict.warnings)
     record["facts"]["started_before_effective"] = True
-    assert not any("推知" in w or "填写为否" in w
+    assert not any("facts.started_before_effective" in w
                    for w in govrules.evaluate(record, pack, dt.date(2021, 3, 1)).warnings)
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_fact_the_record_shows_false_is_false_not_presumed(strict: bool) -> None:
+    pack = govrules.load_pack("qujing-2020")
+    day = dt.date(2021, 3, 1)
+    for start in ("2020-06-10", False):
+        verdict = govrules.evaluate(_qujing_record(construction_start=start), pack, day, strict=strict)
+        assert "started_before_effective" not in {a.fact for a in verdict.assumptions}
+        assert "started_before_effective" not in {m.name for m in verdict.missing_facts}
+        assert not any("started_before_effective" in w for w in verdict.warnings)
+    # the day before: the record shows it true instead
+    earlier = govrules.evaluate(_qujing_record(construction_start="2020-06-09"), pack, day, strict=strict)
+    assert any(w.startswith("由项目记录推知 facts.started_before_effective 为是") for w in earlier.warnings)
+    # an unknown start: neither shown, so presumed (or asked, when strict)
+    unknown = govrules.evaluate(_qujing_record(), pack, day, strict=strict)
+    assert ("started_before_effective" in {a.fact for a in unknown.assumptions}) is not strict
+
+
+def test_a_stated_true_is_kept_with_a_warning_where_the_record_shows_it_false() -> None:
+    pack = govrules.load_pack("qujing-2020")
+    record = _qujing_record(construction_start="2021-01-10")
+    record["facts"]["started_before_effective"] = True
+    verdict = govrules.evaluate(record, pack, dt.date(2021, 3, 1))
+    assert any("facts.started_before_effective 填写为是，但项目记录表明为否" in w for w in verdict.warnings)
+    assert verdict.route.decision == "approval"  # the route reads the start date first
+    record["facts"]["started_before_effective"] = False
+    assert not any("填写为" in w for w in govrules.evaluate(record, pack, dt.date(2021, 3, 1)).warnings)
+
+
+def test_false_when_needs_its_reason() -> None:
+    from govrules.models.pack import Inference
+
+    with pytest.raises(ValueError, match="go together"):
+        Inference.model_validate({"when": "true", "because": "x", "false_when": "false"})
+    assert Inference.model_validate({"when": "true", "because": "x", "false_when": "false",
+                                     "false_because": "y"}).false_when == "false"
 
 
 @pytest.mark.parametrize(("inferred", "problem"), [
     ('{when: "emergency", because: x}', "reads emergency"),
     ('{when: "dates[\'completion\'] <", because: x}', "(inferred)"),
+    ('{when: "false", because: x, false_when: "emergency", false_because: y}', "reads emergency"),
 ])
 def test_an_inference_reading_a_fact_or_not_compiling_is_refused_at_its_place(inferred: str, problem: str) -> None:
     text = (ROOT / "src" / "govrules" / "policies" / "chuxiong-2025.yaml").read_text("utf-8")

@@ -990,8 +990,9 @@ class CompiledPack:
     choice: dict[str, str] = field(default_factory=dict)
     #: the project facts the pack presumes, by name
     presumptions: dict[str, Fact] = field(default_factory=dict)
-    #: the project facts the record can show (``inferred``), by name: the compiled ``inferred.when``
-    inferences: dict[str, tuple[Lowered, Fact]] = field(default_factory=dict)
+    #: the project facts the record can show (``inferred``), by name: the compiled ``inferred.when`` and
+    #: ``inferred.false_when`` (None when the inference shows only true)
+    inferences: dict[str, tuple[Lowered, Lowered | None, Fact]] = field(default_factory=dict)
     _variants: dict[tuple[tuple[str, str], ...], CompiledPack] = field(default_factory=dict, repr=False,
                                                                         compare=False)
 
@@ -1008,7 +1009,9 @@ class CompiledPack:
                              if f.presume is not None and f.scope.value == "project"}
         self.project_facts = {f.name: f for f in self.pack.facts if f.scope.value == "project"}
         # checked when the pack was compiled (pack_compiler._check_inference)
-        self.inferences = {f.name: (compile_condition(f.inferred.when, self.table, None)[0], f)
+        self.inferences = {f.name: (compile_condition(f.inferred.when, self.table, None)[0],
+                                    None if f.inferred.false_when is None
+                                    else compile_condition(f.inferred.false_when, self.table, None)[0], f)
                            for f in self.pack.facts if f.inferred is not None}
         self.system_facts = {f.name: f for f in self.pack.facts if f.scope.value == "system"}
         # Evaluation order and groupings are fixed per pack: compute them once, not per verdict.

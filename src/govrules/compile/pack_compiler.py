@@ -47,8 +47,8 @@ def _expression_location(text_lines: list[str], start: SourceLocation, expressio
 
 def _check_inference(name: str, text: str, table: SymbolTable, where: SourceLocation | None, file: str,
                      lines_of: Any) -> list[Diagnostic]:
-    """An ``inferred.when`` compiles and reads the record only (core values, event dates, parameters):
-    not a fact or a term, so no inference rests on another or on a presumption."""
+    """An ``inferred.when`` (or ``false_when``) compiles and reads the record only (core values, event
+    dates, parameters): not a fact or a term, so no inference rests on another or on a presumption."""
     start = where or SourceLocation(file, 1, 1)
     try:
         condition, _ = compile_condition(text, table, None)
@@ -187,6 +187,9 @@ def compile_pack(pack: Pack, document: Document | None = None, text: str | None 
         if fact.inferred is not None:
             errors.extend(_check_inference(fact.name, fact.inferred.when, table, at("facts", i, "inferred", "when"),
                                            file, lines_of))
+            if fact.inferred.false_when is not None:
+                errors.extend(_check_inference(fact.name, fact.inferred.false_when, table,
+                                               at("facts", i, "inferred", "false_when"), file, lines_of))
     for i, rule in enumerate(pack.rules):
         for reading_id, option_id in (rule.reading or {}).items():
             declared = readings.get(reading_id)

@@ -138,18 +138,26 @@ class Environment(EvaluationState):
 
     def _infer(self, env: dict[str, Any]) -> None:
         """The facts the project's record shows (a fact's ``inferred``): one left out is true where its
-        condition holds — before any presumption, and in strict evaluations too. A stated value is kept;
-        where the record says otherwise, a warning says so."""
-        for name, (condition, fact) in self.c.inferences.items():
-            if condition.fn(env) is not True:
+        condition holds, false where its ``false_when`` holds — before any presumption, and in strict
+        evaluations too. A stated value is kept; where the record says otherwise, a warning says so.
+        Only a true inference is announced: a false one reads dates the rules read themselves."""
+        for name, (condition, negation, fact) in self.c.inferences.items():
+            inference = fact.inferred
+            if inference is None:  # pragma: no cover - only inferred facts are compiled here
                 continue
-            because = fact.inferred.because if fact.inferred is not None else ""
-            if env[name] is None:
-                env[name] = True
-                self.warnings.append(f"由项目记录推知 facts.{name} 为是（{fact.zh}）: {because}")
-            elif env[name] is False:
-                self.warnings.append(f"facts.{name} 填写为否，但项目记录表明为是（{fact.zh}）: {because}；"
-                                     "结论以填写为准")
+            if condition.fn(env) is True:
+                if env[name] is None:
+                    env[name] = True
+                    self.warnings.append(f"由项目记录推知 facts.{name} 为是（{fact.zh}）: {inference.because}")
+                elif env[name] is False:
+                    self.warnings.append(f"facts.{name} 填写为否，但项目记录表明为是（{fact.zh}）: "
+                                         f"{inference.because}；结论以填写为准")
+            elif negation is not None and negation.fn(env) is True:
+                if env[name] is None:
+                    env[name] = False
+                elif env[name] is True:
+                    self.warnings.append(f"facts.{name} 填写为是，但项目记录表明为否（{fact.zh}）: "
+                                         f"{inference.false_because}；结论以填写为准(规则直接读取该日期之处以日期为准)")
 
     def _facts(self, raw: Mapping[str, Any], path: str, *, project_scope: bool) -> dict[str, Any]:
         declared = self.c.project_facts if project_scope else self.c.system_facts

@@ -341,6 +341,18 @@ class Inference(StrictModel):
     when: str = Field(description="condition (rule-engine expression) over the project's core values, event dates "
                                   "and the pack's parameters; where it is true, the fact left out is true")
     because: str = Field(min_length=1, description="why the record shows the fact (Chinese)")
+    false_when: str | None = Field(
+        None, description="condition (as `when`) where the record shows the fact false: a fact left out is false "
+                          "(not presumed), a stated true is kept with a warning")
+    false_because: str | None = Field(None, min_length=1,
+                                      description="why the record shows the fact false (Chinese); required with "
+                                                  "`false_when`")
+
+    @model_validator(mode="after")
+    def _false_because(self) -> "Inference":
+        if (self.false_when is None) != (self.false_because is None):
+            raise ValueError("`inferred.false_when` and `inferred.false_because` go together")
+        return self
 
 
 class Fact(_Presumable):
