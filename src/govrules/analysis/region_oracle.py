@@ -13,7 +13,7 @@ from govrules.analysis.space import (
     Dimension,
 )
 from govrules.compile.compiler import NOT_YET, CompiledRule
-from govrules.engine.combine import Outcome, any_true, decide
+from govrules.engine.combine import Outcome, any_true, decide, made_before_measure
 from govrules.models.pack import (
     ExemptionRule,
     ScopeRule,
@@ -111,6 +111,8 @@ class AnalysisOracle(AnalysisSpace):
         return "undetermined"
 
     def decide(self, env: Mapping[str, Any]) -> AnalysisResult:
+        if self.kind == "change" and made_before_measure(env.get("change_date"), self.src.pack.dates.effective):
+            return AnalysisResult("decided", "not_covered", ())  # as the verdict decides it: not retroactive
         combined = decide(self.outcomes(self.rules, env))
         decision, deciding, gap = combined.decision, combined.deciding, combined.gap
         ids = tuple(sorted((o.rule.id for o in deciding), key=lambda i: self.src.by_id[i].index))

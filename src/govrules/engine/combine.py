@@ -6,6 +6,7 @@ The evaluator, the consistency analysis and ``diff`` all combine through :func:`
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -131,3 +132,10 @@ SCOPE_PRESUMED_WARNING = ("本办法适用系依推定得出(见推定事实): �
 def conditional_on_scope(status: str) -> str:
     """The status a ground, consequence or obligation shows while the scope is undetermined."""
     return WHILE_SCOPE_UNDETERMINED.get(status, status)
+
+
+def made_before_measure(made: Any, effective: Any) -> bool:
+    """Whether a change dated ``made`` was made before the measure took effect on ``effective``: the
+    measure then does not govern it (not retroactive), whatever its change rules say. Both the verdict
+    and the region analyses decide a change this way."""
+    return isinstance(made, dt.date) and isinstance(effective, dt.date) and made < effective

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from govrules.compile.temporal import LINE_YEAR, barred_message
-from govrules.engine.combine import MissingTable, Outcome, any_true, decide, note_missing
+from govrules.engine.combine import MissingTable, Outcome, any_true, decide, made_before_measure, note_missing
 from govrules.engine.memo import DeclaredInputs, Reads
 from govrules.engine.rule_steps import RuleSteps
 from govrules.engine.state import unvalidated
@@ -175,7 +175,7 @@ class Conclusions(RuleSteps):
         effective = self.pack.dates.effective
         for index, (decision, authority, citations, reasons, gap, rule_ids) in enumerate(found):
             made = self.project.changes[index].date
-            if made is not None and made < effective:
+            if made is not None and made_before_measure(made, effective):
                 why = f"该变更发生于 {made.isoformat()}，在本办法施行（{effective.isoformat()}）之前：不溯及既往"
                 result.append(unvalidated(ChangeOut, index=index, decision="not_covered", citations=[],
                                           reasons=[why], rules=[]))
