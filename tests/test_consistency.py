@@ -41,7 +41,8 @@ EXPECTED_DECLARED = {
     # and ("route.art16_17_overlap",) when read literally; 第二十四条 sets no procedure for a change that adds
     # investment (its 报备/审批 split presumes none is added)
     "chuxiong-2025": {("route.art16_17_gap",), ("change.art24_more_investment",)},
-    "jingzhou-2017": {("route.art10_gap",), ("route.art10_pre_effective",)},
+    # 第十一条's filing before the measure is a gap too, like 第十条's
+    "jingzhou-2017": {("route.art10_gap",), ("route.art10_pre_effective",), ("route.art11_pre_effective",)},
     "linfen-2021": set(),
 }
 
@@ -145,7 +146,8 @@ def test_qujing_and_jingzhou_regions(reports: dict[str, list[Finding]]) -> None:
     assert "dates.construction_start < effective_date" in qujing["route.art21_pre_effective"]
     jingzhou = [(f.rules[0], f.region) for f in reports["jingzhou-2017"]]
     # 第十条 decides new construction only; applications before the measure are a gap of their own
-    by_build_type = [region for rule, region in jingzhou if rule != "route.art10_pre_effective"]
+    pre_effective = {"route.art10_pre_effective", "route.art11_pre_effective", "route.art11_pre_effective_mixed"}
+    by_build_type = [region for rule, region in jingzhou if rule not in pre_effective]
     assert by_build_type and all("build_type != new_construction" in r for r in by_build_type)
 
 
