@@ -269,7 +269,7 @@ def test_county_verdict_cites_both_measures() -> None:
     assert pack.document == COUNTY_DOC
     project = {"id": "lf", "name": "禄丰市某局系统", "level": "county", "execution": "construction",
                "budget": 400000, "funding": [{"source": "county", "amount": 400000}],
-               "dates": {"contract_signed": False},
+               "dates": {"contract_signed": False, "approval": False},
                "facts": {"gbt40692_system": True, "involves_public_data": True, "shares_data_as_required": False,
                          "routine_office_procurement": False, "routine_operation_equipment": False,
                          "emergency": False, "art15_required_situations": [], "includes_civil_works": False,

@@ -71,7 +71,7 @@ def test_evaluate_text_names_the_reading_and_marks_presumptions(tmp_path: Path,
 def test_check_reports_presumptions_and_readings(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "check", "chuxiong-2025")
     assert code == 0
-    assert "each of 32 reading choices" in out
+    assert "each of 64 reading choices" in out
     # the summary says what was counted: the facts presumed, and the rules the proof covers
     summary = out.splitlines()[-1]
     assert "presumptions: 8 presumed fact(s), none making a ground, consequence or obligation apply" in summary
