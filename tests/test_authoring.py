@@ -70,6 +70,7 @@ FINDINGS = [
     ("since_unread", "lint.since_unread", "error", "obligation.contract_filing", "approval"),
     ("reaches_existing_moot", "lint.reaches_existing_moot", "warning", "obligation.cloud", "{because"),
     ("time_conflict", "lint.time_conflict", "error", "obligation.contract_filing", "contract_signed"),
+    ("placeholder", "lint.placeholder", "warning", None, '"待填写: 印发机关"'),
 ]
 
 
@@ -348,7 +349,10 @@ def test_new_pack_writes_a_skeleton_that_checks_and_tests_clean(tmp_path: Path,
     assert "#  - id: route.art1_construction" in text and "#  - name: construction_approval_threshold" in text
     pack = load_pack(pack_file)
     assert (pack.id, pack.title, pack.document) == ("demo-2025", "示例市政务信息化项目管理办法", "示政办〔2025〕9号")
-    assert check_pack(pack_file).diagnostics == []
+    # what the skeleton leaves for the author to write is pointed at, as a warning, and nothing else
+    left = check_pack(pack_file).diagnostics
+    assert {d.code for d in left} == {"lint.placeholder"} and all(d.severity == "warning" for d in left)
+    assert {"issuer", "jurisdiction.name", "source"} <= {d.message.split("`")[1] for d in left}
     assert [r.passed for r in run_case_file(cases_file)] == [True]
     assert "govrules check demo-2025.yaml" in readme.read_text("utf-8")
     # refuses to overwrite, and writes nothing
@@ -402,7 +406,7 @@ def test_new_pack_writes_the_dates_a_partial_text_brings(tmp_path: Path,
     assert (pack.dates.effective_between.earliest, pack.dates.effective_between.latest) == (
         dt.date(2025, 5, 1), dt.date(2025, 5, 31))
     assert pack.text is not None and (pack.text.complete, pack.text.from_article) == (False, 19)
-    assert check_pack(tmp_path / "part-2025.yaml").diagnostics == []
+    assert {d.code for d in check_pack(tmp_path / "part-2025.yaml").diagnostics} == {"lint.placeholder"}
     assert [r.passed for r in run_case_file(tmp_path / "part-2025.cases.yaml")] == [True]  # as_of: the latest day
     code, _, _ = run(capsys, "new-pack", "dated-2025", "--title", "某办法", "--document", "", "--dir",
                      str(tmp_path / "dated"), "--issued", "2025-05-10", "--effective", "2025-06-01")

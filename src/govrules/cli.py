@@ -749,7 +749,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
                       "rule(s))")
         if len(all_choices) > 1:
             parts += f"; analysed under each of {len(all_choices)} reading choices"
-        _say(f"{pack.file}: {len(pack.rules)} rules, {len(pack.pack.articles)} articles{of}, "
+        counted = (f"{len(pack.all_rules)} rules ({len(pack.rules)} under the default reading choice)"
+                   if len(pack.all_rules) != len(pack.rules) else f"{len(pack.rules)} rules")
+        _say(f"{pack.file}: {counted}, {len(pack.pack.articles)} articles{of}, "
               f"{errors} error(s), {warnings} warning(s) ({parts})")
     return EXIT_OK if ok else EXIT_FINDINGS
 

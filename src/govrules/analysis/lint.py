@@ -50,6 +50,7 @@ from govrules.compile.compiler import CompiledPack, CompiledRule
 from govrules.compile.temporal import lint_time
 from govrules.diagnostics import Diagnostic, SourceLocation, sort_key
 from govrules.models.pack import ChangeRule, ObligationRule, RouteRule
+from govrules.packs.scaffold import PLACEHOLDER
 from govrules.packs.yaml_io import DEFAULT_LIMITS, Document, Limits
 
 #: Every lint code, its severity and what it finds (the table above, for tools and tests).
@@ -67,6 +68,7 @@ LINT_CODES: dict[str, tuple[str, str]] = {
     "lint.since_unread": ("error", "`since` names an event the rule does not read"),
     "lint.reaches_existing_moot": ("warning", "`reaches_existing` on a rule that reads no date that could bar it"),
     "lint.time_conflict": ("error", "a rule declares both `since` and `reaches_existing`"),
+    "lint.placeholder": ("warning", "text `govrules new-pack` left for the author (`待填写: …`) and never replaced"),
 }
 
 #: At most this many combinations of a rule's true/false and enumerated symbols are tried.
@@ -190,7 +192,23 @@ def lint(pack: CompiledPack, document: Document | None = None) -> list[Diagnosti
                 "reads it", where, severity="warning", rule=parameter.name,
                 hint="use it in a condition (or a deadline's `parameter:`); when it replaces an inherited one, "
                      "check that the name is the parent's"))
+    if document is not None:
+        findings.extend(_placeholders(document.data, (), at))
     return sorted(findings, key=sort_key)
+
+
+def _placeholders(value: Any, path: tuple[str | int, ...], at: Any) -> Iterator[Diagnostic]:
+    """Text ``govrules new-pack`` left for the author (``待填写: …``) and never replaced."""
+    if isinstance(value, str) and value.lstrip().startswith(PLACEHOLDER):
+        yield Diagnostic(
+            "lint.placeholder", f"`{'.'.join(map(str, path))}` still holds the skeleton's placeholder: {value[:40]}",
+            at(*path), severity="warning", hint="write what the text gives (or remove the key where it is optional)")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _placeholders(item, (*path, key), at)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _placeholders(item, (*path, index), at)
 
 
 def _dangling_overrides(pack: CompiledPack, at: Any) -> Iterator[Diagnostic]:
