@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -76,6 +76,11 @@ class AnalysisSpace:
     """Route rules (``kind='route'``) or change rules (``kind='change'``) under one scenario: the
     dimensions of the space and the environment every combination starts from."""
 
+    timing: tuple[str, ...] = ()
+    _timing_inputs: tuple[str, ...] = ()
+    _timing_cells: dict[str, dict[Any, Cell]] = {}  # noqa: RUF012 - replaced per instance by use_timing
+    _timing_found: dict[tuple[Any, ...], dict[str, Any] | None]
+
     def __init__(self, src: Source, kind: Literal["route", "change"], params: Mapping[str, Any],
                  as_of: dt.date, *, samples: int, max_combinations: int, seed: int) -> None:
         self.src = src
@@ -124,12 +129,19 @@ class AnalysisSpace:
         self.dontcare: set[tuple[int, ...]] = set()
         self.sampled_space = False
         self._completions: dict[tuple[Any, ...], dict[str, int] | None] = {}
-        self.timing = tuple(timing)
-        events = [e for n in timing for e in (CHANGE_TIMING[n][0], *CHANGE_TIMING[n][2])]
-        self._timing_inputs = tuple(dict.fromkeys([*timing, "change_date", *(f"dates.{e}" for e in events)]))
-        self._timing_cells = {d.var: dict(zip(d.values, d.cells or (), strict=False)) for d in self.dims
+        self.use_timing(self.dims)
+
+    def use_timing(self, dims: Sequence[Dimension], *, cells_only: bool = False) -> None:
+        """Take the change-timing symbols among ``dims`` (unless ``cells_only``) and the cells of the dates
+        among them: :meth:`timing_dates` then picks dates in those cells (a comparison of two packs
+        enumerates joint dimensions, whose cells each pack's analysis uses)."""
+        if not cells_only:
+            self.timing = tuple(d.var for d in dims if d.var in CHANGE_TIMING)
+        events = [e for n in self.timing for e in (CHANGE_TIMING[n][0], *CHANGE_TIMING[n][2])]
+        self._timing_inputs = tuple(dict.fromkeys([*self.timing, "change_date", *(f"dates.{e}" for e in events)]))
+        self._timing_cells = {d.var: dict(zip(d.values, d.cells or (), strict=False)) for d in dims
                               if d.kind == "date" and (d.var == "change_date" or d.var.startswith("dates."))}
-        self._timing_found: dict[tuple[Any, ...], dict[str, Any] | None] = {}
+        self._timing_found = {}
 
     def timing_dates(self, env: Mapping[str, Any]) -> dict[str, Any] | None:
         """Dates, each in the cell of ``env``'s value, under which the change-timing symbols the rules
