@@ -38,6 +38,7 @@ class DecisionDiff(DiffBase):
             for slot, packs in enumerate(layout):
                 host = JointAnalysis(self, scenario, kind, self.srcs[packs[0]])
                 host.dims = host.build(canon(n for i in packs for n in names[i]))
+                host.use_timing(host.dims)
                 part = Part(host, packs, analyses)
                 taken = {d.var for d in host.dims}
                 for i in packs:
@@ -52,6 +53,7 @@ class DecisionDiff(DiffBase):
                 parts.append(part)
             witness = JointAnalysis(self, scenario, kind, self.srcs[0])
             witness.dims = [d for part in parts for d in part.host.dims]
+            witness.use_timing(witness.dims)
             decided = {d.var for d in witness.dims}
             witness.side_dims = witness.build(canon(n for m in self.members for n in m.scope_names
                                                      if n not in decided))
@@ -74,8 +76,13 @@ class DecisionDiff(DiffBase):
     def _enumerate(self, part: Part) -> None:
         host = part.host
         cache: dict[tuple[Any, ...], bool] = {}
+        for i in part.packs:  # each pack's change timing over the joint cells, as the joint example takes them
+            part.analyses[i].use_timing(host.dims, cells_only=True)
         for tup in host.space():
             envs = {i: joint_env(part.analyses[i], host.dims, tup) for i in part.packs}
+            if host.timing and host.timing_dates(host.env(host.dims, tup)) is None:
+                host.dontcare.add(tup)
+                continue
             if not all(part.analyses[i].feasible(envs[i]) for i in part.packs) or not all(
                     self._possible(part, i, envs[i], cache) for i in part.packs):
                 host.dontcare.add(tup)

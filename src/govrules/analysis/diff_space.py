@@ -299,6 +299,7 @@ class JointAnalysis(RegionAnalysis):
         self.exact = True
         self.tried: dict[tuple[Any, ...], list[int] | Literal["open"] | None] = {}  # witness searches, by
         # the values the scopes read
+        self.use_timing([])
 
     def _numeric_cuts(self, var: Variable) -> dict[Decimal, str]:
         cuts: dict[Decimal, str] = {}

@@ -12,7 +12,7 @@ from govrules.analysis.region_space import AnalysisResult, AnalysisSpace
 from govrules.analysis.space import (
     Dimension,
 )
-from govrules.compile.compiler import NOT_YET, CompiledRule
+from govrules.compile.compiler import NOT_YET, CompiledRule, change_timing
 from govrules.engine.combine import Outcome, any_true, decide, made_before_measure
 from govrules.models.pack import (
     ExemptionRule,
@@ -53,7 +53,22 @@ class AnalysisOracle(AnalysisSpace):
         keys = {d.var for d in dims}
         if "procurement_budget" not in keys and "budget" in keys:
             env["procurement_budget"] = env["budget"]
+        if self.timing and dims is self.dims and not unknown.isdisjoint(self._timing_inputs):
+            self._timing_unknown(env, self.env(dims, tup, base=base), unknown)
         return env
+
+    def _timing_unknown(self, env: dict[str, Any], known: Mapping[str, Any], unknown: frozenset[str]) -> None:
+        """With a date the change-timing symbols are worked out from unknown, they are what the engine
+        works out without it (from dates in the cells of ``known``, the same combination fully known)."""
+        picks = self.timing_dates(known)
+        if picks is None:
+            return
+        made = None if "change_date" in unknown else picks["change_date"]
+        events = {var.removeprefix("dates."): None if var in unknown else value
+                  for var, value in picks.items() if var.startswith("dates.")}
+        for name in self.timing:
+            if name not in unknown:
+                env[name] = change_timing(made, events, name, self.as_of)
 
     def feasible(self, env: Mapping[str, Any]) -> bool:
         budget, procurement = env.get("budget"), env.get("procurement_budget")
@@ -67,9 +82,11 @@ class AnalysisOracle(AnalysisSpace):
         # events in an order no record may give (the project model refuses it: completion before the start, …)
         for earlier, later in DATE_ORDER:
             first, second = env.get(f"dates.{earlier}"), env.get(f"dates.{later}")
-            if isinstance(second, dt.date) and (first is NOT_YET or (isinstance(first, dt.date) and second < first)):
+            if isinstance(second, dt.date) and second is not NOT_YET and (
+                    first is NOT_YET or (isinstance(first, dt.date) and second < first)):
                 return False
-        return True
+        # change-timing symbols some dates in their cells give
+        return self.timing_dates(env) is not None
 
     def outcomes(self, rules: list[CompiledRule], env: Mapping[str, Any]) -> list[Outcome]:
         result = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -25,14 +25,32 @@ from govrules.analysis.space import (
     numeric_cells,
     sampled_cells,
 )
-from govrules.compile.compiler import NOT_YET, CompiledRule
+from govrules.compile.compiler import CHANGE_TIMING, NOT_YET, CompiledRule, change_timing
 from govrules.models.pack import (
     ChangeRule,
     ExemptionRule,
     RouteRule,
     ScopeRule,
 )
-from govrules.models.project import CATEGORY_EXECUTION, FISCAL_SOURCES, Category
+from govrules.models.project import CATEGORY_EXECUTION, DATE_ORDER, FISCAL_SOURCES, Category
+
+_NONE = object()
+
+
+def _in_order(env: Mapping[str, Any], var: str, value: Any) -> bool:
+    """Whether the event ``var`` on ``value`` keeps the order of events with ``env``'s other dates."""
+    event = var.removeprefix("dates.")
+    for earlier, later in DATE_ORDER:
+        if event == later:
+            first, second = env.get(f"dates.{earlier}"), value
+        elif event == earlier:
+            first, second = value, env.get(f"dates.{later}")
+        else:
+            continue
+        if isinstance(second, dt.date) and second is not NOT_YET and (
+                first is NOT_YET or (isinstance(first, dt.date) and second < first)):
+            return False
+    return True
 
 
 @dataclass
@@ -58,6 +76,11 @@ class AnalysisSpace:
     """Route rules (``kind='route'``) or change rules (``kind='change'``) under one scenario: the
     dimensions of the space and the environment every combination starts from."""
 
+    timing: tuple[str, ...] = ()
+    _timing_inputs: tuple[str, ...] = ()
+    _timing_cells: dict[str, dict[Any, Cell]] = {}  # noqa: RUF012 - replaced per instance by use_timing
+    _timing_found: dict[tuple[Any, ...], dict[str, Any] | None]
+
     def __init__(self, src: Source, kind: Literal["route", "change"], params: Mapping[str, Any],
                  as_of: dt.date, *, samples: int, max_combinations: int, seed: int) -> None:
         self.src = src
@@ -78,6 +101,15 @@ class AnalysisSpace:
         main_vars = list(reader.vars)
         reader.read(side)
         self.vars = reader.vars
+        timing = [name for name in reader.vars if name in CHANGE_TIMING]
+        # a change-timing symbol is worked out from a change's date and the project's events: it is a
+        # dimension of its own; the dates it comes from are enumerated only where a rule reads them (a
+        # scope rule's too), and only combinations some dates in their cells give are kept (:meth:`timing_dates`)
+        for name in timing:
+            event, _, earlier = CHANGE_TIMING[name]
+            for var in (name, *(f"dates.{e}" for e in (event, *earlier))):
+                if (var == name or var in reader.vars) and var not in main_vars:
+                    main_vars.append(var)
         main_names = set(main_vars)
         if "fiscal_amount" in main_names:  # the amount comes from the funding: enumerate both
             main_names |= {"funding_sources", "fiscal_funded"}
@@ -97,6 +129,81 @@ class AnalysisSpace:
         self.dontcare: set[tuple[int, ...]] = set()
         self.sampled_space = False
         self._completions: dict[tuple[Any, ...], dict[str, int] | None] = {}
+        self.use_timing(self.dims)
+
+    def use_timing(self, dims: Sequence[Dimension], *, cells_only: bool = False) -> None:
+        """Take the change-timing symbols among ``dims`` (unless ``cells_only``) and the cells of the dates
+        among them: :meth:`timing_dates` then picks dates in those cells (a comparison of two packs
+        enumerates joint dimensions, whose cells each pack's analysis uses)."""
+        if not cells_only:
+            self.timing = tuple(d.var for d in dims if d.var in CHANGE_TIMING)
+        events = [e for n in self.timing for e in (CHANGE_TIMING[n][0], *CHANGE_TIMING[n][2])]
+        self._timing_inputs = tuple(dict.fromkeys([*self.timing, "change_date", *(f"dates.{e}" for e in events)]))
+        self._timing_cells = {d.var: dict(zip(d.values, d.cells or (), strict=False)) for d in dims
+                              if d.kind == "date" and (d.var == "change_date" or d.var.startswith("dates."))}
+        self._timing_found = {}
+
+    def timing_dates(self, env: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Dates, each in the cell of ``env``'s value, under which the change-timing symbols the rules
+        read have ``env``'s values: ``change_date`` and the events they are worked out from (``{}`` when
+        no rule reads one); ``None`` when no dates in those cells do (the combination cannot occur)."""
+        if not self.timing:
+            return {}
+        key = tuple(env.get(n) for n in self._timing_inputs)
+        if key in self._timing_found:
+            return self._timing_found[key]
+        found: dict[str, Any] | None = None
+        for made in self._candidates("change_date", env.get("change_date")):
+            found = self._timing_search(env, made, 0, {})
+            if found is not None:
+                found["change_date"] = made
+                break
+        self._timing_found[key] = found
+        return found
+
+    def _timing_search(self, env: Mapping[str, Any], made: Any, depth: int, chosen: dict[str, Any]
+                       ) -> dict[str, Any] | None:
+        """Event dates (each in its cell; events no rule reads stay unknown) giving the timing symbols
+        from ``depth`` on their values in ``env``, the change made on ``made``; backtracking."""
+        if depth == len(self.timing):
+            return dict(chosen)
+        name = self.timing[depth]
+        event, _, earlier = CHANGE_TIMING[name]
+        free = [e for e in (event, *earlier) if f"dates.{e}" not in chosen]
+        options = [self._candidates(f"dates.{e}", env.get(f"dates.{e}"), made) for e in free]
+        for values in itertools.product(*options):
+            trial = {**chosen, **{f"dates.{e}": v for e, v in zip(free, values, strict=True)}}
+            seen = {**env, **trial}
+            if any(not _in_order(seen, f"dates.{e}", v) for e, v in zip(free, values, strict=True)):
+                continue
+            events = {k.removeprefix("dates."): v for k, v in trial.items()}
+            if change_timing(made, events, name, self.as_of) is env.get(name):
+                found = self._timing_search(env, made, depth + 1, trial)
+                if found is not None:
+                    return found
+        return None
+
+    def _candidates(self, var: str, value: Any, made: Any = None) -> list[Any]:
+        """Dates ``var`` may take: in the cell ``value`` stands for (its ends, the days next to them and
+        its representative) where ``var`` is a dimension; otherwise (no rule reads it) unknown, not yet,
+        or a day around the evaluation date, the effective date or the change's date ``made``."""
+        one = dt.timedelta(days=1)
+        cells = self._timing_cells.get(var)
+        if cells is None:
+            days = [self.as_of, self.src.pack.dates.effective, *([made] if isinstance(made, dt.date) else [])]
+            around = sorted({d + k * one for d in days for k in (-1, 0, 1)})
+            if var == "change_date":  # an undated change or one under the measure, as the analysis takes it
+                return [None, *(d for d in around if d >= self.src.pack.dates.effective)]
+            return [None, NOT_YET, *around]
+        if value is None or value is NOT_YET:
+            return [value]
+        cell = cells.get(value)
+        if cell is None or cell.sampled:
+            return [value]
+        first = cell.lo if cell.lo_closed else (cell.lo + one if cell.lo is not None else value - 400 * one)
+        last = cell.hi if cell.hi_closed else (cell.hi - one if cell.hi is not None else value + 400 * one)
+        points = [first, first + one, value, last - one, last]
+        return list(dict.fromkeys(p for p in points if first <= p <= last))
 
     def _exceptions(self, rules: list[CompiledRule]) -> list[CompiledRule]:
         ids = {e for r in rules for e in r.rule.unless}

@@ -140,6 +140,13 @@ class WitnessSearch(Classification):
                 if in_catalogue is not None:
                     system["in_catalogue"] = in_catalogue if i == 0 else True
                 data["systems"].append(system)
+        timing = self.timing_dates(self.env(self.dims, tup)) if self.timing else None
+        for name, value in (timing or {}).items():  # dates in the same cells that give the timing chosen
+            if name == "change_date":
+                if value is not None:
+                    change["date"] = value.isoformat()
+            elif value is not None:
+                dates[name.removeprefix("dates.")] = False if value is NOT_YET else value.isoformat()
         if dates:
             data["dates"] = dates
         if self.kind == "change":

@@ -103,6 +103,8 @@ def describe_run(dim: Dimension, first: Cell, last: Cell) -> str:
     if last.hi is NOT_YET and first.lo is not NOT_YET:
         lower = f"{v} {'>=' if first.lo_closed else '>'} {first.lo_label}" if first.lo_label else ""
         return (f"{lower} or not yet" if lower else f"{v}: any date or not yet") + sampled
+    if first.lo_label is None and last.hi is None:
+        return f"{v}: any date (not 'not yet'){sampled}"
     if first.lo_label is None:
         return f"{v} {'<=' if last.hi_closed else '<'} {last.hi_label}{sampled}"
     if last.hi is None:
@@ -131,6 +133,10 @@ class RegionAnalysis(WitnessSearch):
         rest = [i for i in range(len(self.dims)) if not any(i in b for b in blocks)]
         groups = [*blocks, rest]
         projections = [{tuple(t[i] for i in g) for t in tuples} for g in groups]
+        # what each group's boxes cover, once covered: a group grows only where it fits with every value the
+        # groups covered before it may take (and the others' own values), so the regions' product stays
+        # within the combinations described (or impossible)
+        covered = [set(p) for p in projections]
 
         def ok_for(k: int) -> Callable[[tuple[int, ...]], bool]:
             others = [j for j in range(len(groups)) if j != k]
@@ -143,7 +149,7 @@ class RegionAnalysis(WitnessSearch):
                     cache[sub] = all(
                         assemble(len(self.dims), [(groups[k], sub)] + [(groups[j], c[m]) for m, j in
                                                                        enumerate(others)]) in allowed
-                        for c in itertools.product(*(sorted(projections[j]) for j in others)))
+                        for c in itertools.product(*(sorted(covered[j]) for j in others)))
                 return cache[sub]
 
             return ok
@@ -152,6 +158,7 @@ class RegionAnalysis(WitnessSearch):
         clause_specs = []
         for k, block in enumerate(blocks):
             boxes_k, _ = self._cover(block, projections[k], ok_for(k), 10**6)
+            covered[k] = {sub for box, _ in boxes_k for sub in itertools.product(*box)}
             texts = [t for t in (self._describe(block, box) for box, _ in boxes_k) if t]
             if texts:
                 # a clause over one variable keeps its place; one over several comes last
@@ -264,8 +271,11 @@ class RegionAnalysis(WitnessSearch):
                 runs[-1] = (runs[-1][0], j)
             else:
                 runs.append((j, j))
-        return dim.key, tuple((dim.cells[a].lo_label, dim.cells[a].lo_closed, dim.cells[b].hi_label,
-                               dim.cells[b].hi_closed) for a, b in runs)
+        cells = dim.cells
+        # a run of dates open above ends before "not yet" (the last cell of a date dimension)
+        return dim.key, tuple((cells[a].lo_label, cells[a].lo_closed,
+                               "not yet" if dim.kind == "date" and cells[b].hi is None else cells[b].hi_label,
+                               cells[b].hi_closed) for a, b in runs)
 
     def region_tuples(self, spec: Spec) -> Iterator[tuple[int, ...]]:
         """The combinations of this analysis inside a region found (maybe) under other parameter values."""

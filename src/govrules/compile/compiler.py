@@ -129,6 +129,12 @@ _ITEM: dict[ForEach, tuple[Symbol, ...]] = {
                _enum_values(ChangeCause)),
         Symbol("change_major", "BOOLEAN", "item", "changes[].major", "是否重大变更", "whether the change is major"),
         Symbol("change_date", "DATETIME", "item", "changes[].date", "变更日期", "when the change was made"),
+        Symbol("change_before_approval", "BOOLEAN", "item", "changes[].date",
+               "变更发生在立项(审批批复或备案)之前", "the change was made before the project's approval or filing"),
+        Symbol("change_before_construction", "BOOLEAN", "item", "changes[].date",
+               "变更发生在开工建设之前", "the change was made before construction started"),
+        Symbol("change_after_acceptance", "BOOLEAN", "item", "changes[].date",
+               "变更发生在竣工验收之后", "the change was made after the project's acceptance"),
     ),
     ForEach.system: (
         Symbol("system_status", "STRING", "item", "systems[].status", "系统建设类型", "new, upgrade, …",
@@ -146,6 +152,55 @@ _ITEM: dict[ForEach, tuple[Symbol, ...]] = {
                "连续结转未使用年数", "consecutive years carried over unused"),
     ),
 }
+
+
+#: The change-timing symbols (true/false/unknown), worked out from a change's date and the project's
+#: events: name → (the event, whether the symbol says "before" it (else "after"), the events that cannot
+#: come after it (``DATE_ORDER``), which settle the symbol when the event's own date is unknown).
+CHANGE_TIMING: dict[str, tuple[str, bool, tuple[str, ...]]] = {
+    "change_before_approval": ("approval", True, ("application",)),
+    "change_before_construction": ("construction_start", True, ()),
+    "change_after_acceptance": ("acceptance", False, ("completion", "contract_signed", "construction_start")),
+}
+
+
+def change_timing(made: dt.date | None, events: Mapping[str, Any], name: str, as_of: dt.date) -> bool | None:
+    """The change-timing symbol ``name`` (:data:`CHANGE_TIMING`) of a change made on ``made``, judged on
+    ``as_of`` from ``events`` (event name → date, ``NOT_YET`` or ``None`` for unknown).
+
+    An event dated after ``as_of`` (or ``NOT_YET``) had not happened on ``as_of``: a change made by then
+    came before it; a change dated after ``as_of`` is planned, and whether the event will come first is
+    unknown. On the event's own day a change is neither before nor after it: a change on the day of the
+    approval is made on an approved project, one on the day of the acceptance within the project. When
+    the event's date is unknown, an event that cannot come after it may settle the symbol: a change
+    before the completion (or a completion not yet) was not made after the acceptance.
+    """
+    if made is None:
+        return None
+    event, before, earlier = CHANGE_TIMING[name]
+    relation = _made_before if before else _made_after
+    found = relation(made, events.get(event), as_of)
+    if found is None and events.get(event) is None:
+        settles = before  # before an earlier event: before; not after one: not after
+        if any(relation(made, events.get(e), as_of) is settles for e in earlier):
+            return settles
+    return found
+
+
+def _made_before(made: dt.date, day: Any, as_of: dt.date) -> bool | None:
+    if day is None:
+        return None
+    if day is NOT_YET or day > as_of:
+        return True if made <= as_of else None
+    return bool(made < day)
+
+
+def _made_after(made: dt.date, day: Any, as_of: dt.date) -> bool | None:
+    if day is None:
+        return None
+    if day is NOT_YET or day > as_of:
+        return False if made <= as_of else None
+    return bool(made > day)
 
 
 def _add_years(day: Any, years: Any) -> Any:

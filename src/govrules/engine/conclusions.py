@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from govrules.compile.compiler import CHANGE_TIMING
 from govrules.compile.temporal import LINE_YEAR, barred_message
 from govrules.engine.combine import MissingTable, Outcome, any_true, decide, made_before_measure, note_missing
 from govrules.engine.memo import DeclaredInputs, Reads
@@ -23,6 +24,8 @@ from govrules.models.verdict import (
     Route,
     Scope,
 )
+
+_TIMING = frozenset(CHANGE_TIMING)
 
 
 class Conclusions(RuleSteps):
@@ -225,6 +228,8 @@ class Conclusions(RuleSteps):
         """The missing facts, each with the rules that need it: worked out once per pack for each
         content of ``missing`` (the key spells it out whole, in the order it was recorded)."""
         missing = self.missing
+        if not _TIMING.isdisjoint(missing):
+            missing = self._timing_facts(missing)
         key = ("missing facts", tuple(missing.items()))  # frozen sets: their hashes are kept
         fast = self._runtime
         found = fast.reused.get(key)
@@ -233,6 +238,24 @@ class Conclusions(RuleSteps):
             if len(fast.reused) < fast.MAX_SHARED:
                 fast.reused[key] = found
         return list(found[0])
+
+    def _timing_facts(self, missing: MissingTable) -> MissingTable:
+        """``missing`` with each change-timing symbol replaced by the dates that would settle it: the
+        change's date and the project's event, where unknown. A change dated after the evaluation date,
+        before an event that has not happened, is left as it is: no fact known today settles it."""
+        result: MissingTable = {}
+        events = self.project.dates.__dict__
+        undated = any(c.date is None for c in self.project.changes)
+        for name, ids in missing.items():
+            timing = CHANGE_TIMING.get(name)
+            if timing is None:
+                note_missing(result, name, ids)
+                continue
+            settling = (["change_date"] if undated else []) + (
+                [f"dates.{timing[0]}"] if events[timing[0]] is None else [])
+            for fact in settling or [name]:
+                note_missing(result, fact, ids)
+        return result
 
     def _work_out_missing_facts(self, missing: MissingTable) -> list[MissingFact]:
         fast = self._runtime

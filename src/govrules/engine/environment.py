@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from govrules.compile.compiler import NOT_YET
+from govrules.compile.compiler import CHANGE_TIMING, NOT_YET, change_timing
 from govrules.engine.combine import all_true
 from govrules.engine.projects import unknown_fact_message
 from govrules.engine.state import EvaluationState, unvalidated
@@ -203,10 +203,17 @@ class Environment(EvaluationState):
     def _items(self, for_each: ForEach) -> list[dict[str, Any]]:
         p = self.project
         if for_each is ForEach.change:
-            return [{"change_scale": c.scale, "change_increases_investment": c.increases_investment,
-                     "change_cause": c.cause._value_ if c.cause else None, "change_major": c.major,
-                     "change_date": c.date}
-                    for c in p.changes]
+            as_of = self.as_of
+            events = {event: NOT_YET if value is False else value for event, value in p.dates.__dict__.items()}
+            changes = []
+            for c in p.changes:
+                change = {"change_scale": c.scale, "change_increases_investment": c.increases_investment,
+                        "change_cause": c.cause._value_ if c.cause else None, "change_major": c.major,
+                        "change_date": c.date}
+                for name in CHANGE_TIMING:
+                    change[name] = change_timing(c.date, events, name, as_of)
+                changes.append(change)
+            return changes
         if for_each is ForEach.system:
             items = []
             for i, s in enumerate(p.systems or []):

@@ -34,6 +34,9 @@ DATE_ORDER: tuple[tuple[str, str], ...] = (
     ("construction_start", "completion"),
     ("completion", "trial_run_end"),
     ("completion", "acceptance"),
+    # through an unstated completion: nothing is accepted, or ends its trial run, before it is begun
+    ("construction_start", "trial_run_end"),
+    ("construction_start", "acceptance"),
     ("decommissioned", "decommission_filed"),
 )
 _EARLIER: dict[str, tuple[str, ...]] = {
