@@ -71,9 +71,9 @@ def _command_output(*argv: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def command_output() -> Callable[..., tuple[int, str, str]]:
-    """``command_output(*argv)``: the exit code, output and error output of ``govrules *argv``, run once for
-    the whole run (in one worker) — for a costly command (``check`` of a bundled pack: every reading choice)
-    that several tests read. A test that needs a run of its own calls ``govrules.cli.main`` itself."""
+    """``command_output(*argv)``: the exit code, output and error output of ``govrules *argv``, run once per
+    test process (per worker under xdist) — for a costly command (``check`` of a bundled pack: every reading
+    choice) that several tests read. A test that needs a run of its own calls ``govrules.cli.main`` itself."""
     return _command_output
 
 

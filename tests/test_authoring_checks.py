@@ -305,7 +305,6 @@ def test_the_scaffold_points_at_the_vocabulary_command(tmp_path: Path) -> None:
     assert "govrules vocabulary" in text and "policies/vocabulary.yaml" not in text
 
 
-@pytest.mark.xdist_group("check-chuxiong")
 def test_check_counts_the_warnings_it_prints(command_output: Callable[..., tuple[int, str, str]]) -> None:
     code, out, _ = command_output("check", "chuxiong-2025")
     printed = len(re.findall(r"(?m)(?:^|: )warning\[", out))  # with a position, or (a region) without

@@ -69,8 +69,6 @@ def test_evaluate_text_names_the_reading_and_marks_presumptions(tmp_path: Path,
     assert code == 2 and "nope" in err
 
 
-# with the other tests of `govrules check chuxiong-2025`: one worker runs its analyses once
-@pytest.mark.xdist_group("check-chuxiong")
 def test_check_reports_presumptions_and_readings(command_output: Callable[..., tuple[int, str, str]]) -> None:
     code, out, _ = command_output("check", "chuxiong-2025")
     assert code == 0

@@ -30,10 +30,6 @@ from govrules.packs.yaml_io import load_yaml
 from govrules.testing import evaluations, parameter_values, projects
 from govrules.testing.strategies import FEN, _boundaries, amounts
 
-# In one worker with the other tests of `govrules check chuxiong-2025`: the `reports` below and that check
-# share Chuxiong's analyses (check_consistency does each once per process).
-pytestmark = pytest.mark.xdist_group("check-chuxiong")
-
 FIXTURES = Path(__file__).parent / "fixtures" / "inconsistent"
 PACK_IDS = ["qujing-2020", "chuxiong-2025", "jingzhou-2017", "linfen-2021"]
 PACKS = {pid: govrules.load_pack(pid) for pid in PACK_IDS}

@@ -24,9 +24,6 @@ from govrules.models.verdict import Verdict
 from govrules.packs.projects import read_project_data, validate_project
 
 PACK_IDS = ["chuxiong-2025", "linfen-2021", "jingzhou-2017", "qujing-2020"]
-#: the tests of Chuxiong against Linfen run in one worker: they read the reports diff_report makes once per
-#: process (the fixture's, and the one with a procurement limit given)
-CHUXIONG_LINFEN = pytest.mark.xdist_group("diff-chuxiong-linfen")
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +67,6 @@ def _check_example(difference: Difference) -> None:
 # (a) bundled packs
 
 
-@CHUXIONG_LINFEN
 def test_chuxiong_linfen_change_art24_against_art20_with_citations(chuxiong_linfen: PackDiff) -> None:
     changes = [d for d in chuxiong_linfen.differences if d.analysis == "change"]
     pairs = {(d.a.decision, d.b.decision): d for d in changes}
@@ -88,7 +84,6 @@ def test_chuxiong_linfen_change_art24_against_art20_with_citations(chuxiong_linf
     assert 0 < chuxiong_linfen.identical["change"] < chuxiong_linfen.compared["change"]
 
 
-@CHUXIONG_LINFEN
 def test_chuxiong_linfen_route_and_scope(chuxiong_linfen: PackDiff) -> None:
     report = chuxiong_linfen
     routes = [d for d in report.differences if d.analysis == "route"]
@@ -140,7 +135,6 @@ def test_a_measure_not_in_force_is_said_and_as_of_defaults_to_the_later_effectiv
     assert any(n.startswith("qujing-2020 is not in force on 2023-01-01") for n in later.notes)
 
 
-@CHUXIONG_LINFEN
 def test_given_parameters_are_used_and_checked() -> None:
     # the date and the packs `govrules diff --param … --as-of 2025-06-01` below gives: one analysis for both
     found = diff_packs(load_pack("chuxiong-2025"), load_pack("linfen-2021"), as_of=dt.date(2025, 6, 1),
@@ -214,7 +208,6 @@ def test_two_thresholds_differ_on_exactly_the_interval_between_them() -> None:
 # (d) the command
 
 
-@CHUXIONG_LINFEN
 def test_cli_exit_codes_and_json(capsys: pytest.CaptureFixture[str], chuxiong_linfen: PackDiff) -> None:
     # under the default readings only (comparing under each other option is tested on small packs below)
     assert main(["diff", "chuxiong-2025", "linfen-2021", "--format", "json", "--readings", "default"]) == 0
