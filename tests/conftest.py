@@ -3,7 +3,9 @@ compiled-pack cache of the suite's own."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import os
 import shutil
 import tempfile
@@ -55,6 +57,24 @@ def _bundled_cases(pack_id: str) -> tuple[BundledCase, ...]:
 def bundled_cases() -> Callable[[str], tuple[BundledCase, ...]]:
     """``bundled_cases(pack_id)``: every case of that bundled pack (read once for the whole run)."""
     return _bundled_cases
+
+
+@cache
+def _command_output(*argv: str) -> tuple[int, str, str]:
+    from govrules.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def command_output() -> Callable[..., tuple[int, str, str]]:
+    """``command_output(*argv)``: the exit code, output and error output of ``govrules *argv``, run once per
+    test process (per worker under xdist) — for a costly command (``check`` of a bundled pack: every reading
+    choice) that several tests read. A test that needs a run of its own calls ``govrules.cli.main`` itself."""
+    return _command_output
 
 
 _CACHE_DIR: str | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -304,8 +305,8 @@ def test_the_scaffold_points_at_the_vocabulary_command(tmp_path: Path) -> None:
     assert "govrules vocabulary" in text and "policies/vocabulary.yaml" not in text
 
 
-def test_check_counts_the_warnings_it_prints(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "check", "chuxiong-2025")
+def test_check_counts_the_warnings_it_prints(command_output: Callable[..., tuple[int, str, str]]) -> None:
+    code, out, _ = command_output("check", "chuxiong-2025")
     printed = len(re.findall(r"(?m)(?:^|: )warning\[", out))  # with a position, or (a region) without
     assert code == 0 and printed > 0
     assert f"0 error(s), {printed} warning(s)" in out.splitlines()[-1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -68,8 +69,8 @@ def test_evaluate_text_names_the_reading_and_marks_presumptions(tmp_path: Path,
     assert code == 2 and "nope" in err
 
 
-def test_check_reports_presumptions_and_readings(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "check", "chuxiong-2025")
+def test_check_reports_presumptions_and_readings(command_output: Callable[..., tuple[int, str, str]]) -> None:
+    code, out, _ = command_output("check", "chuxiong-2025")
     assert code == 0
     assert "each of 64 reading choices" in out
     # the summary says what was counted: the facts presumed, and the rules the proof covers

@@ -136,7 +136,8 @@ def test_a_measure_not_in_force_is_said_and_as_of_defaults_to_the_later_effectiv
 
 
 def test_given_parameters_are_used_and_checked() -> None:
-    found = diff_packs("chuxiong-2025", "linfen-2021",
+    # the date and the packs `govrules diff --param … --as-of 2025-06-01` below gives: one analysis for both
+    found = diff_packs(load_pack("chuxiong-2025"), load_pack("linfen-2021"), as_of=dt.date(2025, 6, 1),
                        parameters={"chuxiong-2025": {"procurement_limit": "100万元"}})
     assert found and all(not d.scenarios for d in found)
     assert all(d.parameters == {"chuxiong-2025": {"procurement_limit": "1000000"}} for d in found)
