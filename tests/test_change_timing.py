@@ -31,7 +31,7 @@ D = dt.date
     (D(2025, 8, 1), {"acceptance": NOT_YET}, "change_after_acceptance", False),
     # a planned change (after the evaluation date) before an event not yet: unknown which comes first
     (D(2025, 10, 1), {"approval": NOT_YET}, "change_before_approval", None),
-    (D(2025, 10, 1), {"acceptance": NOT_YET}, "change_after_acceptance", None),
+    (D(2025, 10, 1), {"acceptance": NOT_YET}, "change_after_acceptance", False),
     # unknown change date or event
     (None, {"approval": D(2025, 6, 15)}, "change_before_approval", None),
     (D(2025, 8, 1), {}, "change_before_approval", None),
@@ -108,3 +108,15 @@ def test_analysis_keeps_only_timings_some_dates_give_and_its_examples_give_them(
         for name in analysis.timing:
             assert change_timing(project.changes[0].date, events, name, AS_OF) is env[name], (name, env)
     assert kept and dropped
+
+
+def test_a_planned_change_is_within_the_project_and_asks_nothing_it_cannot_answer() -> None:
+    """A change dated after the evaluation date on a project being built is an adjustment of it (Linfen's
+    note on 第二十条); on a project not yet approved, whether approval comes first is open, and no field of
+    the record would settle it, so none is asked."""
+    planned = _change_verdict({}, {"date": "2025-12-01"})
+    assert planned.changes[0].decision == "adjustment_request"
+    unapproved = _change_verdict({"approval": False, "construction_start": False}, {"date": "2025-12-01"})
+    assert unapproved.changes[0].decision == "undetermined"
+    assert not {m.name for m in unapproved.missing_facts} & {*CHANGE_TIMING, "change_date"}
+

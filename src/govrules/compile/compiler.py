@@ -169,9 +169,11 @@ def change_timing(made: dt.date | None, events: Mapping[str, Any], name: str, as
     ``as_of`` from ``events`` (event name → date, ``NOT_YET`` or ``None`` for unknown).
 
     An event dated after ``as_of`` (or ``NOT_YET``) had not happened on ``as_of``: a change made by then
-    came before it; a change dated after ``as_of`` is planned, and whether the event will come first is
-    unknown. On the event's own day a change is neither before nor after it: a change on the day of the
-    approval is made on an approved project, one on the day of the acceptance within the project. When
+    came before it; a change dated after ``as_of`` is planned, and whether an approval or a start will come
+    first is unknown, but a change planned while the project is not yet accepted is a change of the project
+    under way, not after its acceptance. On the event's own day a change is neither before nor after it:
+    a change on the day of the approval is made on an approved project, one on the day of the acceptance
+    within the project. When
     the event's date is unknown, an event that cannot come after it may settle the symbol: a change
     before the completion (or a completion not yet) was not made after the acceptance.
     """
@@ -199,7 +201,7 @@ def _made_after(made: dt.date, day: Any, as_of: dt.date) -> bool | None:
     if day is None:
         return None
     if day is NOT_YET or day > as_of:
-        return False if made <= as_of else None
+        return False
     return bool(made > day)
 
 

@@ -241,8 +241,8 @@ class Conclusions(RuleSteps):
 
     def _timing_facts(self, missing: MissingTable) -> MissingTable:
         """``missing`` with each change-timing symbol replaced by the dates that would settle it: the
-        change's date and the project's event, where unknown. A change dated after the evaluation date,
-        before an event that has not happened, is left as it is: no fact known today settles it."""
+        change's date and the project's event, where unknown. A change planned after the evaluation date,
+        before an approval or start that has not happened, names none: no fact known today settles it."""
         result: MissingTable = {}
         events = self.project.dates.__dict__
         undated = any(c.date is None for c in self.project.changes)
@@ -253,7 +253,7 @@ class Conclusions(RuleSteps):
                 continue
             settling = (["change_date"] if undated else []) + (
                 [f"dates.{timing[0]}"] if events[timing[0]] is None else [])
-            for fact in settling or [name]:
+            for fact in settling:
                 note_missing(result, fact, ids)
         return result
 
