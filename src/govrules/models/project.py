@@ -172,7 +172,7 @@ class Dates(StrictModel):
     """When the project's events happened: a date, ``false`` (not yet), or absent (unknown)."""
 
     application: Event | None = Field(None, description="立项申请/申报")
-    approval: Event | None = Field(None, description="立项批复 or 备案 completed")
+    approval: Event | None = Field(None, description="立项批复或备案完成")
     construction_start: Event | None = Field(None, description="开工建设")
     planned_completion: Event | None = Field(None, description="计划完成 (per the annual plan)")
     procurement_plan_filed: Event | None = Field(None, description="采购方案报备")
