@@ -263,16 +263,18 @@ def test_a_change_made_before_the_measure_is_not_covered_and_one_made_after_is_j
     assert before.decision == "not_covered" and before.rules == []
     assert before.reasons == ["该变更发生于 2021-03-15，在本办法施行（2021-05-08）之前：不溯及既往"]
     assert on_the_day.decision == "adjustment_request" and undated.decision == "undetermined"
-    assert on_the_day.rules == undated.rules != [] and "变更日期未知" in undated.reasons[0]
+    # undated, it may also lie outside building (change timing): that rule is open too, and the date is asked
+    assert set(on_the_day.rules) < set(undated.rules) and "change.art20_outside_building" in undated.rules
+    assert "change_date" in {m.name for m in verdict.missing_facts}
     # a pack's change rules may read the date too
     assert "change_date" in load_pack_text(
         _MINI.encode(), file="mini.yaml").table.item_symbols[ForEach.change]
 
 
 def test_an_undated_change_of_a_project_under_way_before_the_measure_waits_for_its_date() -> None:
-    """Chuxiong 第二十四条: a 5% change for external reasons is 报备 — if made after 2025-05-08. On a project
-    building since 2024 an undated change may predate the measure: the date is asked for; on a project that
-    began under the measure it is judged by the rules."""
+    """Chuxiong 第二十四条: a 5% change for external reasons is 报备 — if made after 2025-05-08 and during
+    implementation. On a project building since 2024 an undated change may predate the measure: the date is
+    asked for."""
     change = {"scale": "0.05", "increases_investment": False, "cause": "external_environment", "major": True}
     project = {"id": "u", "name": "变更", "level": "prefecture", "execution": "construction", "budget": "128万元",
                "funding": [{"source": "prefecture", "amount": "128万元"}],
@@ -284,17 +286,20 @@ def test_an_undated_change_of_a_project_under_way_before_the_measure_waits_for_i
     undated = govrules.evaluate(project, "chuxiong-2025", day, parameters=limit)
     (change_out,) = undated.changes
     assert change_out.decision == "undetermined" and change_out.rules
-    assert "变更日期未知" in change_out.reasons[0] and "报备" in change_out.reasons[0]
     needed = undated.missing_fact("change_date")
-    assert needed is not None and needed.path == "changes[].date" and set(needed.needed_by) == set(change_out.rules)
-    after = govrules.evaluate({**project, "changes": [{**change, "date": "2025-06-01"}]}, "chuxiong-2025", day,
-                              parameters=limit)
-    before = govrules.evaluate({**project, "changes": [{**change, "date": "2025-04-01"}]}, "chuxiong-2025", day,
-                               parameters=limit)
+    assert needed is not None and needed.path == "changes[].date" and set(needed.needed_by) <= set(change_out.rules)
+    # dated after the measure, on a project not yet accepted: judged by the rules (报备); before it: not covered
+    accepted_not_yet = {**project, "dates": {**project["dates"], "completion": False, "acceptance": False}}
+    after = govrules.evaluate({**accepted_not_yet, "changes": [{**change, "date": "2025-06-01"}]}, "chuxiong-2025",
+                              day, parameters=limit)
+    before = govrules.evaluate({**accepted_not_yet, "changes": [{**change, "date": "2025-04-01"}]}, "chuxiong-2025",
+                               day, parameters=limit)
     assert after.changes[0].decision == "filing" and before.changes[0].decision == "not_covered"
-    # begun under the measure: judged by the rules without the date
-    later = {**project, "dates": {"construction_start": "2025-07-01", "contract_signed": "2025-06-15"}}
-    assert govrules.evaluate(later, "chuxiong-2025", day, parameters=limit).changes[0].decision == "filing"
+    # with the acceptance date unknown (and nothing placing it), whether the change came after it is asked
+    open_acceptance = govrules.evaluate({**project, "changes": [{**change, "date": "2025-06-01"}]}, "chuxiong-2025",
+                                        day, parameters=limit)
+    assert open_acceptance.changes[0].decision == "undetermined"
+    assert open_acceptance.missing_fact("dates.acceptance") is not None
 
 
 def test_jingzhou_july_deadline_on_a_rest_day_is_not_moved_and_the_verdict_says_so() -> None:
