@@ -9,6 +9,7 @@ import pytest
 
 from govrules import Project, ProjectError, load_project, validate_project
 from govrules.models.money import MoneyFormatError, parse_money, parse_ratio
+from govrules.models.project import DATE_ORDER
 
 
 @pytest.mark.parametrize(
@@ -90,3 +91,16 @@ def test_load_project_json_and_yaml(tmp_path: Path) -> None:
     with pytest.raises(ProjectError, match=r"bad\.yaml:"):
         load_project(tmp_path / "bad.yaml")
 
+
+
+@pytest.mark.parametrize(("earlier", "later"), DATE_ORDER)
+def test_every_event_order_is_refused_with_the_later_field(earlier: str, later: str) -> None:
+    """Each pair of ``DATE_ORDER`` (including those through an unstated event, e.g. a start after the
+    acceptance): the later event before the earlier, or dated while the earlier is `false`, is refused
+    naming the later field; on the same day it is accepted."""
+    base = {"id": "o", "name": "次序", "budget": "100万元"}
+    for dates in ({earlier: "2025-06-02", later: "2025-06-01"}, {earlier: False, later: "2025-06-01"}):
+        with pytest.raises(ProjectError) as caught:
+            validate_project({**base, "dates": dates})
+        assert f"dates.{later}" in str(caught.value), dates
+    validate_project({**base, "dates": {earlier: "2025-06-01", later: "2025-06-01"}})

@@ -238,15 +238,23 @@ def test_a_term_condition_with_an_error_is_located_in_the_term() -> None:
     assert problem.location is not None and problem.location.line == line
 
 
+def _case_file(folder: Path, base_extra: str, cases: str) -> Path:
+    """The partial pack and a case file for it in ``folder``: base project (plus ``base_extra``) and ``cases``."""
+    (folder / "partial-2025.yaml").write_text(PACK, encoding="utf-8")
+    path = folder / "partial-2025.cases.yaml"
+    path.write_text("pack: partial-2025.yaml\nas_of: 2025-06-01\n"
+                    "base: {id: b, name: 测试, budget: 50万元, facts: {original_investment: 500万元}"
+                    f"{base_extra}}}\n"
+                    "cases:\n" + cases, encoding="utf-8")
+    return path
+
+
 def test_case_files_check_terms_and_refuse_an_unknown_term_id(tmp_path: Path) -> None:
-    (tmp_path / "partial-2025.yaml").write_text(PACK, encoding="utf-8")
-    cases = tmp_path / "partial-2025.cases.yaml"
-    cases.write_text("pack: partial-2025.yaml\nas_of: 2025-06-01\n"
-                     "base: {id: b, name: 测试, budget: 50万元, facts: {original_investment: 500万元}}\ncases:\n"
-                     "  - {name: om, expect: {terms: {managed_as_om: 'true'}, in_force: true}}\n"
-                     "  - {name: not om, project: {budget: 80万元}, expect: {terms: {managed_as_om: 'false'}, "
-                     "route_text_missing: true}}\n"
-                     "  - {name: wrong, expect: {terms: {managed_as_om: 'false'}}}\n", encoding="utf-8")
+    cases = _case_file(tmp_path, "",
+                       "  - {name: om, expect: {terms: {managed_as_om: 'true'}, in_force: true}}\n"
+                       "  - {name: not om, project: {budget: 80万元}, expect: {terms: {managed_as_om: 'false'}, "
+                       "route_text_missing: true}}\n"
+                       "  - {name: wrong, expect: {terms: {managed_as_om: 'false'}}}\n")
     results = run_case_file(cases)
     assert [r.passed for r in results] == [True, True, False]
     misspelt = cases.read_text(encoding="utf-8").replace("{managed_as_om: 'false'}}}", "{managed_as_mo: 'false'}}}")
@@ -352,15 +360,11 @@ def test_effective_date_of_an_unknown_date_is_the_window_s_earliest(signed: str,
 
 
 def test_cases_check_a_change_s_gap_and_text_missing_and_refuse_an_unknown_change(tmp_path: Path) -> None:
-    (tmp_path / "partial-2025.yaml").write_text(PACK, encoding="utf-8")
-    cases = tmp_path / "partial-2025.cases.yaml"
-    cases.write_text("pack: partial-2025.yaml\nas_of: 2025-06-01\n"
-                     "base: {id: b, name: 测试, budget: 50万元, facts: {original_investment: 500万元},\n"
-                     "       changes: [{major: true, scale: 0.3}, {major: false, scale: 0.02}]}\ncases:\n"
-                     "  - {name: lost, expect: {changes: [undetermined, undetermined], changes_gap: [true, true], "
-                     "changes_text_missing: [true, null]}}\n"
-                     "  - {name: wrong gap, expect: {changes_gap: [true, false]}}\n"
-                     "  - {name: wrong text_missing, expect: {changes_text_missing: [false]}}\n", encoding="utf-8")
+    cases = _case_file(tmp_path, ", changes: [{major: true, scale: 0.3}, {major: false, scale: 0.02}]",
+                       "  - {name: lost, expect: {changes: [undetermined, undetermined], changes_gap: [true, true], "
+                       "changes_text_missing: [true, null]}}\n"
+                       "  - {name: wrong gap, expect: {changes_gap: [true, false]}}\n"
+                       "  - {name: wrong text_missing, expect: {changes_text_missing: [false]}}\n")
     verdict = govrules.evaluate(_project(changes=[{"major": True, "scale": "0.3"}]), _pack(), as_of="2025-06-01")
     assert verdict.changes[0].gap and verdict.changes[0].text_missing  # what the cases below rely on
     results = run_case_file(cases)
