@@ -281,11 +281,14 @@ def test_the_environment_holds_every_name_the_generated_function_reads_at_once(p
     assert len(getters[0](env)) > 1
 
 
-def test_outcomes_over_the_project_are_the_packs_shared_ones() -> None:
+def test_outcomes_over_the_project_are_the_packs_shared_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     """On a warm pack the generated function appends pre-built outcomes for rules over the project
     with at most one exception (no environment held, the same objects from project to project), and
     builds the others (several exceptions: Art. 15's grounds) and those over items, each holding its
     item's environment: what lets a verdict skip ~20 constructions."""
+    from govrules.engine import evaluator
+
+    monkeypatch.setattr(evaluator, "USE_VERDICT_MEMO", False)  # the outcomes are looked at: none reused
     pack = govrules.load_pack("chuxiong-2025")
     example = govrules.load_project(ROOT / "examples" / "chuxiong-data-platform.yaml")
     projects = [example, example.model_copy(update={"facts": {}}),

@@ -21,12 +21,19 @@ import pytest
 import govrules
 from conftest import BundledCase
 from govrules.compile.compiler import NOT_YET
-from govrules.engine import memo
+from govrules.engine import evaluator, memo
 from govrules.engine.calendar import WorkdayCalendar
 from govrules.engine.combine import Outcome
 from govrules.engine.evaluator import _Evaluation
 from govrules.engine.memo import Reads, UndeclaredRead
 from govrules.models.pack import ForEach
+
+
+@pytest.fixture(autouse=True)
+def _parts_worked_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests look into each part of an evaluation: never a whole verdict reused."""
+    monkeypatch.setattr(evaluator, "USE_VERDICT_MEMO", False)
+
 
 PACKS = ["chuxiong-2025", "qujing-2020", "jingzhou-2017", "linfen-2021"]
 CASES_PER_PACK = 10

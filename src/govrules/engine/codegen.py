@@ -667,6 +667,7 @@ class PackRuntime:
 
     MAX_STEPS = 50_000
     MAX_SHARED = 50_000
+    MAX_VERDICTS = 4_096
     WARM_UP = 3
 
     def __init__(self, compiled: CompiledPack, *, generate_rules: bool = True) -> None:
@@ -733,6 +734,10 @@ class PackRuntime:
         #: reading id → the rules of every option of it (relied on when one of them is not false)
         self.reading_rules: dict[str, tuple[CompiledRule, ...]] | None = None
         #: the generated rule functions: compact trace, and detailed trace (each built on first use)
+        #: the key of a compact verdict (a :class:`govrules.engine.verdict_memo.VerdictKeys`, made on first
+        #: use) → the verdict
+        self.verdict_keys: Any = None
+        self.verdicts: dict[tuple[Any, ...], Any] = {}
         self.rules: RulesFn | None = None
         self.rules_detailed: RulesFn | None = None
         self._verdicts = 0 if generate_rules else -1

@@ -30,6 +30,7 @@ from govrules.engine.presumed import held_back as held_back
 from govrules.engine.readings import Readings
 from govrules.engine.rule_steps import rule_value as rule_value
 from govrules.engine.state import unvalidated
+from govrules.engine.verdict_memo import VerdictKeys
 from govrules.errors import GovrulesError
 from govrules.models.dates import parse_date
 from govrules.models.pack import ForEach
@@ -40,6 +41,9 @@ from govrules.version import __version__
 #: Evaluate conditions with each pack's generated function (False: with the closures alone, the
 #: reference the differential tests compare against).
 USE_GENERATED = True
+#: Reuse a pack's compact verdicts across projects no rule can tell apart (False: work each out; the
+#: differential tests compare the two).
+USE_VERDICT_MEMO = True
 
 
 
@@ -201,6 +205,8 @@ class _Evaluation(Readings):
             self.params, warnings, self.in_force, start, self.successor = setting
             self.warnings = list(warnings)
         self._start = start
+        self._setting = key
+        self.strict = strict
         place = project.jurisdiction
         if place is not None and not place.governed_by(self.pack.jurisdiction.name, self.pack.jurisdiction.level):
             self.warnings.append(not_this_jurisdiction(place.name, self.pack.jurisdiction.name))
@@ -288,6 +294,28 @@ class _Evaluation(Readings):
         return scope, self._route(), self._grounds(), self._changes(), self._obligations(), self._consequences()
 
     def run(self) -> Verdict:
+        """The verdict; a compact one is worked out once per pack for the projects no rule can tell
+        apart (:mod:`govrules.engine.verdict_memo`), each caller getting lists of its own."""
+        key = None
+        if not self.detailed and self._setting is not None and USE_VERDICT_MEMO:
+            runtime = self._runtime
+            keys = runtime.verdict_keys
+            if keys is None:
+                keys = runtime.verdict_keys = VerdictKeys(self.c)
+            key = keys.key(self.project, self.env, self._setting,
+                           (self.strict, self.calendar, tuple(self.warnings), tuple(self.presumed)))
+        if key is None:
+            return self._work_out_verdict()
+        memo = self._runtime.verdicts
+        found = memo.get(key)
+        if found is None:
+            found = self._work_out_verdict()
+            if len(memo) >= self._runtime.MAX_VERDICTS:
+                memo.clear()  # a verdict holds a few kB: the memo is bounded, and starts again when full
+            memo[key] = found
+        return own_lists(found)
+
+    def _work_out_verdict(self) -> Verdict:
         in_force = self.in_force
         historical = not in_force and self.asked_historical
         outcomes = self._evaluate_rules()
@@ -342,6 +370,27 @@ class _Evaluation(Readings):
             readings=readings, trace=self.trace,
             articles=self._article_texts(scope, route, grounds, changes, obligations, consequences, assumptions,
                                          readings))
+
+
+_VERDICT_LISTS = tuple(name for name, info in Verdict.model_fields.items()
+                       if getattr(info.annotation, "__origin__", None) is list)
+
+
+def own_lists(verdict: Verdict) -> Verdict:
+    """``verdict`` with lists of its own (the objects they hold are frozen, and shared)."""
+    fields = verdict.__dict__.copy()
+    for name in _VERDICT_LISTS:
+        fields[name] = list(fields[name])
+    copy = _new(Verdict)
+    _set(copy, "__dict__", fields)
+    _set(copy, "__pydantic_fields_set__", set(verdict.__pydantic_fields_set__))
+    _set(copy, "__pydantic_extra__", None)
+    _set(copy, "__pydantic_private__", None)
+    return copy
+
+
+_new = object.__new__
+_set = object.__setattr__
 
 
 def _conditional(grounds: list[Ground], obligations: list[Obligation], consequences: list[Consequence],
