@@ -309,7 +309,13 @@ class _Evaluation(Readings):
         memo = self._runtime.verdicts
         found = memo.get(key)
         if found is None:
-            found = self._work_out_verdict()
+            env = self.env
+            given = [(name, env[name]) for name, _ in keys.representatives(key)]
+            env.update(keys.representatives(key))
+            try:
+                found = self._work_out_verdict()
+            finally:
+                env.update(given)
             if len(memo) >= self._runtime.MAX_VERDICTS:
                 memo.clear()  # a verdict holds a few kB: the memo is bounded, and starts again when full
             memo[key] = found

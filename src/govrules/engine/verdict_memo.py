@@ -7,7 +7,9 @@ records whose amounts fall on the same side of, or on, every threshold the pack 
 get the same verdict (the compact verdict holds no amount). :class:`VerdictKeys` makes that the key of
 a per-pack memo of compact verdicts: every value of the environment as it is, except each amount read
 only in such comparisons, which is replaced by its place among the thresholds (the band), and an
-amount no condition reads by whether it is known.
+amount no condition reads by whether it is known. A verdict not yet in the memo is worked out with
+each banded amount replaced by one its whole band shares (:meth:`VerdictKeys.representatives`), so
+that the parts of it memoised on the values they read serve the band's other projects as well.
 
 Sound only while the verdict reads an amount through the pack's conditions alone: the engine reads
 by name only the counts and years :func:`read_by_name` lists (kept exact), and the projects keyed
@@ -30,6 +32,7 @@ from govrules.models.project import Project
 #: the comparisons a band decides: with its place among the thresholds (and whether it is one), an
 #: amount compares with each threshold as itself
 _COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
+_ONE = Decimal(1)
 
 
 def read_by_name(compiled: CompiledPack) -> frozenset[str]:
@@ -145,6 +148,32 @@ class VerdictKeys:
         for (position, _name), among in zip(self._banded, thresholds, strict=True):
             values[position] = _band(values[position], among)
         return (setting, extra, *values)
+
+    def representatives(self, key: tuple[Any, ...]) -> list[tuple[str, Any]]:
+        """Each banded amount of ``key`` (known, and among amount thresholds) and an amount of the same band
+        that every project of the band shares: the verdict, the same for all of them, is worked out on
+        those, so that the memoised parts of a verdict (keyed on the values they read) serve the
+        other projects of the band too."""
+        setting = key[0]
+        thresholds = self._thresholds[setting]
+        found = []
+        for (position, name), among in zip(self._banded, thresholds, strict=True):
+            band = key[2 + position]
+            if type(band) is not int or among is None:
+                continue
+            place, on = divmod(band, 2)
+            if on:
+                value = among[place]
+            elif not among:
+                value = _ONE
+            elif place == 0:
+                value = among[0] - _ONE
+            elif place == len(among):
+                value = among[-1] + _ONE
+            else:
+                value = (among[place - 1] + among[place]) / 2
+            found.append((name, value))
+        return found
 
     def _adopt(self, env: Mapping[str, Any]) -> tuple[str, ...]:
         names = self._names = tuple(env)
