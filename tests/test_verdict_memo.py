@@ -19,11 +19,18 @@ from govrules.compile.loading import load_pack_text
 from govrules.engine import evaluator
 from govrules.engine.codegen import PackRuntime, runtime_of
 from govrules.engine.evaluator import fact_environment
-from govrules.engine.verdict_memo import band_thresholds
+from govrules.engine.verdict_memo import VerdictMemo, band_thresholds
 from govrules.testing.register import register_packs, register_records
 
 CENT = Decimal("0.01")
 POLICIES = Path(govrules.__file__).parent / "policies"
+
+
+def _memo(pack: govrules.CompiledPack) -> VerdictMemo:
+    memo = runtime_of(pack).verdict_memo
+    if memo is None:
+        memo = runtime_of(pack).verdict_memo = VerdictMemo(pack)
+    return memo
 
 
 def _fresh_json(project: Any, pack: govrules.CompiledPack, day: dt.date, params: dict[str, Any], strict: bool
@@ -67,7 +74,7 @@ def test_reused_verdicts_are_the_verdicts_worked_out_afresh(pack_id: str) -> Non
     records = register_records(pack_id, count=60, seed=7)
     records += _boundary_records(pack_id, warm, records)
     day = warm.pack.dates.effective + dt.timedelta(days=120)
-    runtime_of(warm).verdicts.clear()
+    _memo(warm).clear()
     compared = 0
     for strict in (False, True):
         for data, params in records * 2:  # the second round reuses what the first stored
@@ -75,8 +82,8 @@ def test_reused_verdicts_are_the_verdicts_worked_out_afresh(pack_id: str) -> Non
             assert fast.model_dump(mode="json") == _fresh_json(data, reference, day, params, strict), (
                 pack_id, data["budget"], params, strict)
             compared += 1
-    reused = len(runtime_of(warm).verdicts)
-    assert 0 < reused < 0.9 * (compared // 2)  # stored, and some reused from another record
+    worked_out = _memo(warm).misses
+    assert 0 < worked_out < 0.9 * (compared // 2)  # kept, and some reused from another record
 
 
 def test_a_reused_verdict_is_the_callers_own() -> None:
@@ -94,16 +101,63 @@ def test_a_reused_verdict_is_the_callers_own() -> None:
 
 def test_projects_with_items_or_a_detailed_trace_are_worked_out_each_time() -> None:
     pack = govrules.load_pack("chuxiong-2025")
-    runtime = runtime_of(pack)
     data = {"id": "p", "name": "n", "level": "prefecture", "execution": "construction", "budget": "800000",
             "changes": [{"scale": "5%", "date": "2025-10-01"}]}
     for _ in range(4):  # the generated function is built on the third verdict
         govrules.evaluate({**data, "changes": []}, pack, "2025-12-01", trace=False)
-    stored = len(runtime.verdicts)
+    stored = _memo(pack).misses
     assert stored > 0
     govrules.evaluate(data, pack, "2025-12-01", trace=False)
     govrules.evaluate({**data, "changes": [], "budget": "800001"}, pack, "2025-12-01", trace="detailed")
-    assert len(runtime.verdicts) == stored
+    assert _memo(pack).misses == stored
+
+
+def test_facts_the_pack_does_not_read_do_not_keep_a_verdict_from_being_reused() -> None:
+    pack = govrules.load_pack("jingzhou-2017")
+    data, params = register_records("jingzhou-2017", count=1, seed=11)[0]
+    for _ in range(4):  # the generated function is built on the third verdict
+        plain = govrules.evaluate(data, pack, "2018-01-15", parameters=params, trace=False)
+    stored = _memo(pack).misses
+    # facts of the shared vocabulary that Jingzhou does not declare: accepted and unread
+    unread = {**data, "facts": {"builds_infrastructure_platform": True, "application_kind": "不是枚举值"}}
+    reused = govrules.evaluate(unread, pack, "2018-01-15", parameters=params, trace=False)
+    assert _memo(pack).misses == stored
+    assert reused.model_dump_json() == plain.model_dump_json()
+    assert reused.model_dump(mode="json") == _fresh_json(
+        unread, load_pack_text((POLICIES / "jingzhou-2017.yaml").read_bytes(), file="jingzhou-2017.yaml"),
+        dt.date(2018, 1, 15), params, False)
+
+
+def test_the_memo_keeps_fewer_verdicts_while_it_serves_few() -> None:
+    pack = govrules.load_pack("qujing-2020")
+    memo = VerdictMemo(pack)
+    verdict = govrules.evaluate({"id": "p", "name": "n"}, pack, "2020-10-01", trace=False)
+    assert memo.room == VerdictMemo.START_ROOM
+    for round_ in range(6):  # a round where every verdict kept is hit: the room doubles, up to its ceiling
+        for i in range(memo.room):
+            memo.keep((round_, i), verdict)
+            assert memo.get((round_, i)) is verdict
+        memo.keep((round_, "full"), verdict)
+    assert memo.room == VerdictMemo.MAX_ROOM
+    for round_ in range(4):  # never hit: each full round halves the room (4,096 → 256), down to its floor
+        for i in range(memo.room + 1):
+            memo.keep((round_, i), verdict)
+    assert memo.room == VerdictMemo.MIN_ROOM
+    assert memo.wanted()
+    for i in range(memo.room + 1):  # a round at the floor that served nothing: the memo rests
+        memo.keep(("idle", i), verdict)
+    assert [memo.wanted() for _ in range(VerdictMemo.REST)] == [False] * VerdictMemo.REST
+    assert memo.wanted()
+    assert len(memo.verdicts) <= VerdictMemo.MIN_ROOM
+    memo.verdicts.clear()
+    for i in range(memo.room):  # a round where every verdict kept is hit once: the room grows again
+        memo.keep(("hit", i), verdict)
+        assert memo.get(("hit", i)) is verdict
+    assert memo.room == VerdictMemo.MIN_ROOM
+    memo.keep(("next round",), verdict)
+    assert memo.room == 2 * VerdictMemo.MIN_ROOM
+    memo.clear()
+    assert (memo.room, memo.misses, len(memo.verdicts)) == (VerdictMemo.START_ROOM, 0, 0)
 
 
 MINIMAL_AMOUNTS = """

@@ -31,6 +31,7 @@ from typing import Any, Literal, cast
 from govrules.compile.compiler import BINARY_OPERATORS, FUNCTIONS, CompiledPack, CompiledRule, Lowered, Symbol
 from govrules.engine.citations import cite
 from govrules.engine.combine import MissingTable, Outcome, note_missing
+from govrules.engine.verdict_memo import VerdictMemo
 from govrules.models.pack import FactType
 from govrules.models.verdict import CitationOut, ReadOnlyDict, TraceStep
 
@@ -667,7 +668,6 @@ class PackRuntime:
 
     MAX_STEPS = 50_000
     MAX_SHARED = 50_000
-    MAX_VERDICTS = 4_096
     WARM_UP = 3
 
     def __init__(self, compiled: CompiledPack, *, generate_rules: bool = True) -> None:
@@ -733,11 +733,10 @@ class PackRuntime:
         self.rule_reads: dict[str, frozenset[str]] = {}
         #: reading id → the rules of every option of it (relied on when one of them is not false)
         self.reading_rules: dict[str, tuple[CompiledRule, ...]] | None = None
+        #: the compact verdicts reused across projects no rule can tell apart (a
+        #: :class:`govrules.engine.verdict_memo.VerdictMemo`, made on first use)
+        self.verdict_memo: VerdictMemo | None = None
         #: the generated rule functions: compact trace, and detailed trace (each built on first use)
-        #: the key of a compact verdict (a :class:`govrules.engine.verdict_memo.VerdictKeys`, made on first
-        #: use) → the verdict
-        self.verdict_keys: Any = None
-        self.verdicts: dict[tuple[Any, ...], Any] = {}
         self.rules: RulesFn | None = None
         self.rules_detailed: RulesFn | None = None
         self._verdicts = 0 if generate_rules else -1

@@ -208,8 +208,8 @@ class Environment(EvaluationState):
             changes = []
             for c in p.changes:
                 change = {"change_scale": c.scale, "change_increases_investment": c.increases_investment,
-                        "change_cause": c.cause._value_ if c.cause else None, "change_major": c.major,
-                        "change_date": c.date}
+                          "change_cause": c.cause._value_ if c.cause else None, "change_major": c.major,
+                          "change_date": c.date}
                 for name in CHANGE_TIMING:
                     change[name] = change_timing(c.date, events, name, as_of)
                 changes.append(change)

@@ -29,8 +29,8 @@ from govrules.engine.memo import DeclaredInputs, Reads
 from govrules.engine.presumed import held_back as held_back
 from govrules.engine.readings import Readings
 from govrules.engine.rule_steps import rule_value as rule_value
-from govrules.engine.state import unvalidated
-from govrules.engine.verdict_memo import VerdictKeys
+from govrules.engine.state import unvalidated, with_own_lists
+from govrules.engine.verdict_memo import VerdictMemo
 from govrules.errors import GovrulesError
 from govrules.models.dates import parse_date
 from govrules.models.pack import ForEach
@@ -297,29 +297,30 @@ class _Evaluation(Readings):
         """The verdict; a compact one is worked out once per pack for the projects no rule can tell
         apart (:mod:`govrules.engine.verdict_memo`), each caller getting lists of its own."""
         key = None
+        memo = self._runtime.verdict_memo
         if not self.detailed and self._setting is not None and USE_VERDICT_MEMO:
-            runtime = self._runtime
-            keys = runtime.verdict_keys
-            if keys is None:
-                keys = runtime.verdict_keys = VerdictKeys(self.c)
-            key = keys.key(self.project, self.env, self._setting,
-                           (self.strict, self.calendar, tuple(self.warnings), tuple(self.presumed)))
-        if key is None:
+            if memo is None:
+                memo = self._runtime.verdict_memo = VerdictMemo(self.c)
+            if memo.wanted():
+                key = memo.keys.key(self.project, self.env, self._setting,
+                                    (self.strict, self.calendar, tuple(self.warnings), tuple(self.presumed)))
+        if key is None or memo is None:
             return self._work_out_verdict()
-        memo = self._runtime.verdicts
-        found = memo.get(key)
+        try:
+            found = memo.get(key)
+        except TypeError:  # a value the key cannot hold (unhashable): worked out, not kept
+            return self._work_out_verdict()
         if found is None:
             env = self.env
-            given = [(name, env[name]) for name, _ in keys.representatives(key)]
-            env.update(keys.representatives(key))
+            representatives = memo.keys.representatives(key)
+            given = [(name, env[name]) for name, _ in representatives]
+            env.update(representatives)
             try:
                 found = self._work_out_verdict()
             finally:
                 env.update(given)
-            if len(memo) >= self._runtime.MAX_VERDICTS:
-                memo.clear()  # a verdict holds a few kB: the memo is bounded, and starts again when full
-            memo[key] = found
-        return own_lists(found)
+            memo.keep(key, found)
+        return with_own_lists(found)
 
     def _work_out_verdict(self) -> Verdict:
         in_force = self.in_force
@@ -376,27 +377,6 @@ class _Evaluation(Readings):
             readings=readings, trace=self.trace,
             articles=self._article_texts(scope, route, grounds, changes, obligations, consequences, assumptions,
                                          readings))
-
-
-_VERDICT_LISTS = tuple(name for name, info in Verdict.model_fields.items()
-                       if getattr(info.annotation, "__origin__", None) is list)
-
-
-def own_lists(verdict: Verdict) -> Verdict:
-    """``verdict`` with lists of its own (the objects they hold are frozen, and shared)."""
-    fields = verdict.__dict__.copy()
-    for name in _VERDICT_LISTS:
-        fields[name] = list(fields[name])
-    copy = _new(Verdict)
-    _set(copy, "__dict__", fields)
-    _set(copy, "__pydantic_fields_set__", set(verdict.__pydantic_fields_set__))
-    _set(copy, "__pydantic_extra__", None)
-    _set(copy, "__pydantic_private__", None)
-    return copy
-
-
-_new = object.__new__
-_set = object.__setattr__
 
 
 def _conditional(grounds: list[Ground], obligations: list[Obligation], consequences: list[Consequence],

@@ -52,6 +52,26 @@ def unvalidated(cls: type[_M], **values: Any) -> _M:
     return obj
 
 
+def with_own_lists(model: _M) -> _M:
+    """``model`` with list fields of its own (the objects they hold are frozen, and stay shared): what
+    a caller gets of a verdict kept for reuse, so that changing its lists changes no other verdict."""
+    cls = type(model)
+    lists = _LIST_FIELDS.get(cls)
+    if lists is None:
+        lists = _LIST_FIELDS[cls] = tuple(name for name, info in cls.model_fields.items()
+                                          if getattr(info.annotation, "__origin__", None) is list)
+    fields = model.__dict__.copy()
+    for name in lists:
+        fields[name] = list(fields[name])
+    obj = _new(cls)
+    _set(obj, "__pydantic_fields_set__", set(model.__pydantic_fields_set__))
+    _set(obj, "__dict__", fields)
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
+
+
+_LIST_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {}
 _new = object.__new__
 _set = object.__setattr__
 
